@@ -1,0 +1,30 @@
+"""医保政策仿真工作台 — a microsimulation of China's stacked medical-security tiers.
+
+from simulation import load_scenario, generate_population, simulate
+scn = load_scenario("linan_2024")
+pop = generate_population(scn, persons=100_000, seed=7)
+res = simulate(pop, scn)
+res.summary["coverage_rate_poor"]
+"""
+
+from .engine import simulate
+from .errors import PopulationError, ScenarioError, WorkbenchError
+from .population import Population, load_population
+from .result import Result
+from .scenario import Scenario, available_presets, load_scenario, scenario_from_yaml
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Population",
+    "PopulationError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "WorkbenchError",
+    "available_presets",
+    "load_population",
+    "load_scenario",
+    "scenario_from_yaml",
+    "simulate",
+]

@@ -1,0 +1,120 @@
+"""Command line: `python -m simulation run|calibrate|project ...`.
+
+Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from .errors import WorkbenchError
+
+EXIT_BAD_INPUT = 2
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+
+
+def register(name: str, help: str, add_args: Callable, run: Callable[[argparse.Namespace], int]):
+    """Add a sub-command: `add_args(parser)` declares its arguments, `run(args)` returns the exit code."""
+    COMMANDS[name] = (help, add_args, run)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse's own convention too)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def format_summary(summary, lang: str = "zh") -> str:
+    from .labels import metric_label
+
+    lines = []
+    for k, v in summary.items():
+        label = metric_label(k, lang)
+        if k.endswith(("_rate", "_rate_25")) or k.startswith(
+            ("coverage_rate", "policy_reimbursement", "personal_burden")
+        ):
+            val = f"{v:.2%}"
+        elif k in ("persons", "households", "warnings", "poor_persons") or k.endswith("_households"):
+            val = f"{v:,.0f}"
+        else:
+            val = f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"{v:,.0f} yuan"
+        lines.append(f"{label:<28}\t{val}")
+    return "\n".join(lines)
+
+
+def _add_population_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
+    p.add_argument("--persons", type=int, default=None, help="size of the generated population")
+    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
+    p.add_argument("--persons-csv", default=None, help="real persons file (CSV or Parquet)")
+    p.add_argument("--claims-csv", default=None, help="real claims file (CSV or Parquet)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def population_from_args(args, scn):
+    from .population import load_population
+
+    if (args.persons_csv is None) != (args.claims_csv is None):
+        raise WorkbenchError("--persons-csv and --claims-csv go together: give both files")
+    if args.persons_csv is not None:
+        if args.persons is not None:
+            raise WorkbenchError("give either --persons N (generate) or --persons-csv/--claims-csv, not both")
+        return load_population(args.persons_csv, args.claims_csv)
+    from .population import generate_population
+
+    n = 100_000 if args.persons is None else args.persons
+    if n <= 0:
+        raise WorkbenchError(f"--persons: expected a positive number of persons, got {n}")
+    return generate_population(scn, persons=n, seed=args.seed)
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    _add_population_args(p)
+    p.add_argument("--out", default=None, help="report file (.xlsx, .html or .pdf)")
+
+
+def _run(args) -> int:
+    from .engine import simulate
+    from .scenario import load_scenario
+
+    scn = load_scenario(args.scenario)
+    pop = population_from_args(args, scn)
+    res = simulate(pop, scn)
+    print(f"{scn.params.title} — {pop}")
+    print(format_summary(res.summary, args.lang))
+    if args.out:
+        from .report import write_report
+
+        path = write_report(res, args.out, lang=args.lang)
+        print(f"report: {path}")
+    return 0
+
+
+register("run", "simulate one year and print the summary", _run_args, _run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # import modules that register further commands
+    for mod in ("calibration", "projection"):
+        try:
+            __import__(f"simulation.{mod}")
+        except ModuleNotFoundError as e:
+            if e.name != f"simulation.{mod}":
+                raise
+    parser = _Parser(
+        prog="python -m simulation", description="医保政策仿真工作台 medical-security policy workbench"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (help_, add_args, _fn) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_))
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command][2](args)
+    except WorkbenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("error: not enough memory for this population; use fewer --persons", file=sys.stderr)
+        return EXIT_BAD_INPUT

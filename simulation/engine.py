@@ -1,0 +1,258 @@
+"""`simulate`: the tiers in settlement order over one year, vectorised over claims and persons.
+
+basic insurance (per claim) → critical illness → [supplement] → medical assistance → [supplement]
+→ household cap → flags. A person holding several categories is paid under the one that pays
+them most in total (就高不重复): each tier is evaluated once per category a person holds, and the
+best is kept; the loop is over the ≤ 9 category codes, never over persons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
+from .population.model import Population
+from .rules.basic_insurance import (
+    basic_insurance,
+    build_tables,
+    map_levels,
+    person_term_set,
+)
+from .rules.critical_illness import critical_payment
+from .rules.family_cap import family_cap_payment
+from .rules.flags import expenditure_poor, person_warning
+from .rules.groups import group_sum
+from .rules.medical_assistance import assistance_payment
+from .rules.premium_subsidy import premium_subsidy
+from .rules.supplement import supplement_payment, uptake
+from .scenario import Scenario
+
+# Household category when several members differ and no cap decides: most protected first
+CATEGORY_PRIORITY = (
+    "tekun",
+    "orphan",
+    "dibao",
+    "special_relief",
+    "poverty_registered",
+    "dibian",
+    "expenditure_poor",
+    "family_planning",
+    "none",
+)
+
+
+@dataclass
+class PersonTiers:
+    """Person-level tiers (n x 3 by setting where it matters) under each person's best category."""
+
+    critical3: np.ndarray
+    assistance3: np.ndarray
+    supplement3: np.ndarray
+    supplement_outside: np.ndarray
+    category: np.ndarray  # index into CATEGORY_CODES of the category applied
+
+
+def _person_tiers(
+    p: ScenarioModel,
+    idx: np.ndarray,
+    cat_mask: np.ndarray,
+    ci_base3: np.ndarray,
+    ma_base3: np.ndarray,
+    remaining3: np.ndarray,
+    outside: np.ndarray,
+    ci_ok: np.ndarray,
+    ma_ok: np.ndarray,
+    take_up: np.ndarray,
+) -> PersonTiers:
+    """Evaluate tiers 2-4 for persons `idx` under every category they hold; keep the best."""
+    n = len(idx)
+    best = PersonTiers(
+        critical3=np.zeros((n, 3)),
+        assistance3=np.zeros((n, 3)),
+        supplement3=np.zeros((n, 3)),
+        supplement_outside=np.zeros(n),
+        category=np.zeros(n, dtype=np.int64),
+    )
+    best_total = np.full(n, -1.0)
+    defined = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.categories])
+    mask = cat_mask[idx] & defined
+    ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
+    for code_i, code in enumerate(CATEGORY_CODES):
+        holders = mask == 0 if code == "none" else (mask & CAT_BIT_OF[code]) != 0
+        if code != "none" and code not in p.categories:
+            continue
+        sel = np.flatnonzero(holders)
+        if len(sel) == 0:
+            continue
+        g = idx[sel]
+        cib = ci_base3[g]
+        ci_tot = critical_payment(cib.sum(axis=1), ci, code) * ci_ok[g]
+        cib_tot = cib.sum(axis=1)
+        crit3 = cib * np.divide(ci_tot, cib_tot, out=np.zeros_like(ci_tot), where=cib_tot > 0)[:, None]
+        rem3 = np.maximum(remaining3[g] - crit3, 0.0)
+        sup3 = np.zeros_like(rem3)
+        sup_out = np.zeros(len(g))
+        if sup.enabled and sup.order == "before_assistance":
+            sup3, sup_out = supplement_payment(rem3, outside[g], sup, take_up[g])
+        ma_base = np.maximum(np.minimum(ma_base3[g] - crit3 - sup3, rem3 - sup3), 0.0)
+        asst3 = assistance_payment(ma_base, ma, code) * ma_ok[g][:, None]
+        if sup.enabled and sup.order == "after_assistance":
+            sup3, sup_out = supplement_payment(rem3 - asst3, outside[g], sup, take_up[g])
+        total = ci_tot + asst3.sum(axis=1) + sup3.sum(axis=1) + sup_out
+        better = total > best_total[sel]  # ties keep the earlier code
+        w = sel[better]
+        best_total[w] = total[better]
+        best.critical3[w] = crit3[better]
+        best.assistance3[w] = asst3[better]
+        best.supplement3[w] = sup3[better]
+        best.supplement_outside[w] = sup_out[better]
+        best.category[w] = code_i
+    return best
+
+
+@dataclass
+class YearArrays:
+    """Everything one simulated year produces, as arrays (the Result builds tables from them)."""
+
+    scenario: ScenarioModel
+    population: Population
+    cat_mask: np.ndarray  # after any 政策找人 identification
+    total3: np.ndarray
+    policy3: np.ndarray
+    basic3: np.ndarray
+    critical3: np.ndarray
+    assistance3: np.ndarray
+    supplement3: np.ndarray
+    supplement_outside: np.ndarray
+    extra3: np.ndarray
+    cap_paid: np.ndarray
+    premium_subsidy: np.ndarray
+    category: np.ndarray
+    oop_before_cap: np.ndarray
+    warning_person: np.ndarray
+    household_cap: np.ndarray
+    newly_identified: np.ndarray  # per household
+    claim_basic: np.ndarray  # per sorted claim
+    claim_base: np.ndarray
+
+
+def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
+    key = arrays.claim_person * 3 + arrays.claim_setting
+    return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
+
+
+def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
+    a = pop.arrays
+    n = a.n_persons
+    scheme = np.where(a.employee, 0, 1)
+    level = map_levels(a.level_names, p, pop.source)[a.claim_level] if len(a.claim_level) else a.claim_level
+    tables = build_tables(p)
+    tset = person_term_set(a.cat_mask, scheme, tables)
+    basic = basic_insurance(a, level, tables, tset, a.enrolled)
+
+    total3 = _person_setting(a, a.claim_total)
+    policy3 = _person_setting(a, a.claim_policy)
+    basic3 = _person_setting(a, basic.paid)
+    base3 = _person_setting(a, basic.base)
+    ded3 = _person_setting(a, basic.deductible_part)
+    extra3 = _person_setting(a, basic.extra)
+    outside = (total3 - policy3).sum(axis=1)
+    remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
+
+    ci, ma = p.critical_illness, p.medical_assistance
+    settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
+    ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+    ci_base3 = ci_base3 * settings_on
+    ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+    ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
+    ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
+    ma_ok = a.enrolled | (not ma.requires_enrolment)
+    ma_ok = np.broadcast_to(ma_ok, (n,))
+    take_up = uptake(p.supplement, a.cat_mask) * a.enrolled
+
+    everyone = np.arange(n)
+    cat_mask = a.cat_mask.copy()
+    tiers = _person_tiers(
+        p, everyone, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up
+    )
+
+    def finish(tiers: PersonTiers, cat_mask: np.ndarray):
+        paid_person = (
+            basic3.sum(1)
+            + tiers.critical3.sum(1)
+            + tiers.assistance3.sum(1)
+            + tiers.supplement3.sum(1)
+            + tiers.supplement_outside
+        )
+        oop_pre = np.maximum(total3.sum(1) - paid_person, 0.0)
+        counted = np.maximum(
+            (remaining3 - tiers.critical3 - tiers.assistance3 - tiers.supplement3).sum(1), 0.0
+        ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
+            outside - tiers.supplement_outside, 0.0
+        )
+        counted = np.minimum(counted, oop_pre)
+        cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
+        return oop_pre, cap_paid, hh_cap
+
+    oop_pre, cap_paid, hh_cap = finish(tiers, cat_mask)
+    hh_size = np.bincount(a.household, minlength=a.n_households)
+    hh_income = group_sum(a.household, a.income, a.n_households)
+    newly = np.zeros(a.n_households, dtype=bool)
+    if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
+        # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
+        hh_oop = group_sum(a.household, oop_pre - cap_paid, a.n_households)
+        t2, t1 = expenditure_poor(p.flags, hh_oop, hh_income, hh_size)
+        bit = CAT_BIT_OF["expenditure_poor"]
+        # only households no assistance category reaches yet are "found" (就高: others keep theirs)
+        assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
+        newly = (t2 | t1) & ~assisted
+        if newly.any():
+            members = newly[a.household]
+            cat_mask = np.where(members, cat_mask | bit, cat_mask)
+            idx = np.flatnonzero(members)
+            again = _person_tiers(
+                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up
+            )
+            for name in ("critical3", "assistance3", "supplement3", "supplement_outside", "category"):
+                getattr(tiers, name)[idx] = getattr(again, name)
+            oop_pre, cap_paid, hh_cap = finish(tiers, cat_mask)
+
+    poor = cat_mask != 0
+    warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
+    subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
+    return YearArrays(
+        scenario=p,
+        population=pop,
+        cat_mask=cat_mask,
+        total3=total3,
+        policy3=policy3,
+        basic3=basic3,
+        critical3=tiers.critical3,
+        assistance3=tiers.assistance3,
+        supplement3=tiers.supplement3,
+        supplement_outside=tiers.supplement_outside,
+        extra3=extra3,
+        cap_paid=cap_paid,
+        premium_subsidy=subsidy,
+        category=tiers.category,
+        oop_before_cap=oop_pre,
+        warning_person=warning_person,
+        household_cap=hh_cap,
+        newly_identified=newly,
+        claim_basic=basic.paid,
+        claim_base=basic.base,
+    )
+
+
+def simulate(pop: Population, scenario: Scenario, *, year: int | None = None):
+    """Simulate one year (the scenario's own, or `year` for a phased reform). Returns a Result."""
+    from .result import Result
+
+    if not isinstance(pop, Population):
+        raise TypeError(f"simulate: expected a Population, got {type(pop).__name__}")
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"simulate: expected a Scenario, got {type(scenario).__name__}")
+    p = scenario.params if year is None else scenario.for_year(year)
+    return Result.from_year(run_year(pop, p), scenario, year or p.year)

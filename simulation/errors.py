@@ -1,0 +1,14 @@
+"""The project's own error types: every bad input ends in one of these, with a message that names
+the file, the key/row/column and what was expected."""
+
+
+class WorkbenchError(ValueError):
+    """Base of the workbench's input errors (a ValueError so generic callers still catch it)."""
+
+
+class ScenarioError(WorkbenchError):
+    """A scenario file or a change to it is invalid."""
+
+
+class PopulationError(WorkbenchError):
+    """Person or claim input is invalid."""

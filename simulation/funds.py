@@ -1,0 +1,89 @@
+"""Fund accounts of one simulated year: income, expenditure and balance of each fund.
+
+employee_pool / resident_pool: contributions + subsidies − basic payments − the critical-illness
+premium transferred (+ surplus returned − policy-loss compensation for the resident side);
+critical_illness: what the insurer holds; assistance: fiscal income − assistance − premium
+subsidies; charity (暖心基金): donations + fiscal − household-cap payments. Opening balances are
+given as months of the year's spending (累计结存可支付月数), so they scale with any population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FUNDS = ("employee_pool", "resident_pool", "critical_illness", "assistance", "charity")
+FUND_LABELS = {
+    "employee_pool": ("职工医保统筹基金", "Employee pooled fund"),
+    "resident_pool": ("居民医保基金", "Resident fund"),
+    "critical_illness": ("大病保险资金", "Critical-illness insurance"),
+    "assistance": ("医疗救助基金", "Medical assistance fund"),
+    "charity": ("暖心基金", "Charity fund (暖心基金)"),
+}
+
+
+def fund_flows(res) -> dict[str, tuple[float, float]]:
+    """(income, expenditure) of each fund for the result's year, yuan."""
+    y = res._y
+    p = y.scenario
+    a = y.population.arrays
+    w = a.weight
+    s = res.summary
+    pa = res._person_arrays
+    emp = a.employee & a.enrolled
+    res_ = ~a.employee & a.enrolled
+    fin = p.financing
+    ci = p.critical_illness
+    premium_emp = (
+        ci.premium_per_capita * float(w[emp].sum()) if ("employee" in ci.schemes and ci.enabled) else 0.0
+    )
+    premium_res = s["insurer_premium"] - premium_emp
+    flows = {
+        "employee_pool": (
+            fin.employee_per_capita * float(w[emp].sum()),
+            float(np.dot(w[a.employee], pa["basic_paid"][a.employee])) + premium_emp,
+        ),
+        "resident_pool": (
+            (fin.resident_individual + fin.resident_subsidy) * float(w[res_].sum())
+            + s["insurer_surplus_returned"],
+            float(np.dot(w[~a.employee], pa["basic_paid"][~a.employee]))
+            + premium_res
+            + s["insurer_loss_compensation"],
+        ),
+        "critical_illness": (
+            s["insurer_premium"] + s["insurer_loss_compensation"],
+            s["insurer_claims"] + s["insurer_surplus_returned"],
+        ),
+        "assistance": (
+            fin.assistance_fiscal_per_capita * s["persons"],
+            s["assistance_paid"] + s["premium_subsidy"],
+        ),
+        "charity": (
+            (fin.charity_donations_per_capita + fin.charity_fiscal_per_capita) * s["persons"],
+            s["cap_paid"],
+        ),
+    }
+    return flows
+
+
+def fund_accounts(res) -> pd.DataFrame:
+    """One row per fund for the result's year (the projection extends this over a horizon)."""
+    months = res._y.scenario.financing.opening_reserve_months
+    rows = []
+    for fund, (income, expenditure) in fund_flows(res).items():
+        opening = months.get(fund, 0.0) * expenditure / 12.0
+        balance = opening + income - expenditure
+        rows.append(
+            {
+                "year": res.year,
+                "fund": fund,
+                "opening": opening,
+                "income": income,
+                "expenditure": expenditure,
+                "balance": balance,
+                "months_payable": 12.0 * balance / expenditure if expenditure > 0 else np.inf,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
+    )

@@ -1,0 +1,47 @@
+"""Chinese and English labels of the result figures (one catalogue, used by the CLI, app, reports)."""
+
+from __future__ import annotations
+
+METRICS: dict[str, tuple[str, str]] = {
+    "persons": ("参保人数", "insured persons"),
+    "households": ("家庭户数", "households"),
+    "total_cost": ("医疗总费用", "total medical cost"),
+    "policy_cost": ("政策范围内费用", "policy-range cost"),
+    "basic_paid": ("基本医保支付", "basic insurance paid"),
+    "critical_paid": ("大病保险支付", "critical-illness insurance paid"),
+    "assistance_paid": ("医疗救助支付", "medical assistance paid"),
+    "supplement_paid": ("商业补充保险支付", "supplementary insurance paid"),
+    "cap_paid": ("封顶制兜底（暖心基金）", "household cap paid (charity fund)"),
+    "oop": ("个人负担", "out-of-pocket"),
+    "premium_subsidy": ("资助参保", "premium subsidies"),
+    "coverage_rate_poor": ("困难群众综合保障率", "comprehensive coverage rate of the poor"),
+    "personal_burden_rate": ("个人负担率", "personal burden rate"),
+    "policy_reimbursement_rate_employee": (
+        "职工政策范围内住院报销比例",
+        "employee policy-range inpatient reimbursement",
+    ),
+    "policy_reimbursement_rate_resident": (
+        "居民政策范围内住院报销比例",
+        "resident policy-range inpatient reimbursement",
+    ),
+    "insurer_premium": ("大病保险筹资（保费）", "critical-illness premium"),
+    "insurer_claims": ("大病保险赔付", "critical-illness claims"),
+    "insurer_margin": ("承办机构盈利", "insurer margin"),
+    "insurer_margin_rate": ("承办机构盈利率", "insurer margin rate"),
+    "insurer_surplus_returned": ("结余返还基金", "surplus returned to the fund"),
+    "insurer_loss_compensation": ("政策性亏损分担", "policy-loss compensation"),
+    "quality_deposit": ("质量保证金", "quality deposit"),
+    "catastrophic_rate": ("灾难性卫生支出发生率", "catastrophic health expenditure rate"),
+    "catastrophic_rate_25": ("灾难性卫生支出发生率（25%）", "catastrophic health expenditure rate (25%)"),
+    "warnings": ("因病致贫预警户数", "households flagged by early warning"),
+    "expenditure_poor_households": ("支出型贫困家庭户数", "expenditure-poor households"),
+    "newly_identified_households": ("政策找人新识别户数", "households newly found (政策找人)"),
+    "poor_persons": ("困难群众人数", "persons in an assistance category"),
+    "unreferred_extra": ("未转诊增加的个人负担", "extra cost of unreferred care"),
+    "enrolled_rate": ("参保率", "insured rate"),
+}
+
+
+def metric_label(key: str, lang: str = "zh") -> str:
+    zh, en = METRICS.get(key, (key, key))
+    return zh if lang == "zh" else en

@@ -1,0 +1,482 @@
+"""`Population`: persons and claims as validated DataFrames, plus the encoded arrays the rules use.
+
+Validation reports every bad row by source, row and column and drops nothing silently. The encoded
+arrays are built once per population and are read-only, so a cached population can be shared by
+many simulations (and app sessions) without copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PopulationError
+from ..parameters import CAT_BIT_OF, CATEGORY_CODES, CATEGORY_LABELS, SCHEMES, SETTINGS
+
+PERSON_COLUMNS = ("person_id", "household_id", "age", "scheme", "category", "income", "weight")
+PERSON_OPTIONAL = {
+    "district": "all",
+    "disabled": False,
+    "veteran": False,
+    "union_member": False,
+    "enrolled": True,
+    "care_need": 0,
+}
+CLAIM_COLUMNS = ("person_id", "setting", "hospital_level", "total_cost", "policy_cost")
+CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0}
+
+# Chinese headers as settlement systems export them, accepted as aliases of contract columns
+COLUMN_ALIASES = {
+    "人员编号": "person_id",
+    "个人编号": "person_id",
+    "家庭编号": "household_id",
+    "户编号": "household_id",
+    "年龄": "age",
+    "险种": "scheme",
+    "参保险种": "scheme",
+    "救助类别": "category",
+    "人员类别": "category",
+    "年收入": "income",
+    "可支配收入": "income",
+    "权重": "weight",
+    "乡镇街道": "district",
+    "区县": "district",
+    "持证残疾人": "disabled",
+    "退役军人": "veteran",
+    "工会会员": "union_member",
+    "参保": "enrolled",
+    "是否参保": "enrolled",
+    "失能等级": "care_need",
+    "住院/门诊": "setting",
+    "就诊类型": "setting",
+    "医疗类别": "setting",
+    "医院等级": "hospital_level",
+    "总费用": "total_cost",
+    "医疗总费用": "total_cost",
+    "政策范围内费用": "policy_cost",
+    "合规费用": "policy_cost",
+    "是否转诊": "referred",
+    "病种": "disease",
+    "病种编码": "disease",
+    "转诊链": "referral_chain",
+    "月份": "month",
+}
+SCHEME_ALIASES = {
+    "employee": "employee",
+    "职工": "employee",
+    "职工医保": "employee",
+    "城镇职工": "employee",
+    "resident": "resident",
+    "居民": "resident",
+    "居民医保": "resident",
+    "城乡居民": "resident",
+    "城乡居民医保": "resident",
+}
+SETTING_ALIASES = {
+    "inpatient": "inpatient",
+    "住院": "inpatient",
+    "outpatient": "outpatient",
+    "门诊": "outpatient",
+    "门急诊": "outpatient",
+    "普通门诊": "outpatient",
+    "chronic": "chronic",
+    "门诊慢特病": "chronic",
+    "慢特病": "chronic",
+    "门特": "chronic",
+}
+CATEGORY_ALIASES = {code: code for code in CATEGORY_CODES}
+CATEGORY_ALIASES.update({zh: code for code, (zh, _) in CATEGORY_LABELS.items()})
+CATEGORY_ALIASES.update(
+    {
+        "": "none",
+        "普通": "none",
+        "无": "none",
+        "特困": "tekun",
+        "低保": "dibao",
+        "低边": "dibian",
+        "低保边缘": "dibian",
+        "低收入": "dibian",
+        "支出型贫困": "expenditure_poor",
+        "孤儿": "orphan",
+        "困境儿童": "orphan",
+        "特殊救济": "special_relief",
+        "建档立卡": "poverty_registered",
+        "计生两户": "family_planning",
+    }
+)
+TRUE_WORDS = {"true", "1", "yes", "y", "t", "是", "已转诊", "转诊"}
+FALSE_WORDS = {"false", "0", "no", "n", "f", "否", "未转诊"}
+CAT_BIT = CAT_BIT_OF
+MAX_AMOUNT = 1e9  # yuan; one episode above a billion is a data error, not a patient
+
+
+def _fail(source: str, rows: pd.Index | np.ndarray, column: str, expected: str, got=None, offset=0):
+    rows = np.asarray(rows)
+    first = rows[:5] + offset
+    more = f" and {len(rows) - 5} more rows" if len(rows) > 5 else ""
+    rows_s = ", ".join(str(int(r)) for r in first)
+    got_s = f" (got {got!r:.60})" if got is not None else ""
+    raise PopulationError(f"{source}: row {rows_s}{more}, column '{column}': expected {expected}{got_s}")
+
+
+def _rename_aliases(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    cols = {}
+    for c in df.columns:
+        name = str(c).strip().lstrip("\ufeff")
+        cols[c] = COLUMN_ALIASES.get(name, name)
+    out = df.rename(columns=cols)
+    dup = out.columns[out.columns.duplicated()].tolist()
+    if dup:
+        raise PopulationError(f"{source}: column '{dup[0]}' appears twice (directly or via its alias)")
+    return out
+
+
+def _int_column(df, col, source, offset, lo=None, hi=None, what="an integer"):
+    s = df[col]
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna() | ~np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
+    if bad.any():
+        idx = np.flatnonzero(bad.to_numpy())
+        _fail(source, idx, col, what, s.iloc[idx[0]], offset)
+    arr = num.to_numpy(dtype=float)
+    if (arr != np.round(arr)).any():
+        idx = np.flatnonzero(arr != np.round(arr))
+        _fail(source, idx, col, what, s.iloc[idx[0]], offset)
+    if lo is not None and (arr < lo).any():
+        idx = np.flatnonzero(arr < lo)
+        _fail(source, idx, col, f"{what} ≥ {lo}", s.iloc[idx[0]], offset)
+    if hi is not None and (arr > hi).any():
+        idx = np.flatnonzero(arr > hi)
+        _fail(source, idx, col, f"{what} ≤ {hi}", s.iloc[idx[0]], offset)
+    return arr.astype(np.int64)
+
+
+def _float_column(df, col, source, offset, lo=0.0, hi=MAX_AMOUNT, what="an amount in yuan"):
+    s = df[col]
+    num = pd.to_numeric(s, errors="coerce")
+    arr = num.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        _fail(source, idx, col, f"{what} (a finite number)", s.iloc[idx[0]], offset)
+    if (arr < lo).any():
+        idx = np.flatnonzero(arr < lo)
+        _fail(source, idx, col, f"{what} ≥ {lo:g}", s.iloc[idx[0]], offset)
+    if (arr > hi).any():
+        idx = np.flatnonzero(arr > hi)
+        _fail(source, idx, col, f"{what} ≤ {hi:g}", s.iloc[idx[0]], offset)
+    return arr
+
+
+def _bool_column(df, col, source, offset):
+    s = df[col]
+    if s.dtype == bool:
+        return s.to_numpy()
+    txt = s.astype("string").str.strip().str.lower().fillna("")
+    uniq, inv = np.unique(txt.to_numpy(dtype=object).astype(str), return_inverse=True)
+    vals = np.empty(len(uniq), dtype=np.int8)
+    for i, u in enumerate(uniq):
+        vals[i] = 1 if u in TRUE_WORDS or u == "1.0" else 0 if u in FALSE_WORDS or u == "0.0" else -1
+    out = vals[inv]
+    if (out < 0).any():
+        idx = np.flatnonzero(out < 0)
+        _fail(source, idx, col, "true/false (or 是/否, 1/0)", s.iloc[idx[0]], offset)
+    return out.astype(bool)
+
+
+def _coded_column(df, col, source, offset, aliases: dict, expected: str):
+    s = df[col].astype("string").str.strip().fillna("")
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), sort=False)
+    mapped = []
+    for j, u in enumerate(uniq):
+        m = aliases.get(str(u).lower(), aliases.get(str(u)))
+        if m is None:
+            idx = np.flatnonzero(codes == j)
+            _fail(source, idx, col, expected, u, offset)
+        mapped.append(m)
+    return np.asarray(mapped, dtype=object)[codes] if len(uniq) else np.array([], dtype=object)
+
+
+def _category_column(df, source, offset):
+    s = df["category"].astype("string").str.strip().fillna("")
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), sort=False)
+    masks = np.zeros(len(uniq), dtype=np.int64)
+    canon = []
+    for j, u in enumerate(uniq):
+        m = 0
+        names = []
+        for part in str(u).replace("｜", "|").split("|"):
+            part = part.strip()
+            code = CATEGORY_ALIASES.get(part.lower(), CATEGORY_ALIASES.get(part))
+            if code is None:
+                idx = np.flatnonzero(codes == j)
+                _fail(
+                    source,
+                    idx,
+                    "category",
+                    f"category codes {'/'.join(CATEGORY_CODES)} joined with '|'",
+                    u,
+                    offset,
+                )
+            if code != "none":
+                m |= CAT_BIT[code]
+                names.append(code)
+        masks[j] = m
+        canon.append("|".join(dict.fromkeys(names)) or "none")
+    return masks[codes], np.asarray(canon, dtype=object)[codes]
+
+
+def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset: int = 0):
+    """Check and normalise a persons table; returns (DataFrame, arrays)."""
+    if not isinstance(persons, pd.DataFrame):
+        raise PopulationError(f"{source}: expected a pandas DataFrame, got {type(persons).__name__}")
+    df = _rename_aliases(persons, source)
+    if "weight" not in df.columns:
+        df = df.assign(weight=1.0)
+    missing = [c for c in PERSON_COLUMNS if c not in df.columns]
+    if missing:
+        raise PopulationError(
+            f"{source}: missing column '{missing[0]}' (persons need {', '.join(PERSON_COLUMNS)})"
+        )
+    if len(df) == 0:
+        raise PopulationError(f"{source}: no persons (header only or empty)")
+    off = row_offset
+    pid = _int_column(df, "person_id", source, off, what="an integer id")
+    dup = pd.Index(pid).duplicated()
+    if dup.any():
+        idx = np.flatnonzero(dup)
+        _fail(source, idx, "person_id", "a unique person id", int(pid[idx[0]]), off)
+    hid = _int_column(df, "household_id", source, off, what="an integer id")
+    age = _int_column(df, "age", source, off, lo=0, hi=130, what="an age in years")
+    scheme = _coded_column(df, "scheme", source, off, SCHEME_ALIASES, "employee or resident (职工/居民)")
+    cat_mask, cat_canon = _category_column(df, source, off)
+    income = _float_column(df, "income", source, off, what="an annual income in yuan")
+    weight = _float_column(df, "weight", source, off, lo=0.0, hi=1e9, what="a weight")
+    out = pd.DataFrame(
+        {
+            "person_id": pid,
+            "household_id": hid,
+            "age": age.astype(np.int16),
+            "scheme": pd.Categorical(scheme, categories=list(SCHEMES)),
+            "category": cat_canon,
+            "income": income,
+            "weight": weight,
+        }
+    )
+    for col, default in PERSON_OPTIONAL.items():
+        if col not in df.columns:
+            out[col] = default
+        elif col in ("disabled", "veteran", "union_member", "enrolled"):
+            out[col] = _bool_column(df, col, source, off)
+        elif col == "care_need":
+            out[col] = _int_column(df, col, source, off, lo=0, hi=3, what="a care level 0-3")
+        else:
+            out[col] = df[col].astype("string").fillna("all").to_numpy(dtype=object)
+    extra = [c for c in df.columns if c not in out.columns]
+    for c in extra:  # keep user columns (e.g. a region code) untouched
+        out[c] = df[c].to_numpy()
+    return out, cat_mask
+
+
+def validate_claims(
+    claims: pd.DataFrame, person_ids: np.ndarray, source: str = "claims", row_offset: int = 0
+) -> pd.DataFrame:
+    if not isinstance(claims, pd.DataFrame):
+        raise PopulationError(f"{source}: expected a pandas DataFrame, got {type(claims).__name__}")
+    df = _rename_aliases(claims, source)
+    missing = [c for c in CLAIM_COLUMNS if c not in df.columns]
+    if missing:
+        raise PopulationError(
+            f"{source}: missing column '{missing[0]}' (claims need {', '.join(CLAIM_COLUMNS)})"
+        )
+    off = row_offset
+    pid = _int_column(df, "person_id", source, off, what="an integer id")
+    known = np.isin(pid, person_ids)
+    if not known.all():
+        idx = np.flatnonzero(~known)
+        _fail(source, idx, "person_id", "the id of a person in the persons table", int(pid[idx[0]]), off)
+    setting = _coded_column(
+        df, "setting", source, off, SETTING_ALIASES, "inpatient, outpatient or chronic (住院/门诊/门诊慢特病)"
+    )
+    lvl = df["hospital_level"]
+    if lvl.isna().any():
+        idx = np.flatnonzero(lvl.isna().to_numpy())
+        _fail(source, idx, "hospital_level", "a hospital level (1, 2, 3 or a scenario code)", None, off)
+    level = _level_strings(lvl)
+    total = _float_column(df, "total_cost", source, off)
+    policy = _float_column(df, "policy_cost", source, off)
+    over = policy > total + 1e-9
+    if over.any():
+        idx = np.flatnonzero(over)
+        _fail(
+            source,
+            idx,
+            "policy_cost",
+            f"policy_cost ≤ total_cost ({total[idx[0]]:g})",
+            float(policy[idx[0]]),
+            off,
+        )
+    out = pd.DataFrame(
+        {
+            "person_id": pid,
+            "setting": pd.Categorical(setting, categories=list(SETTINGS)),
+            "hospital_level": level,
+            "total_cost": total,
+            "policy_cost": policy,
+        }
+    )
+    for col, default in CLAIM_OPTIONAL.items():
+        if col not in df.columns:
+            out[col] = default
+        elif col == "referred":
+            out[col] = _bool_column(df, col, source, off)
+        elif col == "month":
+            m = df[col]
+            out[col] = _int_column(
+                df.assign(month=m.fillna(0)), col, source, off, lo=0, hi=12, what="a month 1-12"
+            ).astype(np.int8)
+        elif col == "referral_chain":
+            out[col] = _int_column(df.assign(referral_chain=df[col].fillna(-1)), col, source, off, lo=-1)
+        else:
+            out[col] = df[col].astype("string").fillna("").to_numpy(dtype=object)
+    extra = [c for c in df.columns if c not in out.columns]
+    for c in extra:
+        out[c] = df[c].to_numpy()
+    return out
+
+
+def _level_strings(s: pd.Series) -> np.ndarray:
+    codes, uniq = pd.factorize(s, sort=False)
+    names = []
+    for u in uniq:
+        if isinstance(u, (float, np.floating)) and float(u).is_integer():
+            names.append(str(int(u)))
+        else:
+            names.append(str(u).strip())
+    return np.asarray(names, dtype=object)[codes] if len(uniq) else np.array([], dtype=object)
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """Persons and claims (contract columns). Built by hand, by the generator or by a loader."""
+
+    persons: pd.DataFrame
+    claims: pd.DataFrame
+    source: str = field(default="population", compare=False)
+    _validated: bool = field(default=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not self._validated:
+            persons, mask = validate_persons(self.persons, f"{self.source} persons")
+            claims = validate_claims(self.claims, persons["person_id"].to_numpy(), f"{self.source} claims")
+            object.__setattr__(self, "persons", persons)
+            object.__setattr__(self, "claims", claims)
+            object.__setattr__(self, "_validated", True)
+            self.__dict__["_cat_mask"] = mask
+
+    @classmethod
+    def trusted(cls, persons: pd.DataFrame, claims: pd.DataFrame, source: str = "generated") -> Population:
+        """Wrap tables already in canonical form (from the generator or Parquet we wrote)."""
+        pop = cls(persons, claims, source, _validated=True)
+        return pop
+
+    def __repr__(self) -> str:
+        return f"Population({len(self.persons):,} persons, {len(self.claims):,} claims, from {self.source})"
+
+    @cached_property
+    def arrays(self) -> PopulationArrays:
+        return PopulationArrays.build(self)
+
+    @property
+    def weighted_persons(self) -> float:
+        return float(self.persons["weight"].sum())
+
+
+@dataclass(frozen=True)
+class PopulationArrays:
+    """Encoded, read-only arrays: persons in table order, claims sorted by (person, month)."""
+
+    n_persons: int
+    n_households: int
+    household: np.ndarray  # household index 0..H-1 per person
+    household_ids: np.ndarray  # household_id per household index
+    age: np.ndarray
+    employee: np.ndarray  # bool: scheme == employee
+    cat_mask: np.ndarray  # bit mask of categories (CAT_BIT)
+    income: np.ndarray
+    weight: np.ndarray
+    enrolled: np.ndarray
+    claim_order: np.ndarray  # claims table row of each sorted claim
+    claim_person: np.ndarray  # person index of each sorted claim
+    claim_setting: np.ndarray  # 0 inpatient, 1 outpatient, 2 chronic
+    claim_level: np.ndarray  # index into level_names
+    level_names: np.ndarray
+    claim_total: np.ndarray
+    claim_policy: np.ndarray
+    claim_referred: np.ndarray
+    claim_chain: np.ndarray
+    claim_month: np.ndarray
+
+    @classmethod
+    def build(cls, pop: Population) -> PopulationArrays:
+        p = pop.persons
+        c = pop.claims
+        pid = p["person_id"].to_numpy()
+        person_pos = pd.Index(pid).get_indexer(c["person_id"].to_numpy())
+        if (person_pos < 0).any():
+            raise PopulationError(f"{pop.source} claims: a claim refers to an unknown person")
+        order = np.lexsort((np.arange(len(c)), c["month"].to_numpy(), person_pos))
+        hh_codes, hh_ids = pd.factorize(p["household_id"].to_numpy(), sort=False)
+        level_codes, level_names = pd.factorize(c["hospital_level"].astype(str).to_numpy(), sort=True)
+        mask = pop.__dict__.get("_cat_mask")
+        if mask is None:
+            mask = _category_mask(p["category"])
+        setting = c["setting"]
+        setting_codes = (
+            setting.cat.codes.to_numpy()
+            if isinstance(setting.dtype, pd.CategoricalDtype)
+            and list(setting.cat.categories) == list(SETTINGS)
+            else pd.Categorical(setting, categories=list(SETTINGS)).codes
+        )
+        arrays = cls(
+            n_persons=len(p),
+            n_households=len(hh_ids),
+            household=hh_codes.astype(np.int64),
+            household_ids=np.asarray(hh_ids),
+            age=p["age"].to_numpy(dtype=np.int16),
+            employee=(p["scheme"].astype(str) == "employee").to_numpy(),
+            cat_mask=np.asarray(mask, dtype=np.int64),
+            income=p["income"].to_numpy(dtype=float),
+            weight=p["weight"].to_numpy(dtype=float),
+            enrolled=p["enrolled"].to_numpy(dtype=bool),
+            claim_order=order,
+            claim_person=person_pos[order].astype(np.int64),
+            claim_setting=np.asarray(setting_codes)[order].astype(np.int8),
+            claim_level=level_codes[order].astype(np.int64),
+            level_names=np.asarray(level_names, dtype=object),
+            claim_total=c["total_cost"].to_numpy(dtype=float)[order],
+            claim_policy=c["policy_cost"].to_numpy(dtype=float)[order],
+            claim_referred=c["referred"].to_numpy(dtype=bool)[order],
+            claim_chain=c["referral_chain"].to_numpy(dtype=np.int64)[order],
+            claim_month=c["month"].to_numpy(dtype=np.int8)[order],
+        )
+        for v in arrays.__dict__.values():
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False
+        return arrays
+
+
+def _category_mask(categories: pd.Series) -> np.ndarray:
+    codes, uniq = pd.factorize(categories.astype(str).to_numpy(), sort=False)
+    masks = np.zeros(len(uniq), dtype=np.int64)
+    for j, u in enumerate(uniq):
+        for part in str(u).split("|"):
+            code = CATEGORY_ALIASES.get(part.strip())
+            if code is None:
+                raise PopulationError(f"persons: unknown category {part!r}")
+            if code != "none":
+                masks[j] |= CAT_BIT[code]
+    return masks[codes]

@@ -1,0 +1,243 @@
+"""`Result`: per-person and per-household tables, the weighted summary and the fund accounts.
+
+Tables are built on first access; the summary is computed from arrays at once, so a slider move
+that only needs the KPIs does not pay for building million-row DataFrames.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .engine import CATEGORY_PRIORITY, YearArrays
+from .funds import fund_accounts
+from .parameters import CATEGORY_CODES, SETTINGS
+from .rules.critical_illness import settle_insurer
+from .rules.flags import expenditure_poor, oop_share
+from .rules.groups import group_sum
+from .scenario import Scenario
+
+PAID_COLUMNS = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "cap_paid")
+
+
+class Summary(dict):
+    """The named figures of a run (a dict; `res.summary["coverage_rate_poor"]`)."""
+
+    def __repr__(self) -> str:
+        return "Summary(" + ", ".join(f"{k}={v:,.4g}" for k, v in self.items()) + ")"
+
+
+class Result:
+    def __init__(self, y: YearArrays, scenario: Scenario, year: int):
+        self._y = y
+        self.scenario = scenario
+        self.year = year
+        self.summary: Summary = self._summary()
+        self.funds: pd.DataFrame = fund_accounts(self)
+
+    @classmethod
+    def from_year(cls, y: YearArrays, scenario: Scenario, year: int) -> Result:
+        return cls(y, scenario, year)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"Result({self.scenario.id}, {self.year}: {s['persons']:,.0f} persons, total cost "
+            f"{s['total_cost'] / 1e8:,.2f} 亿元, coverage of the poor {s['coverage_rate_poor']:.1%})"
+        )
+
+    # ------------------------------------------------------------------ per person
+    @cached_property
+    def _person_arrays(self) -> dict[str, np.ndarray]:
+        y = self._y
+        basic = y.basic3.sum(1)
+        crit = y.critical3.sum(1)
+        asst = y.assistance3.sum(1)
+        sup = y.supplement3.sum(1) + y.supplement_outside
+        total = y.total3.sum(1)
+        paid = basic + crit + asst + sup + y.cap_paid
+        return {
+            "total_cost": total,
+            "policy_cost": y.policy3.sum(1),
+            "basic_paid": basic,
+            "critical_paid": crit,
+            "assistance_paid": asst,
+            "supplement_paid": sup,
+            "cap_paid": y.cap_paid,
+            "oop": np.maximum(total - paid, 0.0),
+            "premium_subsidy": y.premium_subsidy,
+            "oop_before_cap": y.oop_before_cap,
+            "unreferred_extra": y.extra3.sum(1),
+        }
+
+    @cached_property
+    def persons(self) -> pd.DataFrame:
+        a = self._y.population.arrays
+        pp = self._y.population.persons
+        df = pd.DataFrame(self._person_arrays)
+        df.insert(0, "household_id", pp["household_id"].to_numpy())
+        df["scheme"] = pp["scheme"].to_numpy()
+        df["category"] = pp["category"].to_numpy()
+        df["category_applied"] = np.asarray(CATEGORY_CODES, dtype=object)[self._y.category]
+        df["age"] = a.age
+        df["income"] = a.income
+        df["weight"] = a.weight
+        df["warning"] = self._y.warning_person
+        df.index = pd.Index(pp["person_id"].to_numpy(), name="person_id")
+        return df
+
+    # ------------------------------------------------------------------ per household
+    @cached_property
+    def _household_arrays(self) -> dict[str, np.ndarray]:
+        y = self._y
+        a = y.population.arrays
+        h, H = a.household, a.n_households
+        pa = self._person_arrays
+        size = np.bincount(h, minlength=H)
+        income = group_sum(h, a.income, H)
+        oop = group_sum(h, pa["oop"], H)
+        p = y.scenario
+        t2, t1 = expenditure_poor(p.flags, oop, income, size)
+        share = oop_share(oop, income)
+        weight = group_sum(h, a.weight, H) / np.maximum(size, 1)
+        return {
+            "size": size,
+            "income": income,
+            "total_cost": group_sum(h, pa["total_cost"], H),
+            "oop_before_cap": group_sum(h, pa["oop_before_cap"], H),
+            "cap_paid": group_sum(h, pa["cap_paid"], H),
+            "oop": oop,
+            "oop_share": share,
+            "expenditure_poor": t2,
+            "expenditure_poor_type1": t1,
+            "catastrophic": share > p.flags.catastrophic_threshold,
+            "warning": group_sum(h, y.warning_person.astype(float), H) > 0,
+            "newly_identified": y.newly_identified,
+            "household_cap": y.household_cap,
+            "weight": weight,
+        }
+
+    @cached_property
+    def household_category(self) -> np.ndarray:
+        """The household's most favourable category: lowest cap, then the priority order."""
+        y = self._y
+        a = y.population.arrays
+        from .parameters import CAT_BIT_OF
+
+        rank = np.full(a.n_households, len(CATEGORY_PRIORITY))
+        for r, code in enumerate(CATEGORY_PRIORITY[:-1]):
+            holds = (y.cat_mask & CAT_BIT_OF[code]) != 0
+            has = np.bincount(a.household, weights=holds.astype(float), minlength=a.n_households) > 0
+            rank = np.where(has, np.minimum(rank, r), rank)
+        names = np.asarray(CATEGORY_PRIORITY + ("none",), dtype=object)
+        cat = names[rank]
+        fc = y.scenario.family_cap
+        if fc.cap:  # the cap decides where the household has one: its cheapest category
+            capped = np.isfinite(y.household_cap)
+            by_cap = {v: k for k, v in sorted(fc.cap.items(), key=lambda kv: -kv[1])}
+            cap_cat = np.array([by_cap.get(c, "none") for c in y.household_cap[capped]], dtype=object)
+            cat[capped] = cap_cat
+        return cat
+
+    @cached_property
+    def households(self) -> pd.DataFrame:
+        a = self._y.population.arrays
+        df = pd.DataFrame(self._household_arrays)
+        df.insert(1, "category", self.household_category)
+        df.index = pd.Index(a.household_ids, name="household_id")
+        return df
+
+    # ------------------------------------------------------------------ per claim (for reports)
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        """Claims with each tier's share, person-level tiers split in proportion to each claim's
+        base within its person x setting."""
+        y = self._y
+        a = y.population.arrays
+        cp, s = a.claim_person, a.claim_setting.astype(np.int64)
+        key = cp * 3 + s
+        base3 = np.bincount(key, weights=y.claim_base, minlength=3 * a.n_persons).reshape(-1, 3)
+        frac = np.divide(y.claim_base, base3[cp, s], out=np.zeros_like(y.claim_base), where=base3[cp, s] > 0)
+        total = a.claim_total
+        pol3 = y.policy3
+        frac_pol = np.divide(a.claim_policy, pol3[cp, s], out=np.zeros_like(total), where=pol3[cp, s] > 0)
+        out = y.total3 - y.policy3
+        out_p = out.sum(1)
+        frac_out = np.divide(total - a.claim_policy, out_p[cp], out=np.zeros_like(total), where=out_p[cp] > 0)
+        df = self._y.population.claims.iloc[a.claim_order].reset_index(drop=True).copy()
+        df["basic_paid"] = y.claim_basic
+        df["critical_paid"] = y.critical3[cp, s] * frac
+        df["assistance_paid"] = y.assistance3[cp, s] * frac
+        df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
+        person_cost = y.total3.sum(1)
+        frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
+        df["cap_paid"] = y.cap_paid[cp] * frac_cost
+        paid = df[list(PAID_COLUMNS)].sum(axis=1).to_numpy()
+        df["oop"] = np.maximum(total - paid, 0.0)
+        return df
+
+    # ------------------------------------------------------------------ summary
+    def by_setting(self) -> pd.DataFrame:
+        """Weighted totals by setting and tier (yuan)."""
+        y = self._y
+        w = y.population.arrays.weight[:, None]
+        rows = {
+            "total_cost": (y.total3 * w).sum(0),
+            "policy_cost": (y.policy3 * w).sum(0),
+            "basic_paid": (y.basic3 * w).sum(0),
+            "critical_paid": (y.critical3 * w).sum(0),
+            "assistance_paid": (y.assistance3 * w).sum(0),
+            "supplement_paid": (y.supplement3 * w).sum(0),
+        }
+        return pd.DataFrame(rows, index=pd.Index(SETTINGS, name="setting"))
+
+    def _summary(self) -> Summary:
+        y = self._y
+        p = y.scenario
+        a = y.population.arrays
+        w = a.weight
+        pa = self._person_arrays
+        ha = self._household_arrays
+        s = Summary()
+        s["persons"] = float(w.sum())
+        s["households"] = float(ha["weight"].sum())
+        for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+            s[k] = float(np.dot(w, pa[k]))
+        poor = y.cat_mask != 0
+        cost_poor = float(np.dot(w[poor], pa["total_cost"][poor]))
+        s["coverage_rate_poor"] = (
+            1.0 - float(np.dot(w[poor], pa["oop"][poor])) / cost_poor if cost_poor > 0 else 1.0
+        )
+        s["personal_burden_rate"] = s["oop"] / s["total_cost"] if s["total_cost"] > 0 else 0.0
+        for scheme in ("employee", "resident"):
+            m = a.employee if scheme == "employee" else ~a.employee
+            pol = float(np.dot(w[m], y.policy3[m, 0]))
+            paid = float(np.dot(w[m], y.basic3[m, 0] + y.critical3[m, 0]))
+            s[f"policy_reimbursement_rate_{scheme}"] = paid / pol if pol > 0 else 0.0
+        ci = p.critical_illness
+        covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[
+            np.where(a.employee, 0, 1)
+        ]
+        insured_covered = float(np.dot(w, (covered & a.enrolled).astype(float)))
+        premium = ci.premium_per_capita * insured_covered if ci.enabled else 0.0
+        settlement = settle_insurer(premium, s["critical_paid"], ci)
+        s["insurer_premium"] = settlement.premium
+        s["insurer_claims"] = settlement.claims
+        s["insurer_margin"] = settlement.margin
+        s["insurer_margin_rate"] = settlement.margin_rate
+        s["insurer_surplus_returned"] = settlement.surplus_returned
+        s["insurer_loss_compensation"] = settlement.loss_compensation
+        s["quality_deposit"] = settlement.quality_deposit
+        hw = ha["weight"]
+        hh_total = hw.sum()
+        s["catastrophic_rate"] = float(np.dot(hw, ha["catastrophic"])) / hh_total if hh_total else 0.0
+        s["catastrophic_rate_25"] = float(np.dot(hw, ha["oop_share"] > 0.25)) / hh_total if hh_total else 0.0
+        s["warnings"] = float(np.dot(hw, ha["warning"]))
+        s["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"]))
+        s["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"]))
+        s["poor_persons"] = float(w[poor].sum())
+        s["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
+        s["enrolled_rate"] = float(np.dot(w, a.enrolled)) / s["persons"] if s["persons"] else 0.0
+        return s

@@ -1,0 +1,97 @@
+"""Tier 2, critical-illness insurance (大病保险): banded marginal ratios on the year's cumulative
+policy-range out-of-pocket left by basic insurance, and the commercial insurer's settlement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..parameters import Band, CriticalIllness
+
+
+@dataclass(frozen=True)
+class BandSchedule:
+    threshold: float
+    uppers: tuple[float, ...]
+    ratios: tuple[float, ...]
+    cap: float
+
+    def pay(self, base: np.ndarray) -> np.ndarray:
+        """Marginal-band payment on each person's cumulative base, then the cap."""
+        out = np.zeros_like(base)
+        lo = self.threshold
+        for hi, r in zip(self.uppers, self.ratios):
+            if r > 0:
+                out += r * np.clip(base - lo, 0.0, hi - lo)
+            lo = hi
+        return np.minimum(out, self.cap)
+
+
+def _schedule(threshold: float, bands: list[Band], bonus: float, cap: float | None) -> BandSchedule:
+    return BandSchedule(
+        threshold=threshold,
+        uppers=tuple(np.inf if b.upto is None else b.upto for b in bands),
+        ratios=tuple(min(b.ratio + bonus, 1.0) for b in bands),
+        cap=np.inf if cap is None else cap,
+    )
+
+
+def schedules_for(ci: CriticalIllness, category: str) -> list[BandSchedule]:
+    """The general schedule and every tilt that names `category` (the best one is paid)."""
+    t = ci.terms
+    out = [_schedule(t.threshold, t.bands, 0.0, t.cap)]
+    for tilt in ci.tilts:
+        if category in tilt.categories:
+            thr = tilt.threshold if tilt.threshold is not None else t.threshold * tilt.threshold_factor
+            bands = tilt.bands if tilt.bands is not None else t.bands
+            out.append(_schedule(thr, bands, tilt.ratio_bonus, None if tilt.uncapped else t.cap))
+    return out
+
+
+def critical_payment(base: np.ndarray, ci: CriticalIllness, category: str) -> np.ndarray:
+    """Critical-illness payment per person for persons treated under `category`."""
+    if not ci.enabled:
+        return np.zeros_like(base)
+    pays = [s.pay(base) for s in schedules_for(ci, category)]
+    return np.minimum(np.maximum.reduce(pays), base)
+
+
+@dataclass(frozen=True)
+class InsurerSettlement:
+    premium: float
+    claims: float
+    margin: float
+    margin_rate: float
+    surplus_returned: float  # premium beyond claims + ceiling margin, back to the resident pool
+    loss_compensation: float  # the fund's share of a shortfall below the floor (policy loss)
+    quality_deposit: float  # withheld from the premium until the annual assessment
+    deposit_released: bool
+
+
+def settle_insurer(premium: float, claims: float, ci: CriticalIllness) -> InsurerSettlement:
+    """Margin inside [floor, ceiling] of the premium: surplus above the ceiling is returned;
+    a shortfall below the floor is shared (the fund's share by the scenario's rule), the rest,
+    an operating loss, stays with the insurer (朔州 大病保险方案 六(四))."""
+    gross = premium - claims
+    surplus = comp = 0.0
+    if premium <= 0:
+        margin = gross
+    elif gross > ci.margin_ceiling * premium:
+        surplus = gross - ci.margin_ceiling * premium
+        margin = ci.margin_ceiling * premium
+    elif gross >= ci.margin_floor * premium:
+        margin = gross
+    else:
+        comp = ci.policy_loss_fund_share * (ci.margin_floor * premium - gross)
+        margin = gross + comp
+    return InsurerSettlement(
+        premium=premium,
+        claims=claims,
+        margin=margin,
+        margin_rate=margin / premium if premium > 0 else 0.0,
+        surplus_returned=surplus,
+        loss_compensation=comp,
+        quality_deposit=ci.quality_deposit_rate * premium,
+        deposit_released=ci.deposit_released,
+    )

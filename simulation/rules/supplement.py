@@ -1,0 +1,34 @@
+"""Tier 4, commercial supplementary insurance (惠民保 / 嘉兴 大病无忧): a deductible on the year's
+remaining cost, one ratio inside the catalogue and one outside it, a cap, and the expected payment
+at the scenario's uptake (persons enrolled by the government take it up in full)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..parameters import CAT_BIT_OF, Supplement
+
+
+def uptake(sup: Supplement, cat_mask: np.ndarray) -> np.ndarray:
+    fiscal = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
+    return np.where((cat_mask & fiscal) != 0, 1.0, sup.uptake)
+
+
+def supplement_payment(
+    policy3: np.ndarray, outside: np.ndarray, sup: Supplement, take_up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(policy-range payment n x 3, out-of-catalogue payment n) of the supplementary insurance.
+
+    The deductible is taken from the policy-range remainder first, then from out-of-catalogue cost.
+    """
+    pol = policy3.sum(axis=1)
+    ded_pol = np.minimum(pol, sup.deductible)
+    ded_out = np.minimum(outside, sup.deductible - ded_pol)
+    pay_pol = sup.ratio_policy * (pol - ded_pol)
+    pay_out = sup.ratio_out_of_catalogue * (outside - ded_out)
+    if sup.cap is not None:
+        tot = pay_pol + pay_out
+        scale = np.where(tot > sup.cap, sup.cap / np.maximum(tot, 1e-300), 1.0)
+        pay_pol, pay_out = pay_pol * scale, pay_out * scale
+    share = np.divide(policy3, pol[:, None], out=np.zeros_like(policy3), where=pol[:, None] > 0)
+    return share * (take_up * pay_pol)[:, None], take_up * pay_out
