@@ -9,7 +9,7 @@ res.summary["coverage_rate_poor"]
 
 from .engine import simulate
 from .errors import PopulationError, ScenarioError, WorkbenchError
-from .population import Population, load_population
+from .population import Population, generate_population, load_parquet, load_population, save_population
 from .result import Result
 from .scenario import Scenario, available_presets, load_scenario, scenario_from_yaml
 
@@ -23,8 +23,11 @@ __all__ = [
     "ScenarioError",
     "WorkbenchError",
     "available_presets",
+    "generate_population",
+    "load_parquet",
     "load_population",
     "load_scenario",
+    "save_population",
     "scenario_from_yaml",
     "simulate",
 ]

@@ -1,0 +1,198 @@
+"""Calibration: the generated value of each target in the scenario's `population.targets`, its gap
+and whether the gap is inside the tolerance the scenario states.
+
+`python -m simulation calibrate SCENARIO [--persons N] [--seed S]` prints one line a target.
+Figures that need the rules (policy-range reimbursement rate, fund spending per insured person)
+come from `simulate` on the generated population; every figure is weighted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .population.spec import population_spec
+
+DEFAULT_PERSONS = 50_000
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    name: str
+    target: float
+    generated: float
+    tolerance: float
+    relative: bool
+    citation: str
+    known_gap: str | None = None
+
+    @property
+    def gap(self) -> float:
+        """generated − target, as a fraction of the target when the tolerance is relative."""
+        d = self.generated - self.target
+        return d / self.target if self.relative and self.target != 0 else d
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.isfinite(self.generated)) and abs(self.gap) <= self.tolerance + 1e-12
+
+
+def top_share(values: np.ndarray, weights: np.ndarray, top: float) -> float:
+    """Share of the weighted total carried by the top `top` fraction (by weight) of `values`."""
+    m = values > 0
+    v, w = values[m], weights[m]
+    if len(v) == 0:
+        return float("nan")
+    order = np.argsort(-v, kind="stable")
+    v, w = v[order], w[order]
+    cw = np.cumsum(w)
+    cut = top * cw[-1]
+    full = cw <= cut
+    taken = np.dot(v[full], w[full])
+    k = int(full.sum())
+    if k < len(v):  # part of the boundary row
+        prev = cw[k - 1] if k > 0 else 0.0
+        taken += v[k] * (cut - prev)
+    return float(taken / np.dot(v, w))
+
+
+def generated_values(pop, scenario, res=None) -> dict[str, float]:
+    """Every calibration metric the spec knows, computed from a population (and its simulation)."""
+    from .engine import simulate
+    from .funds import fund_flows
+
+    p, c = pop.persons, pop.claims
+    w = p["weight"].to_numpy(dtype=float)
+    emp = (p["scheme"].astype(str) == "employee").to_numpy()
+    pid = p["person_id"].to_numpy()
+    pos = pd.Index(pid).get_indexer(c["person_id"].to_numpy())
+    cw = w[pos]
+    setting = c["setting"].astype(str).to_numpy()
+    inp = setting == "inpatient"
+    total = c["total_cost"].to_numpy(dtype=float)
+    out: dict[str, float] = {}
+    out["hospitalization_rate"] = float(cw[inp].sum() / w.sum())
+    for name, m in (("employee", emp), ("resident", ~emp)):
+        out[f"hospitalization_rate_{name}"] = float(cw[inp & m[pos]].sum() / w[m].sum()) if m.any() else 0.0
+        sel = inp & m[pos]
+        out[f"inpatient_cost_{name}"] = (
+            float(np.dot(cw[sel], total[sel]) / cw[sel].sum()) if sel.any() else 0.0
+        )
+    out["inpatient_cost"] = float(np.dot(cw[inp], total[inp]) / cw[inp].sum()) if inp.any() else 0.0
+    lvl = c["hospital_level"].astype(str).to_numpy()
+    for lv in scenario.params.hospital_levels:
+        sel = inp & (lvl == lv)
+        out[f"inpatient_cost_level_{lv}"] = (
+            float(np.dot(cw[sel], total[sel]) / cw[sel].sum()) if sel.any() else float("nan")
+        )
+    out["employee_share"] = float(w[emp].sum() / w.sum())
+    inc = p["income"].to_numpy(dtype=float)
+    out["income_per_capita"] = float(np.dot(w, inc) / w.sum())
+    if "urban" in p.columns:
+        urb = p["urban"].to_numpy(dtype=bool)
+        for name, m in (("urban", urb), ("rural", ~urb)):
+            out[f"income_per_capita_{name}"] = float(np.dot(w[m], inc[m]) / w[m].sum()) if m.any() else 0.0
+    hh_codes = pd.factorize(p["household_id"].to_numpy())[0]
+    out["household_size"] = float(len(p) / (hh_codes.max() + 1))
+    cat = p["category"].astype(str).to_numpy()
+    out["poor_share"] = float(w[cat != "none"].sum() / w.sum())
+    uniq = pd.unique(cat)
+    for code in {part for u in uniq for part in u.split("|")} - {"none"}:
+        holds = np.isin(cat, [u for u in uniq if code in u.split("|")])
+        out[f"category_share_{code}"] = float(w[holds].sum() / w.sum())
+    person_total = np.bincount(pos, weights=total, minlength=len(p))
+    person_inp = np.bincount(pos[inp], weights=total[inp], minlength=len(p))
+    out["top1_share"] = top_share(person_total, w, 0.01)
+    out["top10_share"] = top_share(person_total, w, 0.10)
+    out["top10_share_inpatient"] = top_share(person_inp, w, 0.10)
+    if res is None:
+        res = simulate(pop, scenario)
+    s = res.summary
+    out["policy_reimbursement_rate_employee"] = float(s["policy_reimbursement_rate_employee"])
+    out["policy_reimbursement_rate_resident"] = float(s["policy_reimbursement_rate_resident"])
+    flows = fund_flows(res)
+    enrolled = p["enrolled"].to_numpy(dtype=bool)
+    n_emp = float(w[emp & enrolled].sum())
+    n_res = float(w[~emp & enrolled].sum())
+    e_emp, e_res = flows["employee_pool"][1], flows["resident_pool"][1]
+    out["fund_spending_per_insured_employee"] = e_emp / n_emp if n_emp else 0.0
+    out["fund_spending_per_insured_resident"] = e_res / n_res if n_res else 0.0
+    out["fund_spending_per_insured"] = (e_emp + e_res) / (n_emp + n_res) if n_emp + n_res else 0.0
+    return out
+
+
+def calibrate(scenario, persons: int = DEFAULT_PERSONS, seed: int = 7, pop=None) -> list[TargetCheck]:
+    """Generate (unless `pop` is given), simulate and compare with every target of the scenario."""
+    from .population.generator import generate_population
+
+    spec = population_spec(scenario)
+    if pop is None:
+        pop = generate_population(scenario, persons=persons, seed=seed)
+    values = generated_values(pop, scenario)
+    checks = []
+    for name, t in spec.targets.items():
+        cite = scenario.source(f"population.targets.{name}.value") or scenario.source(
+            f"population.targets.{name}"
+        )
+        citation = cite.get("source") or (f"assumption: {cite['assumption']}" if "assumption" in cite else "")
+        checks.append(
+            TargetCheck(
+                name, t.value, values.get(name, float("nan")), t.tolerance, t.relative, citation, t.known_gap
+            )
+        )
+    return checks
+
+
+def format_checks(checks: list[TargetCheck]) -> str:
+    lines = [f"{'target':<38}{'value':>14}{'generated':>14}{'gap':>10}{'tolerance':>11}  ok"]
+    for ch in checks:
+        unit = "%" if ch.relative else ""
+        gap = f"{ch.gap:+.1%}" if ch.relative else f"{ch.gap:+.4f}"
+        tol = f"±{ch.tolerance:.0%}" if ch.relative else f"±{ch.tolerance:.3f}{unit}"
+        lines.append(
+            f"{ch.name:<38}{ch.target:>14,.4g}{ch.generated:>14,.4g}{gap:>10}{tol:>11}  "
+            f"{'yes' if ch.ok else 'NO (known gap)' if ch.known_gap else 'NO'}"
+        )
+        if ch.citation:
+            lines.append(f"    {ch.citation[:150]}")
+        if ch.known_gap:
+            lines.append(f"    known gap: {ch.known_gap[:150]}")
+    bad = sum(not ch.ok for ch in checks)
+    known = sum(not ch.ok and bool(ch.known_gap) for ch in checks)
+    note = f" ({known} outside with a stated known gap)" if known else ""
+    lines.append(f"{len(checks) - bad} of {len(checks)} targets within tolerance{note}")
+    return "\n".join(lines)
+
+
+def _add_args(p) -> None:
+    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
+    p.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="size of the generated population")
+    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
+
+
+def _run(args) -> int:
+    from .errors import WorkbenchError
+    from .scenario import load_scenario
+
+    if args.persons <= 0:
+        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
+    scn = load_scenario(args.scenario)
+    checks = calibrate(scn, persons=args.persons, seed=args.seed)
+    print(f"{scn.params.title} — {args.persons:,} persons, seed {args.seed}")
+    print(format_checks(checks))
+    return 0 if all(ch.ok or ch.known_gap for ch in checks) else 1
+
+
+try:
+    from .cli import register
+except ImportError:  # pragma: no cover - cli is part of the package
+    register = None
+if register is not None:
+    register(
+        "calibrate",
+        "generate a population and compare it with the scenario's calibration targets",
+        _add_args,
+        _run,
+    )
