@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from .engine import CATEGORY_PRIORITY, YearArrays
-from .funds import fund_accounts
 from .parameters import CATEGORY_CODES, SETTINGS
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
@@ -35,7 +34,14 @@ class Result:
         self.scenario = scenario
         self.year = year
         self.summary: Summary = self._summary()
-        self.funds: pd.DataFrame = fund_accounts(self)
+
+    @cached_property
+    def funds(self) -> pd.DataFrame:
+        """One row per (year, fund) over the scenario's projection horizon (computed on first use,
+        so `simulate` stays fast); see `simulation.projection`."""
+        from .projection import project
+
+        return project(self._y.population, self.scenario, start_year=self.year, first_result=self).funds
 
     @classmethod
     def from_year(cls, y: YearArrays, scenario: Scenario, year: int) -> Result:

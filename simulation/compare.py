@@ -1,0 +1,185 @@
+"""Reform comparison: `compare(baseline, reform)` of two Results (or two Projections) on the same
+population: fund cost differences by tier and year, coverage and out-of-pocket changes by category
+and by income decile, and the households better off / worse off.
+
+Every figure is weighted. `change = reform − baseline`; comparing a run with itself gives zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import WorkbenchError
+
+TIERS = (
+    "total_cost",
+    "basic_paid",
+    "critical_paid",
+    "assistance_paid",
+    "supplement_paid",
+    "cap_paid",
+    "premium_subsidy",
+    "oop",
+)
+PUBLIC_TIERS = ("basic_paid", "critical_paid", "assistance_paid", "cap_paid", "premium_subsidy")
+TOLERANCE = 0.01  # yuan: a household whose OOP moves less than this is unchanged
+
+
+@dataclass
+class Comparison:
+    tiers: pd.DataFrame  # index (year, tier): baseline, reform, change
+    funds: pd.DataFrame | None  # index (year, fund): income/expenditure/balance, baseline/reform/change
+    by_category: pd.DataFrame  # index category: persons, cost, oop, coverage, baseline/reform/change
+    by_decile: pd.DataFrame  # index decile 1..10 of household per-capita income
+    households: pd.Series  # better_off, worse_off, unchanged (weighted household counts)
+    summary: pd.DataFrame  # every summary figure: baseline, reform, change
+
+    @property
+    def added_public_cost(self) -> float:
+        """Change in what the public payers spend (basic + critical + assistance + cap + subsidies)."""
+        t = self.tiers.xs(self.tiers.index.get_level_values(0)[0], level=0)
+        return float(t.loc[list(PUBLIC_TIERS), "change"].sum())
+
+
+def _results(x) -> list:
+    from .projection import Projection
+    from .result import Result
+
+    if isinstance(x, Projection):
+        return list(x.results)
+    if isinstance(x, Result):
+        return [x]
+    raise TypeError(f"compare: expected a Result or a Projection, got {type(x).__name__}")
+
+
+def _same_population(b, r) -> None:
+    pb, pr = b._y.population, r._y.population
+    if pb is pr or pb.persons is pr.persons:
+        return
+    ib, ir = pb.persons["person_id"].to_numpy(), pr.persons["person_id"].to_numpy()
+    if len(ib) != len(ir) or not np.array_equal(ib, ir):
+        raise WorkbenchError("compare: the two results are not of the same population (person ids differ)")
+
+
+def _weighted_groups(res, key: np.ndarray, hh: bool) -> pd.DataFrame:
+    if hh:
+        h = res._household_arrays
+        w, cost, oop, income = h["weight"], h["total_cost"], h["oop"], h["income"]
+        size = h["size"]
+    else:
+        pa = res._person_arrays
+        w = res._y.population.arrays.weight
+        cost, oop, income, size = pa["total_cost"], pa["oop"], res._y.population.arrays.income, 1
+    df = pd.DataFrame(
+        {
+            "key": key,
+            "persons": w * size,
+            "total_cost": w * cost,
+            "oop": w * oop,
+            "income": w * income,
+        }
+    )
+    g = df.groupby("key", sort=True).sum()
+    g["coverage"] = 1.0 - np.divide(
+        g["oop"].to_numpy(), g["total_cost"].to_numpy(), out=np.zeros(len(g)), where=g["total_cost"] > 0
+    )
+    g["oop_per_person"] = g["oop"] / g["persons"].where(g["persons"] > 0)
+    g["oop_share"] = g["oop"] / g["income"].where(g["income"] > 0)
+    return g.drop(columns="income")
+
+
+def _side_by_side(base: pd.DataFrame, reform: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in base.columns if c != "persons"]
+    out = pd.DataFrame(index=base.index.union(reform.index))
+    out["persons"] = base["persons"].reindex(out.index)
+    for c in cols:
+        b = base[c].reindex(out.index)
+        r = reform[c].reindex(out.index)
+        out[f"{c}_baseline"] = b
+        out[f"{c}_reform"] = r
+        out[f"{c}_change"] = r - b
+    return out
+
+
+def income_deciles(res) -> np.ndarray:
+    """Decile 1..10 of each household by per-capita income (weighted by persons)."""
+    h = res._household_arrays
+    pc = h["income"] / np.maximum(h["size"], 1)
+    order = np.argsort(pc, kind="stable")
+    wp = (h["weight"] * h["size"])[order]
+    cum = np.cumsum(wp)
+    total = cum[-1] if len(cum) else 0.0
+    dec = np.empty(len(pc), dtype=np.int64)
+    dec[order] = np.minimum((10 * (cum - wp / 2) / max(total, 1e-300)).astype(np.int64) + 1, 10)
+    return dec
+
+
+def compare(baseline, reform) -> Comparison:
+    """Compare a reform with a baseline (two Results, or two Projections of the same years)."""
+    rb, rr = _results(baseline), _results(reform)
+    if len(rb) != len(rr) or [r.year for r in rb] != [r.year for r in rr]:
+        raise WorkbenchError("compare: the baseline and the reform cover different years")
+    for b, r in zip(rb, rr):
+        _same_population(b, r)
+
+    rows = []
+    for b, r in zip(rb, rr):
+        for tier in TIERS:
+            vb, vr = float(b.summary[tier]), float(r.summary[tier])
+            rows.append({"year": b.year, "tier": tier, "baseline": vb, "reform": vr, "change": vr - vb})
+        vb = sum(float(b.summary[t]) for t in PUBLIC_TIERS)
+        vr = sum(float(r.summary[t]) for t in PUBLIC_TIERS)
+        rows.append({"year": b.year, "tier": "public_total", "baseline": vb, "reform": vr, "change": vr - vb})
+    tiers = pd.DataFrame(rows).set_index(["year", "tier"])
+
+    funds = None
+    from .projection import Projection
+
+    if isinstance(baseline, Projection) and isinstance(reform, Projection):
+        fb = baseline.funds.set_index(["year", "fund"])
+        fr = reform.funds.set_index(["year", "fund"])
+        funds = pd.DataFrame(index=fb.index)
+        for c in ("income", "expenditure", "balance"):
+            funds[f"{c}_baseline"] = fb[c]
+            funds[f"{c}_reform"] = fr[c]
+            funds[f"{c}_change"] = fr[c] - fb[c]
+
+    # distribution: first year (the reform's immediate effect)
+    b, r = rb[0], rr[0]
+    cats = b._y.population.persons["category"].to_numpy()
+    by_category = _side_by_side(_weighted_groups(b, cats, False), _weighted_groups(r, cats, False))
+    by_category.index.name = "category"
+    dec = income_deciles(b)
+    by_decile = _side_by_side(_weighted_groups(b, dec, True), _weighted_groups(r, dec, True))
+    by_decile.index.name = "decile"
+    hb, hr = b._household_arrays, r._household_arrays
+    d = hr["oop"] - hb["oop"]
+    hw = hb["weight"]
+    households = pd.Series(
+        {
+            "better_off": float(hw[d < -TOLERANCE].sum()),
+            "worse_off": float(hw[d > TOLERANCE].sum()),
+            "unchanged": float(hw[np.abs(d) <= TOLERANCE].sum()),
+        },
+        name="households",
+    )
+    keys = [k for k in b.summary if k in r.summary]
+    summary = pd.DataFrame(
+        {
+            "baseline": [float(b.summary[k]) for k in keys],
+            "reform": [float(r.summary[k]) for k in keys],
+        },
+        index=pd.Index(keys, name="figure"),
+    )
+    summary["change"] = summary["reform"] - summary["baseline"]
+    return Comparison(
+        tiers=tiers,
+        funds=funds,
+        by_category=by_category,
+        by_decile=by_decile,
+        households=households,
+        summary=summary,
+    )

@@ -1,0 +1,267 @@
+"""Fund projection: balance identities, growth compounding, deposit/margin arithmetic by hand."""
+
+import numpy as np
+import pytest
+
+from simulation import ScenarioError, simulate
+from simulation.cli import main
+from simulation.funds import FUNDS
+from simulation.projection import ProjectionConfig, poverty_step, project, projection_config
+from tests.conftest import claim, person, population
+
+
+@pytest.fixture
+def shuozhou(presets):
+    return presets["shuozhou_2021"]
+
+
+def small_pop():
+    persons = [
+        person(1, scheme="employee", age=45, income=60_000.0),
+        person(2, age=70, income=20_000.0),
+        person(3, category="dibao", income=8_000.0),
+        person(4, age=30, income=30_000.0),
+    ]
+    claims = [
+        claim(1, level=3, policy=20_000.0, total=25_000.0),
+        claim(2, level=2, policy=60_000.0, total=70_000.0),
+        claim(3, level=1, policy=10_000.0),
+        claim(4, setting="outpatient", level=1, policy=1_000.0),
+    ]
+    return population(persons, claims)
+
+
+def flat(scn, **extra):
+    """No growth at all: every year repeats the first."""
+    zero = dict(
+        medical_cost_growth=0.0,
+        income_growth=0.0,
+        enrolment_growth={"employee": 0.0, "resident": 0.0},
+        old_age_weight_growth=0.0,
+        employee_contribution_growth=0.0,
+        resident_individual_growth=0.0,
+        resident_subsidy_growth=0.0,
+        assistance_fiscal_growth=0.0,
+    )
+    zero.update(extra)
+    return scn.with_changes({"projection": zero}) if "projection" in scn.raw else _add(scn, zero)
+
+
+def _add(scn, section):
+    from simulation.scenario import Scenario
+
+    raw = scn.to_dict()
+    raw["projection"] = section
+    return Scenario(raw, scn.path)
+
+
+def test_balance_identity_every_year_and_fund(presets):
+    for name in ("linan_2024", "shuozhou_2021", "jiaxing_2025"):
+        proj = project(small_pop(), presets[name], years=4)
+        f = proj.funds
+        assert list(f["fund"].unique()) == list(FUNDS)
+        assert len(f) == 4 * len(FUNDS)
+        np.testing.assert_allclose(f["balance"], f["opening"] + f["income"] - f["expenditure"], atol=1e-6)
+        for fund in FUNDS:  # each year opens with last year's balance
+            g = f[f["fund"] == fund]
+            np.testing.assert_allclose(g["opening"].to_numpy()[1:], g["balance"].to_numpy()[:-1])
+        # critical illness: the balance is the quality deposit held
+        ci = f[f["fund"] == "critical_illness"]
+        np.testing.assert_allclose(ci["balance"], ci["deposit_withheld"])
+        s = proj.summaries
+        spend = f[f["fund"] == "employee_pool"]["expenditure"].to_numpy()
+        np.testing.assert_allclose(
+            f[f["fund"] == "employee_pool"]["months_payable"],
+            12 * f[f["fund"] == "employee_pool"]["balance"] / spend,
+        )
+        assert len(s) == 4
+
+
+def test_first_year_matches_one_year_flows_by_hand(shuozhou):
+    # Shuozhou: resident-only 大病保险 at 100 yuan; 3 residents enrolled, 1 employee
+    scn = flat(shuozhou)
+    proj = project(small_pop(), scn, years=2)
+    res = proj.results[0]
+    p = scn.params
+    f = proj.funds.set_index(["year", "fund"])
+    y0 = scn.year
+    emp = f.loc[(y0, "employee_pool")]
+    assert emp["income"] == pytest.approx(p.financing.employee_per_capita)
+    assert emp["expenditure"] == pytest.approx(res.persons.loc[1, "basic_paid"])
+    assert emp["opening"] == pytest.approx(
+        p.financing.opening_reserve_months["employee_pool"] * emp["expenditure"] / 12
+    )
+    prem = 100.0 * 3
+    s = res.summary
+    assert s["insurer_premium"] == pytest.approx(prem)
+    resid = f.loc[(y0, "resident_pool")]
+    assert resid["income"] == pytest.approx(
+        3 * (p.financing.resident_individual + p.financing.resident_subsidy) + s["insurer_surplus_returned"]
+    )
+    basic_res = res.persons.loc[[2, 3, 4], "basic_paid"].sum()
+    assert resid["expenditure"] == pytest.approx(basic_res + prem + s["insurer_loss_compensation"])
+    asst = f.loc[(y0, "assistance")]
+    assert asst["income"] == pytest.approx(4 * p.financing.assistance_fiscal_per_capita)
+    assert asst["expenditure"] == pytest.approx(s["assistance_paid"] + s["premium_subsidy"])
+    # no growth: the second year has the same flows
+    y1 = f.xs(y0 + 1, level="year")
+    np.testing.assert_allclose(y1["income"], f.xs(y0, level="year")["income"])
+
+
+def test_deposit_and_margin_arithmetic(shuozhou):
+    # claims far below the premium: the margin is capped at 5%, the rest returned; deposit 10%
+    persons = [person(i) for i in range(1, 11)]
+    scn = flat(shuozhou)
+    proj = project(population(persons, [claim(1, level=1, policy=100.0)]), scn, years=3)
+    s = proj.results[0].summary
+    premium = 10 * 100.0
+    assert s["insurer_premium"] == pytest.approx(premium)
+    assert s["insurer_margin"] == pytest.approx(0.05 * premium)
+    assert s["insurer_surplus_returned"] == pytest.approx(premium - s["insurer_claims"] - 0.05 * premium)
+    assert s["quality_deposit"] == pytest.approx(0.10 * premium)
+    ci = proj.funds[proj.funds["fund"] == "critical_illness"].reset_index(drop=True)
+    # year 0 opens with last year's deposit (steady state) and releases it
+    assert ci.loc[0, "opening"] == pytest.approx(100.0)
+    assert ci.loc[0, "deposit_released"] == pytest.approx(100.0)
+    assert ci.loc[1, "deposit_released"] == pytest.approx(100.0)
+    assert ci["balance"].tolist() == pytest.approx([100.0] * 3)
+    # expenditure = claims + surplus + margin − this year's deposit + last year's released
+    assert ci.loc[1, "expenditure"] == pytest.approx(
+        s["insurer_claims"] + s["insurer_surplus_returned"] + 50.0
+    )
+
+
+def test_deposit_forfeited_goes_back_to_the_resident_pool(shuozhou):
+    persons = [person(i) for i in range(1, 11)]
+    pop = population(persons, [claim(1, level=1, policy=100.0)])
+    kept = project(pop, flat(shuozhou), years=2).funds.set_index(["year", "fund"])
+    lost = project(pop, flat(shuozhou).with_changes({"critical_illness.deposit_released": False}), years=2)
+    lost = lost.funds.set_index(["year", "fund"])
+    y = shuozhou.year + 1
+    assert lost.loc[(y, "resident_pool"), "income"] - kept.loc[
+        (y, "resident_pool"), "income"
+    ] == pytest.approx(100.0)
+    assert lost.loc[(y, "critical_illness"), "deposit_released"] == 0.0
+
+
+def test_policy_loss_shared_by_the_rule(shuozhou):
+    # claims above the premium: the fund makes good its share of the shortfall below the 3% floor
+    scn = flat(shuozhou)
+    persons = [person(1), person(2)]
+    proj = project(population(persons, [claim(1, level=1, policy=400_000.0)]), scn, years=1)
+    s = proj.results[0].summary
+    premium = 200.0
+    gross = premium - s["insurer_claims"]
+    share = scn.params.critical_illness.policy_loss_fund_share
+    assert s["insurer_loss_compensation"] == pytest.approx(share * (0.03 * premium - gross))
+    ci = proj.funds[proj.funds["fund"] == "critical_illness"].iloc[0]
+    assert ci["income"] == pytest.approx(premium + s["insurer_loss_compensation"])
+
+
+def test_growth_compounds(shuozhou):
+    scn = flat(shuozhou, medical_cost_growth=0.10, resident_subsidy_growth=0.05)
+    pop = small_pop()
+    proj = project(pop, scn, years=4)
+    tc = proj.summaries["total_cost"].to_numpy()
+    np.testing.assert_allclose(tc, tc[0] * 1.1 ** np.arange(4))
+    sub = scn.params.financing.resident_subsidy
+    res_fiscal = proj.funds[proj.funds["fund"] == "resident_pool"]["fiscal_income"].to_numpy()
+    np.testing.assert_allclose(res_fiscal, 3 * sub * 1.05 ** np.arange(4))
+
+
+def test_per_year_rate_series_compounds(shuozhou):
+    scn = flat(shuozhou, medical_cost_growth={2022: 0.10, 2024: 0.0})
+    tc = project(small_pop(), scn, years=5).summaries["total_cost"].to_numpy()
+    np.testing.assert_allclose(tc / tc[0], [1, 1.1, 1.21, 1.21, 1.21])
+
+
+def test_phased_reform_series_wins_over_growth(shuozhou):
+    scn = flat(shuozhou, resident_subsidy_growth=0.5).with_changes(
+        {"financing.resident_subsidy": {2021: 580, 2022: 610, 2023: 640}}
+    )
+    f = project(small_pop(), scn, years=3).funds
+    np.testing.assert_allclose(f[f["fund"] == "resident_pool"]["fiscal_income"], [3 * 580, 3 * 610, 3 * 640])
+
+
+def test_enrolment_and_ageing_reweight(shuozhou):
+    scn = flat(shuozhou, enrolment_growth={"employee": 0.1, "resident": -0.1}, old_age_weight_growth=0.2)
+    proj = project(small_pop(), scn, years=2)
+    w = proj.results[1]._y.population.arrays.weight
+    assert w[0] == pytest.approx(1.1)  # the one employee
+    assert w[1:].sum() == pytest.approx(3 * 0.9)  # residents total
+    assert w[1] / w[3] == pytest.approx(1.2)  # the 70-year-old gains against the 30-year-old
+
+
+def test_charity_fund_and_fiscal_share(presets):
+    scn = flat(presets["linan_2024"])
+    proj = project(small_pop(), scn, years=2)
+    fin = scn.params.financing
+    ch = proj.funds[proj.funds["fund"] == "charity"].iloc[0]
+    assert ch["income"] == pytest.approx(
+        4 * (fin.charity_donations_per_capita + fin.charity_fiscal_per_capita)
+    )
+    share = proj.summaries["charity_fiscal_share"].iloc[0]
+    assert share == pytest.approx(5 / 15)
+    assert share <= fin.charity_fiscal_share_max + 1e-9
+
+
+def test_utilisation_response_off_by_default_and_lowers_spending_when_prices_rise(shuozhou):
+    pop = small_pop()
+    base = project(pop, flat(shuozhou), years=1)
+    assert not projection_config(shuozhou).behaviour.utilisation_response
+    # a reform that raises the resident OOP price, measured against the status quo
+    reform = flat(shuozhou, behaviour={"utilisation_response": True}).with_changes(
+        {"basic_insurance.resident.inpatient.ratio": 0.3}
+    )
+    static = project(
+        pop, flat(shuozhou).with_changes({"basic_insurance.resident.inpatient.ratio": 0.3}), years=1
+    )
+    resp = project(pop, reform, years=1, reference=shuozhou)
+    assert resp.summaries["total_cost"].iloc[0] < static.summaries["total_cost"].iloc[0]
+    assert static.summaries["total_cost"].iloc[0] == pytest.approx(base.summaries["total_cost"].iloc[0])
+
+
+def test_poverty_transitions_move_categories():
+    from simulation.projection import Behaviour
+
+    beh = Behaviour(
+        poverty_transitions=True, entry={"dibao": 1.0}, exit={"dibao": 1.0}, entry_income_quantile=0.5
+    )
+    cat = np.array([0, 0, 4, 4], dtype=np.int64)  # bit 4 = dibao
+    hh = np.array([0, 0, 1, 2])
+    pc = np.array([1000.0, 50_000.0, 900.0])
+    out = poverty_step(cat, hh, 3, pc, beh, ["none", "dibao"], np.random.default_rng(0))
+    # household 0 (poorest, no category) enters; households 1, 2 leave
+    assert out.tolist() == [4, 4, 0, 0]
+
+
+def test_projection_section_validated(shuozhou):
+    bad = _add(shuozhou, {"medical_cost_growht": 0.05})
+    with pytest.raises(ScenarioError, match="medical_cost_growht"):
+        project(small_pop(), bad, years=1)
+    assert ProjectionConfig().behaviour.elasticity == -0.2
+
+
+def test_result_funds_is_the_lazy_projection(shuozhou):
+    res = simulate(small_pop(), shuozhou)
+    assert "funds" not in res.__dict__
+    f = res.funds
+    horizon = projection_config(shuozhou).horizon_years
+    assert len(f) == horizon * len(FUNDS)
+    assert {"year", "fund", "income", "expenditure", "balance"} <= set(f.columns)
+    assert f["year"].min() == shuozhou.year
+
+
+def test_presets_projection_sections_validate(presets):
+    for scn in presets.values():
+        projection_config(scn)
+
+
+def test_cli_project(monkeypatch, capsys, presets):
+    import simulation.cli as cli
+
+    monkeypatch.setattr(cli, "population_from_args", lambda args, scn: small_pop())
+    assert main(["project", "linan_2024", "--years", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "暖心基金" in out and "综合保障率" in out
+    assert main(["project", "linan_2024", "--years", "0"]) == 2
