@@ -69,11 +69,29 @@ def _parse_yaml(text: str, where: str) -> dict:
         raise ScenarioError(f"{where}:{loc}: not valid YAML ({problem})") from None
     except RecursionError:
         raise ScenarioError(f"{where}: nesting too deep to be a scenario") from None
+    _count_nodes(data, where)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{where}: expected a mapping of scenario sections at the top level, got {type(data).__name__}"
         )
     return data
+
+
+MAX_NODES = 200_000  # a scenario has a few hundred values; more is an alias bomb or not a scenario
+
+
+def _count_nodes(node: Any, where: str) -> None:
+    """Refuse trees that expand past MAX_NODES (aliases share objects; walking them multiplies)."""
+    stack, seen = [node], 0
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise ScenarioError(f"{where}: more than {MAX_NODES:,} values once aliases are expanded")
+        if isinstance(n, dict):
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
 
 
 def _normalize_keys(node: Any, path: str, where: str, depth: int = 0) -> Any:
@@ -265,6 +283,8 @@ class Scenario:
     def source(self, path: str) -> dict:
         """The citation of a parameter: {'source': ...} or {'assumption': ...}, searched upwards."""
         parts = path.split(".")
+        if parts[-1] == "upto":  # a band row is cited once, on its ratio
+            parts[-1] = "ratio"
         while parts:
             info = self.meta.get(".".join(parts))
             if info and ("source" in info or "assumption" in info):

@@ -1,0 +1,76 @@
+"""Bijie (毕节 医保扶贫方案): hand calculations from the clauses."""
+
+import pytest
+
+from simulation import simulate
+from tests.conftest import claim, person, population
+
+
+def test_unreferred_admission_paid_less_and_extra_outside_later_bases(presets):
+    # poor resident, level 3, policy 20,000. Referred (special terms, assumed table): deductible 500,
+    # ratio 70% → basic 13,650; base for 大病 and assistance excludes the deductible (二(四)1):
+    # 20,000 − 13,650 − 500 = 5,850 → 大病 band 0-1万 at 50% = 2,925 → assistance 70% of 2,925.
+    # Unreferred (二(七)): deductible 2,000, ratio 50% → basic 9,000; the 4,650 it loses stays
+    # with the patient and outside the 大病 and assistance bases, which are unchanged.
+    scn = presets["bijie_2019"]
+    persons = [person(1, category="poverty_registered"), person(2, category="poverty_registered")]
+    claims = [claim(1, policy=20_000.0), claim(2, policy=20_000.0, referred=False)]
+    res = simulate(population(persons, claims), scn)
+    ref, unref = res.persons.loc[1], res.persons.loc[2]
+    assert ref.basic_paid == pytest.approx(13_650.0)
+    assert unref.basic_paid == pytest.approx(9_000.0)
+    assert ref.critical_paid == pytest.approx(2_925.0)
+    assert unref.critical_paid == pytest.approx(2_925.0)
+    assert ref.assistance_paid == pytest.approx(0.7 * 2_925.0)
+    assert unref.assistance_paid == pytest.approx(0.7 * 2_925.0)
+    assert unref.oop - ref.oop == pytest.approx(4_650.0)
+    assert unref.unreferred_extra == pytest.approx(4_650.0)
+
+
+def test_non_designated_private_hospital_pays_nothing(presets):
+    res = simulate(
+        population(
+            [person(1, category="poverty_registered")],
+            [claim(1, level="private_undesignated", policy=10_000.0)],
+        ),
+        presets["bijie_2019"],
+    )
+    p = res.persons.loc[1]
+    assert p.basic_paid == p.critical_paid == p.assistance_paid == 0
+    assert p.oop == 10_000.0
+
+
+def test_family_planning_households_at_least_50_percent(presets):
+    # 计生两户: ordinary resident terms, level 1: deductible 200, ratio 85%: policy 10,200 → basic
+    # 8,500, OOP 1,700; the base excludes the 200 deductible → 1,500 → 50% = 750
+    res = simulate(
+        population([person(1, category="family_planning")], [claim(1, level=1, policy=10_200.0)]),
+        presets["bijie_2019"],
+    )
+    assert res.persons.loc[1, "basic_paid"] == pytest.approx(8_500.0)
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(750.0)
+
+
+def test_premium_subsidies_full_and_100_yuan(presets):
+    scn = presets["bijie_2019"]
+    res = simulate(
+        population([person(1, category="tekun"), person(2, category="poverty_registered"), person(3)], []),
+        scn,
+    )
+    ps = res.persons["premium_subsidy"]
+    assert ps.loc[1] == scn.params.financing.resident_individual
+    assert ps.loc[2] == 100.0
+    assert ps.loc[3] == 0.0
+
+
+def test_poor_residents_have_no_fund_cap(presets):
+    # 表2 不设封顶线: 1,000,000 at level 1 → 90% of (1,000,000 − 100), not stopped at 200,000
+    res = simulate(
+        population(
+            [person(1, category="poverty_registered"), person(2)],
+            [claim(1, level=1, policy=1e6), claim(2, level=1, policy=1e6)],
+        ),
+        presets["bijie_2019"],
+    )
+    assert res.persons.loc[1, "basic_paid"] == pytest.approx(0.9 * (1e6 - 100))
+    assert res.persons.loc[2, "basic_paid"] == pytest.approx(200_000.0)

@@ -1,0 +1,142 @@
+"""Shanghai, 沪府办规〔2022〕19号: hand calculations from the clauses."""
+
+import pytest
+
+from simulation import ScenarioError, simulate
+from tests.conftest import claim, person, population
+
+# An employee at a level-1 hospital: deductible 1500, ratio 92% (the preset's basic terms).
+# policy 107,750 → basic 0.92 × 106,250 = 97,750, leaving 10,000 policy-range OOP after insurance
+# (employees have no 居保大病 in Shanghai).
+POLICY_FOR_10000 = 107_750.0
+
+
+def run(scn, persons, claims):
+    return simulate(population(persons, claims), scn)
+
+
+def test_dibao_inpatient_gets_90_percent(presets):
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, scheme="employee", category="dibao")],
+        [claim(1, level=1, policy=POLICY_FOR_10000)],
+    )
+    p = res.persons.loc[1]
+    assert p.basic_paid == pytest.approx(97_750.0)
+    assert p.critical_paid == 0
+    assert p.assistance_paid == pytest.approx(9_000.0)  # 二(二)4 低保 90%
+    assert p.oop == pytest.approx(1_000.0)
+
+
+def test_low_income_inpatient_gets_80_percent(presets):
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, scheme="employee", category="dibian")],
+        [claim(1, level=1, policy=POLICY_FOR_10000)],
+    )
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(8_000.0)  # 低收入 80%
+
+
+@pytest.mark.parametrize("category,expected", [("dibao", 0.60 * 2550), ("dibian", 0.50 * 2550)])
+def test_outpatient_60_and_50_percent(presets, category, expected):
+    # outpatient: annual deductible 1500, ratio 70% at level 1: 5000 → basic 2450, OOP 2550
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, scheme="employee", category=category)],
+        [claim(1, setting="outpatient", level=1, policy=5_000.0)],
+    )
+    assert res.persons.loc[1, "basic_paid"] == pytest.approx(2_450.0)
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(expected)
+
+
+def test_orphan_is_paid_as_dibao_and_two_categories_once(presets):
+    res = run(
+        presets["shanghai_2023"],
+        [
+            person(1, scheme="employee", category="orphan"),
+            person(2, scheme="employee", category="dibao|orphan"),
+        ],
+        [claim(1, level=1, policy=POLICY_FOR_10000), claim(2, level=1, policy=POLICY_FOR_10000)],
+    )
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(9_000.0)  # 参照低保
+    assert res.persons.loc[2, "assistance_paid"] == pytest.approx(9_000.0)  # 就高不重复: once
+
+
+def test_cost_below_the_basic_deductible_is_assisted(presets):
+    # 二(二)3: 基本医保起付线以下的政策范围内费用纳入救助保障
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, scheme="employee", category="dibao")],
+        [claim(1, level=1, policy=1_000.0)],
+    )
+    assert res.persons.loc[1, "basic_paid"] == 0
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(900.0)
+
+
+def test_expenditure_poor_ratio_stays_inside_the_texts_range(presets):
+    scn = presets["shanghai_2023"]
+    res = run(
+        scn,
+        [person(1, scheme="employee", category="expenditure_poor")],
+        [claim(1, level=1, policy=POLICY_FOR_10000)],
+    )
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(6_000.0)  # 50-70%, preset 60%
+    assert scn.with_changes({"medical_assistance.inpatient_ratio.expenditure_poor": 0.7})
+    with pytest.raises(ScenarioError, match=r"expenditure_poor.*\[0\.5, 0\.7\]"):
+        scn.with_changes({"medical_assistance.inpatient_ratio.expenditure_poor": 0.75})
+
+
+def test_premium_subsidies(presets):
+    scn = presets["shanghai_2023"]
+    contribution = scn.params.financing.resident_individual
+    res = run(
+        scn,
+        [
+            person(1, category="dibao"),
+            person(2, category="dibian", age=65),
+            person(3, category="dibian", age=50),
+            person(4, category="dibao", scheme="employee"),
+        ],
+        [],
+    )
+    ps = res.persons["premium_subsidy"]
+    assert ps.loc[1] == contribution  # 全额资助
+    assert ps.loc[2] == 300.0  # 低收入 60+ 定额 (preset amount)
+    assert ps.loc[3] == 0.0
+    assert ps.loc[4] == 0.0  # employees pay no resident contribution
+
+
+def test_resident_critical_illness_tilt_for_dibao(presets):
+    # resident, level 3: deductible 300, ratio 70%. policy 10,300 → basic 7,000, OOP 3,300.
+    # 居保大病 60% + 5 points for 低保 → 2,145; assistance 90% of 1,155 → 1,039.5
+    res = run(presets["shanghai_2023"], [person(1, category="dibao")], [claim(1, policy=10_300.0)])
+    p = res.persons.loc[1]
+    assert p.basic_paid == pytest.approx(7_000.0)
+    assert p.critical_paid == pytest.approx(2_145.0)
+    assert p.assistance_paid == pytest.approx(1_039.5)
+
+
+def test_type2_expenditure_poor_household_found_and_assisted(presets):
+    # household income 50,000 (per capita 25,000 below the income line); out-of-catalogue OOP
+    # 20,000 = 40% of income → type 2 (四), and 政策找人 gives the members expenditure-poor terms
+    scn = presets["shanghai_2023"].with_changes({"supplement.enabled": False})
+    res = run(
+        scn,
+        [person(1, 1, income=25_000.0, scheme="employee"), person(2, 1, income=25_000.0, scheme="employee")],
+        [claim(1, level=1, total=20_000.0 + POLICY_FOR_10000, policy=POLICY_FOR_10000)],
+    )
+    hh = res.households.loc[1]
+    assert bool(hh.newly_identified)
+    assert res.persons.loc[1, "category_applied"] == "expenditure_poor"
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(6_000.0)
+    assert bool(hh.expenditure_poor)  # still ≥ 40% after assistance: 24,000 / 50,000
+
+
+def test_no_policy_finds_people_no_assistance_for_ordinary(presets):
+    scn = presets["shanghai_2023"].with_changes({"flags.policy_finds_people": False})
+    res = run(
+        scn,
+        [person(1, 1, income=25_000.0, scheme="employee")],
+        [claim(1, level=1, total=20_000.0 + POLICY_FOR_10000, policy=POLICY_FOR_10000)],
+    )
+    assert res.persons.loc[1, "assistance_paid"] == 0

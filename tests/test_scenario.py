@@ -1,0 +1,137 @@
+"""Scenario loading and validation: every bad input names the file, the dotted key and what was expected."""
+
+import numbers
+
+import pytest
+
+from simulation import ScenarioError, available_presets, load_scenario, scenario_from_yaml
+
+PRESETS = ["bijie_2019", "jiaxing_2025", "linan_2024", "shanghai_2023", "shuozhou_2021"]
+
+
+def test_presets_are_all_there():
+    assert set(PRESETS) <= set(available_presets())
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_number_in_a_preset_cites_a_source_or_an_assumption(name):
+    scn = load_scenario(name)
+    uncited = []
+    for path, value in scn.leaves():
+        if path == "year" or path.startswith(("targets.", "constraints.", "population.", "projection.")):
+            continue
+        if not in_file(scn, path):  # a schema default, not a number the preset states
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Number):
+            continue
+        if not scn.source(path):
+            uncited.append(path)
+    assert not uncited, f"{name}: numbers without source or assumption: {uncited[:10]}"
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_contract_paths_exist_in_every_preset(name):
+    scn = load_scenario(name)
+    cats = [c for c in scn.params.categories if c != "none"]
+    for c in cats:
+        assert f"medical_assistance.inpatient_ratio.{c}" in dict(scn.leaves())
+        assert f"medical_assistance.outpatient_ratio.{c}" in dict(scn.leaves())
+
+
+def in_file(scn, path):
+    from simulation.scenario import _get
+
+    try:
+        _get(scn.raw, path.split("."))
+    except KeyError:
+        return False
+    return True
+
+
+def mutate(path, value, name="linan_2024"):
+    return load_scenario(name).with_changes({path: value})
+
+
+def test_with_changes_returns_a_validated_copy_and_keeps_the_source():
+    base = load_scenario("linan_2024")
+    reform = base.with_changes({"family_cap.cap.dibao": 20_000})
+    assert reform.params.family_cap.cap["dibao"] == 20_000
+    assert base.params.family_cap.cap["dibao"] == 30_000  # unchanged
+    assert "临安" in reform.source("family_cap.cap.dibao")["source"]
+    assert [d["path"] for d in base.diff(reform)] == ["family_cap.cap.dibao"]
+    assert reform.changes == {"family_cap.cap.dibao": 20_000}
+
+
+@pytest.mark.parametrize(
+    "path,value,match",
+    [
+        (
+            "medical_assistance.inpatient_ratio.dibao",
+            1.5,
+            r"medical_assistance\.inpatient_ratio\.dibao.*less than or equal to 1",
+        ),
+        ("family_cap.cap.dibao", -5, r"family_cap\.cap\.dibao.*greater than or equal to 0"),
+        ("medical_assistance.inpatient_ratio.orphan", 0.9, r"category 'orphan' is used but not defined"),
+        ("basic_insurance.resident.inpatient.ratio.4", 0.9, r"no such parameter"),
+        (
+            "basic_insurance.resident.inpatient.deductible",
+            {"1": 1, "2": 2, "3": 3, "9": 4},
+            r"hospital level '9' is not defined",
+        ),
+        ("critical_illness.terms.bands.1.upto", 10_000, r"bands.*ascending"),
+        ("critical_illness.no_such_key", 1, r"no such parameter"),
+        ("flags.catastrophic_threshold", "high", r"flags\.catastrophic_threshold.*valid number"),
+    ],
+)
+def test_bad_changes_name_the_key(path, value, match):
+    with pytest.raises(ScenarioError, match=match):
+        mutate(path, value)
+
+
+def test_unknown_key_in_a_file(tmp_path):
+    text = load_scenario("linan_2024").to_yaml().replace("family_cap:\n", "family_cap:\n  capp: 1\n", 1)
+    f = tmp_path / "bad.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad\.yaml: family_cap\.capp: unknown key"):
+        load_scenario(f)
+
+
+def test_round_trip_through_yaml(tmp_path):
+    scn = load_scenario("bijie_2019").with_changes({"medical_assistance.inpatient_ratio.dibao": 0.8})
+    f = scn.save(tmp_path / "edited.yaml")
+    again = load_scenario(f)
+    assert again.params == scn.params
+    assert again.source("medical_assistance.inpatient_ratio.dibao") == scn.source(
+        "medical_assistance.inpatient_ratio.dibao"
+    )
+
+
+def test_python_object_tags_are_refused():
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        scenario_from_yaml("id: !!python/object/apply:os.system ['echo hacked']\n", "evil.yaml")
+
+
+def test_alias_bomb_is_refused():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    with pytest.raises(ScenarioError, match="alias"):
+        scenario_from_yaml(bomb, "bomb.yaml")
+
+
+def test_missing_file_and_non_mapping():
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario("nowhere_2030")
+    with pytest.raises(ScenarioError, match="expected a mapping"):
+        scenario_from_yaml("- 1\n- 2\n", "list.yaml")
+
+
+def test_value_phased_in_by_year():
+    scn = load_scenario("jiaxing_2025").with_changes(
+        {"medical_assistance.inpatient_ratio.dibian": {2025: 0.80, 2026: 0.85, 2027: 0.90}}
+    )
+    assert scn.for_year(2025).medical_assistance.inpatient_ratio["dibian"] == 0.80
+    assert scn.for_year(2026).medical_assistance.inpatient_ratio["dibian"] == 0.85
+    assert scn.for_year(2030).medical_assistance.inpatient_ratio["dibian"] == 0.90
+    with pytest.raises(ScenarioError, match=r"values for 2026.*dibian"):
+        scn.with_changes({"medical_assistance.inpatient_ratio.dibian": {2025: 0.8, 2026: 1.2}})
