@@ -107,13 +107,22 @@ def test_premium_subsidies(presets):
 
 
 def test_resident_critical_illness_tilt_for_dibao(presets):
-    # resident, level 3: deductible 300, ratio 70%. policy 10,300 → basic 7,000, OOP 3,300.
-    # 居保大病 60% + 5 points for 低保 → 2,145; assistance 90% of 1,155 → 1,039.5
-    res = run(presets["shanghai_2023"], [person(1, category="dibao")], [claim(1, policy=10_300.0)])
+    # resident 门诊大病 (chronic): no deductible, ratio 70%: 10,000 → basic 7,000, OOP 3,000.
+    # 居保大病 60% + 5 points for 低保 (二(二)2 倾斜) → 1,950; outpatient assistance 60% of 1,050 = 630
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, category="dibao")],
+        [claim(1, setting="chronic", policy=10_000.0)],
+    )
     p = res.persons.loc[1]
     assert p.basic_paid == pytest.approx(7_000.0)
-    assert p.critical_paid == pytest.approx(2_145.0)
-    assert p.assistance_paid == pytest.approx(1_039.5)
+    assert p.critical_paid == pytest.approx(1_950.0)
+    assert p.assistance_paid == pytest.approx(630.0)
+
+
+def test_resident_inpatient_is_not_critical_illness_in_shanghai(presets):
+    res = run(presets["shanghai_2023"], [person(1)], [claim(1, policy=10_300.0)])
+    assert res.persons.loc[1, "critical_paid"] == 0.0
 
 
 def test_type2_expenditure_poor_household_found_and_assisted(presets):
