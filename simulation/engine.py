@@ -23,7 +23,7 @@ from .rules.basic_insurance import (
 from .rules.critical_illness import critical_payment
 from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
-from .rules.groups import group_sum
+from .rules.groups import group_sum, rowsum
 from .rules.medical_assistance import assistance_payment
 from .rules.premium_subsidy import premium_subsidy
 from .rules.supplement import supplement_payment, uptake
@@ -66,42 +66,47 @@ def _person_tiers(
     ma_ok: np.ndarray,
     take_up: np.ndarray,
 ) -> PersonTiers:
-    """Evaluate tiers 2-4 for persons `idx` under every category they hold; keep the best."""
-    n = len(idx)
-    best = PersonTiers(
-        critical3=np.zeros((n, 3)),
-        assistance3=np.zeros((n, 3)),
-        supplement3=np.zeros((n, 3)),
-        supplement_outside=np.zeros(n),
-        category=np.zeros(n, dtype=np.int64),
-    )
-    best_total = np.full(n, -1.0)
-    defined = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.categories])
-    mask = cat_mask[idx] & defined
+    """Evaluate tiers 2-4 for persons `idx` under every category they hold; keep the best.
+
+    Everyone is first paid on the general terms (`none`), which any category at least keeps; then
+    each defined category is evaluated on its holders only and replaces the result where it pays
+    more (ties keep the earlier code, but a real category beats `none`).
+    """
     ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
-    for code_i, code in enumerate(CATEGORY_CODES):
-        holders = mask == 0 if code == "none" else (mask & CAT_BIT_OF[code]) != 0
-        if code != "none" and code not in p.categories:
-            continue
-        sel = np.flatnonzero(holders)
-        if len(sel) == 0:
-            continue
-        g = idx[sel]
+    whole = len(idx) == len(cat_mask)  # the first pass: no gathering needed
+
+    def under(code: str, g):
         cib = ci_base3[g]
-        ci_tot = critical_payment(cib.sum(axis=1), ci, code) * ci_ok[g]
-        cib_tot = cib.sum(axis=1)
+        cib_tot = rowsum(cib)
+        ci_tot = critical_payment(cib_tot, ci, code) * ci_ok[g]
         crit3 = cib * np.divide(ci_tot, cib_tot, out=np.zeros_like(ci_tot), where=cib_tot > 0)[:, None]
         rem3 = np.maximum(remaining3[g] - crit3, 0.0)
         sup3 = np.zeros_like(rem3)
-        sup_out = np.zeros(len(g))
+        sup_out = np.zeros(len(cib_tot))
         if sup.enabled and sup.order == "before_assistance":
             sup3, sup_out = supplement_payment(rem3, outside[g], sup, take_up[g])
         ma_base = np.maximum(np.minimum(ma_base3[g] - crit3 - sup3, rem3 - sup3), 0.0)
         asst3 = assistance_payment(ma_base, ma, code) * ma_ok[g][:, None]
         if sup.enabled and sup.order == "after_assistance":
             sup3, sup_out = supplement_payment(rem3 - asst3, outside[g], sup, take_up[g])
-        total = ci_tot + asst3.sum(axis=1) + sup3.sum(axis=1) + sup_out
-        better = total > best_total[sel]  # ties keep the earlier code
+        total = ci_tot + rowsum(asst3) + rowsum(sup3) + sup_out
+        return total, crit3, asst3, sup3, sup_out
+
+    total, crit3, asst3, sup3, sup_out = under("none", slice(None) if whole else idx)
+    none_i = CATEGORY_CODES.index("none")
+    best = PersonTiers(crit3, asst3, sup3, sup_out, np.full(len(idx), none_i, dtype=np.int64))
+    best_total = total
+    defined = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.categories])
+    mask = (cat_mask if whole else cat_mask[idx]) & defined
+    for code_i, code in enumerate(CATEGORY_CODES):
+        if code == "none" or code not in p.categories:
+            continue
+        sel = np.flatnonzero((mask & CAT_BIT_OF[code]) != 0)
+        if len(sel) == 0:
+            continue
+        total, crit3, asst3, sup3, sup_out = under(code, idx[sel])
+        prev = best_total[sel]
+        better = (total > prev) | ((total >= prev) & (best.category[sel] == none_i))
         w = sel[better]
         best_total[w] = total[better]
         best.critical3[w] = crit3[better]
@@ -158,7 +163,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     base3 = _person_setting(a, basic.base)
     ded3 = _person_setting(a, basic.deductible_part)
     extra3 = _person_setting(a, basic.extra)
-    outside = (total3 - policy3).sum(axis=1)
+    outside = rowsum(total3 - policy3)
     remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
 
     ci, ma = p.critical_illness, p.medical_assistance
@@ -180,15 +185,15 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
 
     def finish(tiers: PersonTiers, cat_mask: np.ndarray):
         paid_person = (
-            basic3.sum(1)
-            + tiers.critical3.sum(1)
-            + tiers.assistance3.sum(1)
-            + tiers.supplement3.sum(1)
+            rowsum(basic3)
+            + rowsum(tiers.critical3)
+            + rowsum(tiers.assistance3)
+            + rowsum(tiers.supplement3)
             + tiers.supplement_outside
         )
-        oop_pre = np.maximum(total3.sum(1) - paid_person, 0.0)
+        oop_pre = np.maximum(rowsum(total3) - paid_person, 0.0)
         counted = np.maximum(
-            (remaining3 - tiers.critical3 - tiers.assistance3 - tiers.supplement3).sum(1), 0.0
+            rowsum(remaining3 - tiers.critical3 - tiers.assistance3 - tiers.supplement3), 0.0
         ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
             outside - tiers.supplement_outside, 0.0
         )

@@ -15,7 +15,7 @@ from .engine import CATEGORY_PRIORITY, YearArrays
 from .parameters import CATEGORY_CODES, SETTINGS
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
-from .rules.groups import group_sum
+from .rules.groups import group_sum, rowsum
 from .scenario import Scenario
 
 PAID_COLUMNS = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "cap_paid")
@@ -58,15 +58,15 @@ class Result:
     @cached_property
     def _person_arrays(self) -> dict[str, np.ndarray]:
         y = self._y
-        basic = y.basic3.sum(1)
-        crit = y.critical3.sum(1)
-        asst = y.assistance3.sum(1)
-        sup = y.supplement3.sum(1) + y.supplement_outside
-        total = y.total3.sum(1)
+        basic = rowsum(y.basic3)
+        crit = rowsum(y.critical3)
+        asst = rowsum(y.assistance3)
+        sup = rowsum(y.supplement3) + y.supplement_outside
+        total = rowsum(y.total3)
         paid = basic + crit + asst + sup + y.cap_paid
         return {
             "total_cost": total,
-            "policy_cost": y.policy3.sum(1),
+            "policy_cost": rowsum(y.policy3),
             "basic_paid": basic,
             "critical_paid": crit,
             "assistance_paid": asst,
@@ -75,7 +75,7 @@ class Result:
             "oop": np.maximum(total - paid, 0.0),
             "premium_subsidy": y.premium_subsidy,
             "oop_before_cap": y.oop_before_cap,
-            "unreferred_extra": y.extra3.sum(1),
+            "unreferred_extra": rowsum(y.extra3),
         }
 
     @cached_property
@@ -170,14 +170,14 @@ class Result:
         pol3 = y.policy3
         frac_pol = np.divide(a.claim_policy, pol3[cp, s], out=np.zeros_like(total), where=pol3[cp, s] > 0)
         out = y.total3 - y.policy3
-        out_p = out.sum(1)
+        out_p = rowsum(out)
         frac_out = np.divide(total - a.claim_policy, out_p[cp], out=np.zeros_like(total), where=out_p[cp] > 0)
         df = self._y.population.claims.iloc[a.claim_order].reset_index(drop=True).copy()
         df["basic_paid"] = y.claim_basic
         df["critical_paid"] = y.critical3[cp, s] * frac
         df["assistance_paid"] = y.assistance3[cp, s] * frac
         df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
-        person_cost = y.total3.sum(1)
+        person_cost = rowsum(y.total3)
         frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
         df["cap_paid"] = y.cap_paid[cp] * frac_cost
         paid = df[list(PAID_COLUMNS)].sum(axis=1).to_numpy()
@@ -212,15 +212,15 @@ class Result:
         for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
             s[k] = float(np.dot(w, pa[k]))
         poor = y.cat_mask != 0
-        cost_poor = float(np.dot(w[poor], pa["total_cost"][poor]))
-        s["coverage_rate_poor"] = (
-            1.0 - float(np.dot(w[poor], pa["oop"][poor])) / cost_poor if cost_poor > 0 else 1.0
-        )
+        wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
+        cost_poor = float(np.dot(wp, pa["total_cost"]))
+        s["coverage_rate_poor"] = 1.0 - float(np.dot(wp, pa["oop"])) / cost_poor if cost_poor > 0 else 1.0
         s["personal_burden_rate"] = s["oop"] / s["total_cost"] if s["total_cost"] > 0 else 0.0
         for scheme in ("employee", "resident"):
             m = a.employee if scheme == "employee" else ~a.employee
-            pol = float(np.dot(w[m], y.policy3[m, 0]))
-            paid = float(np.dot(w[m], y.basic3[m, 0] + y.critical3[m, 0]))
+            wm = w * m
+            pol = float(np.dot(wm, y.policy3[:, 0]))
+            paid = float(np.dot(wm, y.basic3[:, 0] + y.critical3[:, 0]))
             s[f"policy_reimbursement_rate_{scheme}"] = paid / pol if pol > 0 else 0.0
         ci = p.critical_illness
         covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[
@@ -238,12 +238,18 @@ class Result:
         s["quality_deposit"] = settlement.quality_deposit
         hw = ha["weight"]
         hh_total = hw.sum()
-        s["catastrophic_rate"] = float(np.dot(hw, ha["catastrophic"])) / hh_total if hh_total else 0.0
-        s["catastrophic_rate_25"] = float(np.dot(hw, ha["oop_share"] > 0.25)) / hh_total if hh_total else 0.0
-        s["warnings"] = float(np.dot(hw, ha["warning"]))
-        s["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"]))
-        s["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"]))
-        s["poor_persons"] = float(w[poor].sum())
+        s["catastrophic_rate"] = (
+            float(np.dot(hw, ha["catastrophic"].astype(float))) / hh_total if hh_total else 0.0
+        )
+        s["catastrophic_rate_25"] = (
+            float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float))) / hh_total if hh_total else 0.0
+        )
+        s["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
+        s["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"].astype(float)))
+        s["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"].astype(float)))
+        s["poor_persons"] = float(wp.sum())
         s["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
-        s["enrolled_rate"] = float(np.dot(w, a.enrolled)) / s["persons"] if s["persons"] else 0.0
+        s["enrolled_rate"] = (
+            float(np.dot(w, a.enrolled.astype(float))) / s["persons"] if s["persons"] else 0.0
+        )
         return s

@@ -419,6 +419,8 @@ class PopulationArrays:
     claim_referred: np.ndarray
     claim_chain: np.ndarray
     claim_month: np.ndarray
+    claim_ps_order: np.ndarray  # sorted-claim positions grouped by person x setting (stable)
+    claim_ps_inverse: np.ndarray
 
     @classmethod
     def build(cls, pop: Population) -> PopulationArrays:
@@ -441,7 +443,14 @@ class PopulationArrays:
             and list(setting.cat.categories) == list(SETTINGS)
             else pd.Categorical(setting, categories=list(SETTINGS)).codes
         )
+        cp_sorted = person_pos[order].astype(np.int64)
+        set_sorted = np.asarray(setting_codes)[order].astype(np.int64)
+        ps_order = np.lexsort((np.arange(len(c)), set_sorted, cp_sorted))
+        ps_inv = np.empty_like(ps_order)
+        ps_inv[ps_order] = np.arange(len(ps_order))
         arrays = cls(
+            claim_ps_order=ps_order,
+            claim_ps_inverse=ps_inv,
             n_persons=len(p),
             n_households=len(hh_ids),
             household=hh_codes.astype(np.int64),

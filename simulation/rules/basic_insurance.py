@@ -169,9 +169,7 @@ def basic_insurance(
     capped_settings = setting != OUTPATIENT
 
     # person x setting runs (deductible per year, setting caps) need that grouping
-    order = np.lexsort((np.arange(len(cp)), setting, cp))
-    inv = np.empty_like(order)
-    inv[order] = np.arange(len(order))
+    order, inv = arrays.claim_ps_order, arrays.claim_ps_inverse
     run_key = (cp * 3 + setting)[order]
 
     def pay(ded, ratio, per_year):

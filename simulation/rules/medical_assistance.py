@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..parameters import MedicalAssistance
+from .groups import rowsum
 
 
 def assistance_ratios(ma: MedicalAssistance, category: str) -> np.ndarray:
@@ -19,7 +20,7 @@ def assistance_payment(base3: np.ndarray, ma: MedicalAssistance, category: str) 
     ratios = assistance_ratios(ma, category)
     if not ratios.any():
         return np.zeros_like(base3)
-    total = base3.sum(axis=1)
+    total = rowsum(base3)
     ded = ma.deductible.get(category, 0.0)
     if ded > 0:  # the annual deductible comes off the year's combined base
         keep = np.divide(np.maximum(total - ded, 0.0), total, out=np.zeros_like(total), where=total > 0)
@@ -32,7 +33,7 @@ def assistance_payment(base3: np.ndarray, ma: MedicalAssistance, category: str) 
         pay[:, 1:] *= scale[:, None]
     limit = ma.annual_limit.get(category)
     if limit is not None:
-        tot = pay.sum(axis=1)
+        tot = rowsum(pay)
         scale = np.where(tot > limit, limit / np.maximum(tot, 1e-300), 1.0)
         pay *= scale[:, None]
     return pay

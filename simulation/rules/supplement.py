@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..parameters import CAT_BIT_OF, Supplement
+from .groups import rowsum
 
 
 def uptake(sup: Supplement, cat_mask: np.ndarray) -> np.ndarray:
@@ -21,7 +22,7 @@ def supplement_payment(
 
     The deductible is taken from the policy-range remainder first, then from out-of-catalogue cost.
     """
-    pol = policy3.sum(axis=1)
+    pol = rowsum(policy3)
     ded_pol = np.minimum(pol, sup.deductible)
     ded_out = np.minimum(outside, sup.deductible - ded_pol)
     pay_pol = sup.ratio_policy * (pol - ded_pol)
