@@ -229,6 +229,17 @@ class Scenario:
         for y in sorted({y for s in self.series.values() for y in s}):
             self._validate(_split(self.raw, "", {}, {}, y), year=y)
         self.preset = preset or self.params.id
+        self._validate_sections()
+
+    def _validate_sections(self) -> None:
+        """The generator's and the projection's sections are checked on load too, not on first use."""
+        from .population.spec import population_spec
+        from .projection import projection_config
+
+        if self.params.population is not None:
+            population_spec(self)
+        if self.params.projection is not None:
+            projection_config(self, f"{self._where}: projection")
 
     # ------------------------------------------------------------------ validation
     def _validate(self, plain: dict, year: int | None = None) -> ScenarioModel:

@@ -122,20 +122,15 @@ def test_missing_or_bad_population_section(sh):
     bare = Scenario(raw, "bare.yaml")
     with pytest.raises(ScenarioError, match=r"bare.yaml: population: the scenario has no population section"):
         generate_population(bare, persons=100)
-    bad = sh.with_changes({"population.inpatient.sigma": -1})
+    # a bad section is refused when the scenario is changed or loaded, before any generation
     with pytest.raises(ScenarioError, match=r"population\.inpatient\.sigma"):
-        generate_population(bad, persons=100)
-    typo = sh.with_changes(
-        {"population.households": {"mean_size": 2.3, "head_age": {"18-100": 1}, "kids": 1}}
-    )
+        sh.with_changes({"population.inpatient.sigma": -1})
     with pytest.raises(ScenarioError, match=r"population\.households\.kids: unknown key"):
-        generate_population(typo, persons=100)
-    gap = sh.with_changes({"population.inpatient.age_profile": {"0-50": 1.0, "60-100": 2.0}})
+        sh.with_changes({"population.households": {"mean_size": 2.3, "head_age": {"18-100": 1}, "kids": 1}})
     with pytest.raises(ScenarioError, match=r"population\.inpatient\.age_profile.*gaps"):
-        generate_population(gap, persons=100)
-    lvl = sh.with_changes({"population.outpatient.level_share": {"1": 0.5, "9": 0.5}})
+        sh.with_changes({"population.inpatient.age_profile": {"0-50": 1.0, "60-100": 2.0}})
     with pytest.raises(ScenarioError, match=r"population\.outpatient\.level_share\.9: hospital level '9'"):
-        generate_population(lvl, persons=100)
+        sh.with_changes({"population.outpatient.level_share": {"1": 0.5, "9": 0.5}})
 
 
 @pytest.mark.parametrize("persons", [0, -5, 2.5, True])

@@ -236,9 +236,9 @@ def test_poverty_transitions_move_categories():
 
 
 def test_projection_section_validated(shuozhou):
-    bad = _add(shuozhou, {"medical_cost_growht": 0.05})
+    # refused when the scenario is built (loaded or changed), before any projection runs
     with pytest.raises(ScenarioError, match="medical_cost_growht"):
-        project(small_pop(), bad, years=1)
+        _add(shuozhou, {"medical_cost_growht": 0.05})
     assert ProjectionConfig().behaviour.elasticity == -0.2
 
 
