@@ -20,11 +20,12 @@ TIERS = (
     "critical_paid",
     "assistance_paid",
     "supplement_paid",
+    "other_paid",
     "cap_paid",
     "premium_subsidy",
     "oop",
 )
-PUBLIC_TIERS = ("basic_paid", "critical_paid", "assistance_paid", "cap_paid", "premium_subsidy")
+PUBLIC_TIERS = ("basic_paid", "critical_paid", "assistance_paid", "other_paid", "cap_paid", "premium_subsidy")
 TOLERANCE = 0.01  # yuan: a household whose OOP moves less than this is unchanged
 
 

@@ -25,6 +25,7 @@ from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.medical_assistance import assistance_payment
+from .rules.other_subsidies import other_subsidies
 from .rules.premium_subsidy import premium_subsidy
 from .rules.supplement import supplement_payment, uptake
 from .scenario import Scenario
@@ -133,6 +134,8 @@ class YearArrays:
     supplement_outside: np.ndarray
     extra3: np.ndarray
     cap_paid: np.ndarray
+    other_paid: np.ndarray  # departments' subsidies before the cap (梯次减负)
+    warning_after: np.ndarray  # the warning rule on OOP after subsidies and the cap
     premium_subsidy: np.ndarray
     category: np.ndarray
     oop_before_cap: np.ndarray
@@ -198,16 +201,18 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             outside - tiers.supplement_outside, 0.0
         )
         counted = np.minimum(counted, oop_pre)
+        other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
+        counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
         cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
-        return oop_pre, cap_paid, hh_cap
+        return oop_pre, other_paid, cap_paid, hh_cap
 
-    oop_pre, cap_paid, hh_cap = finish(tiers, cat_mask)
+    oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
     hh_size = np.bincount(a.household, minlength=a.n_households)
     hh_income = group_sum(a.household, a.income, a.n_households)
     newly = np.zeros(a.n_households, dtype=bool)
     if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
         # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
-        hh_oop = group_sum(a.household, oop_pre - cap_paid, a.n_households)
+        hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
         t2, t1 = expenditure_poor(p.flags, hh_oop, hh_income, hh_size)
         bit = CAT_BIT_OF["expenditure_poor"]
         # only households no assistance category reaches yet are "found" (就高: others keep theirs)
@@ -222,10 +227,11 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             )
             for name in ("critical3", "assistance3", "supplement3", "supplement_outside", "category"):
                 getattr(tiers, name)[idx] = getattr(again, name)
-            oop_pre, cap_paid, hh_cap = finish(tiers, cat_mask)
+            oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 
     poor = cat_mask != 0
     warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
+    warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
     subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
     return YearArrays(
         scenario=p,
@@ -240,6 +246,8 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         supplement_outside=tiers.supplement_outside,
         extra3=extra3,
         cap_paid=cap_paid,
+        other_paid=other_paid,
+        warning_after=warning_after,
         premium_subsidy=subsidy,
         category=tiers.category,
         oop_before_cap=oop_pre,

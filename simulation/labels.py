@@ -11,6 +11,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "critical_paid": ("大病保险支付", "critical-illness insurance paid"),
     "assistance_paid": ("医疗救助支付", "medical assistance paid"),
     "supplement_paid": ("商业补充保险支付", "supplementary insurance paid"),
+    "other_paid": ("部门梯次减负（残联、退役军人、工会等）", "other departments' subsidies"),
+    "warning_cleared_rate": (
+        "高额医疗费用动态清零化解率",
+        "share of warned households brought below the line",
+    ),
     "cap_paid": ("封顶制兜底（暖心基金）", "household cap paid (charity fund)"),
     "oop": ("个人负担", "out-of-pocket"),
     "premium_subsidy": ("资助参保", "premium subsidies"),

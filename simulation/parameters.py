@@ -232,6 +232,18 @@ class FamilyCap(_Model):
     cap: dict[Category, Money] = {}
     share: Ratio = 1.0
     out_of_catalogue_reasonable_share: Ratio = 0.0  # share of out-of-catalogue OOP deemed reasonable
+    negative_list_share: Ratio = 0.0  # share of the counted cost on the 负面清单 (unreasonable), excluded
+
+
+class OtherSubsidy(_Model):
+    """A department's medical subsidy paid before the household cap (临安 梯次减负, in order)."""
+
+    label: str
+    department: str = ""
+    eligible: Literal["disabled", "veteran", "union_member", "poor", "all"]
+    categories: list[Category] = []  # if given, only persons also holding one of these
+    ratio: Ratio
+    annual_limit: Money | None = None
 
 
 # ---------------------------------------------------------------- flags
@@ -292,6 +304,7 @@ class ScenarioModel(_Model):
     premium_subsidy: list[PremiumSubsidyRule] = []
     supplement: Supplement = Supplement()
     family_cap: FamilyCap = FamilyCap()
+    other_subsidies: list[OtherSubsidy] = []
     flags: Flags
     financing: Financing
     targets: dict[str, Target] = {}
@@ -374,6 +387,8 @@ class ScenarioModel(_Model):
             cat_keys(f"premium_subsidy.{i}.categories", r.categories)
         cat_keys("supplement.fiscal_enrolment_categories", self.supplement.fiscal_enrolment_categories)
         cat_keys("family_cap.cap", self.family_cap.cap)
+        for i, o in enumerate(self.other_subsidies):
+            cat_keys(f"other_subsidies.{i}.categories", o.categories)
         if errors:
             raise ValueError("; ".join(errors))
         return self

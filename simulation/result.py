@@ -18,7 +18,14 @@ from .rules.flags import expenditure_poor, oop_share
 from .rules.groups import group_sum, rowsum
 from .scenario import Scenario
 
-PAID_COLUMNS = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "cap_paid")
+PAID_COLUMNS = (
+    "basic_paid",
+    "critical_paid",
+    "assistance_paid",
+    "supplement_paid",
+    "other_paid",
+    "cap_paid",
+)
 
 
 class Summary(dict):
@@ -63,7 +70,7 @@ class Result:
         asst = rowsum(y.assistance3)
         sup = rowsum(y.supplement3) + y.supplement_outside
         total = rowsum(y.total3)
-        paid = basic + crit + asst + sup + y.cap_paid
+        paid = basic + crit + asst + sup + y.other_paid + y.cap_paid
         return {
             "total_cost": total,
             "policy_cost": rowsum(y.policy3),
@@ -71,6 +78,7 @@ class Result:
             "critical_paid": crit,
             "assistance_paid": asst,
             "supplement_paid": sup,
+            "other_paid": y.other_paid,
             "cap_paid": y.cap_paid,
             "oop": np.maximum(total - paid, 0.0),
             "premium_subsidy": y.premium_subsidy,
@@ -108,18 +116,22 @@ class Result:
         t2, t1 = expenditure_poor(p.flags, oop, income, size)
         share = oop_share(oop, income)
         weight = group_sum(h, a.weight, H) / np.maximum(size, 1)
+        warned = group_sum(h, y.warning_person.astype(float), H) > 0
         return {
             "size": size,
             "income": income,
             "total_cost": group_sum(h, pa["total_cost"], H),
             "oop_before_cap": group_sum(h, pa["oop_before_cap"], H),
+            "other_paid": group_sum(h, pa["other_paid"], H),
             "cap_paid": group_sum(h, pa["cap_paid"], H),
             "oop": oop,
             "oop_share": share,
             "expenditure_poor": t2,
             "expenditure_poor_type1": t1,
             "catastrophic": share > p.flags.catastrophic_threshold,
-            "warning": group_sum(h, y.warning_person.astype(float), H) > 0,
+            "warning": warned,
+            # 高额医疗费用动态清零: warned on OOP before, below every line after subsidies and the cap
+            "warning_cleared": warned & ~(group_sum(h, y.warning_after.astype(float), H) > 0),
             "newly_identified": y.newly_identified,
             "household_cap": y.household_cap,
             "weight": weight,
@@ -179,6 +191,7 @@ class Result:
         df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
         person_cost = rowsum(y.total3)
         frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
+        df["other_paid"] = y.other_paid[cp] * frac_cost
         df["cap_paid"] = y.cap_paid[cp] * frac_cost
         paid = df[list(PAID_COLUMNS)].sum(axis=1).to_numpy()
         df["oop"] = np.maximum(total - paid, 0.0)
@@ -198,6 +211,33 @@ class Result:
             "supplement_paid": (y.supplement3 * w).sum(0),
         }
         return pd.DataFrame(rows, index=pd.Index(SETTINGS, name="setting"))
+
+    def by_district(self) -> pd.DataFrame:
+        """Per district (town/street): persons, cost, OOP, 个人负担率 and coverage of the poor."""
+        pp = self._y.population.persons
+        district = pp["district"].astype(str).to_numpy() if "district" in pp else np.full(len(pp), "all")
+        codes, names = pd.factorize(district, sort=True)
+        w = self._y.population.arrays.weight
+        pa = self._person_arrays
+        poor = (self._y.cat_mask != 0).astype(float)
+        k = len(names)
+
+        def tot(x):
+            return np.bincount(codes, weights=w * x, minlength=k)
+
+        cost, oop = tot(pa["total_cost"]), tot(pa["oop"])
+        cost_p, oop_p = tot(pa["total_cost"] * poor), tot(pa["oop"] * poor)
+        df = pd.DataFrame(
+            {
+                "persons": tot(np.ones(len(w))),
+                "total_cost": cost,
+                "oop": oop,
+                "personal_burden_rate": np.divide(oop, cost, out=np.zeros(k), where=cost > 0),
+                "coverage_rate_poor": 1.0 - np.divide(oop_p, cost_p, out=np.zeros(k), where=cost_p > 0),
+            },
+            index=pd.Index(names, name="district"),
+        )
+        return df
 
     def _summary(self) -> Summary:
         y = self._y
@@ -245,6 +285,8 @@ class Result:
             float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float))) / hh_total if hh_total else 0.0
         )
         s["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
+        cleared = float(np.dot(hw, ha["warning_cleared"].astype(float)))
+        s["warning_cleared_rate"] = cleared / s["warnings"] if s["warnings"] else 1.0
         s["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"].astype(float)))
         s["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"].astype(float)))
         s["poor_persons"] = float(wp.sum())

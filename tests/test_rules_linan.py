@@ -8,8 +8,11 @@ from tests.conftest import claim, person, population
 
 @pytest.fixture
 def linan(presets):
-    # isolate the cap: costs outside the catalogue reach no earlier tier once 西湖益联保 is off
-    return presets["linan_2024"].with_changes({"supplement.enabled": False})
+    # isolate the cap: costs outside the catalogue reach no earlier tier once 西湖益联保 is off,
+    # and the (assumed) 负面清单 share is tested on its own below
+    return presets["linan_2024"].with_changes(
+        {"supplement.enabled": False, "family_cap.negative_list_share": 0.0}
+    )
 
 
 def outside(pid, amount):
@@ -73,3 +76,41 @@ def test_warning_lines(linan):
 
 def test_fiscal_share_parameter_is_one_third(presets):
     assert presets["linan_2024"].params.financing.charity_fiscal_share_max == pytest.approx(1 / 3)
+
+
+def test_veteran_gets_the_veterans_subsidy_before_the_cap(linan):
+    # 三(三) 梯次减负: 退役军人事务 pays first (preset: 30% up to 10,000), the cap takes what remains.
+    # 低保 veteran, 40,000 OOP → 10,000 (limit) from 退役军人事务; 30,000 left = the cap → 0
+    res = simulate(population([person(1, category="dibao", veteran=True)], [outside(1, 40_000.0)]), linan)
+    p = res.persons.loc[1]
+    assert p.other_paid == pytest.approx(10_000.0)
+    assert p.cap_paid == pytest.approx(0.0)
+    assert p.oop == pytest.approx(30_000.0)
+    # 50,000: 10,000 from the department, 40,000 left → 10,000 above the 3万 cap
+    res = simulate(population([person(1, category="dibao", veteran=True)], [outside(1, 50_000.0)]), linan)
+    assert res.persons.loc[1, "other_paid"] == pytest.approx(10_000.0)
+    assert res.persons.loc[1, "cap_paid"] == pytest.approx(10_000.0)
+
+
+def test_disabled_then_union_in_order(linan):
+    # 残联 30% of 20,000 = 6,000 → limit 5,000; 总工会 20% of the 15,000 left = 3,000
+    res = simulate(
+        population([person(1, category="dibian", disabled=True, union_member=True)], [outside(1, 20_000.0)]),
+        linan,
+    )
+    assert res.persons.loc[1, "other_paid"] == pytest.approx(8_000.0)
+
+
+def test_negative_list_share_is_outside_the_cap_base(linan):
+    scn = linan.with_changes({"family_cap.negative_list_share": 0.10})
+    res = simulate(population([person(1, category="dibao")], [outside(1, 40_000.0)]), scn)
+    assert res.persons.loc[1, "cap_paid"] == pytest.approx(36_000.0 - 30_000.0)
+
+
+def test_warning_cleared_rate(linan):
+    # a 低保 person warned at 25,000 (> 2万): the cap does not bring it below 2万 (3万 cap) → not cleared;
+    # a 特困 person at 25,000: cap 5,000 → OOP 5,000 < 2万 → cleared
+    persons = [person(1, category="dibao"), person(2, category="tekun")]
+    res = simulate(population(persons, [outside(1, 25_000.0), outside(2, 25_000.0)]), linan)
+    assert res.households["warning_cleared"].to_dict() == {1: False, 2: True}
+    assert res.summary["warning_cleared_rate"] == pytest.approx(0.5)

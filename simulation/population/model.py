@@ -409,6 +409,9 @@ class PopulationArrays:
     income: np.ndarray
     weight: np.ndarray
     enrolled: np.ndarray
+    disabled: np.ndarray
+    veteran: np.ndarray
+    union_member: np.ndarray
     claim_order: np.ndarray  # claims table row of each sorted claim
     claim_person: np.ndarray  # person index of each sorted claim
     claim_setting: np.ndarray  # 0 inpatient, 1 outpatient, 2 chronic
@@ -461,6 +464,11 @@ class PopulationArrays:
             income=p["income"].to_numpy(dtype=float),
             weight=p["weight"].to_numpy(dtype=float),
             enrolled=p["enrolled"].to_numpy(dtype=bool),
+            disabled=p["disabled"].to_numpy(dtype=bool) if "disabled" in p else np.zeros(len(p), bool),
+            veteran=p["veteran"].to_numpy(dtype=bool) if "veteran" in p else np.zeros(len(p), bool),
+            union_member=(
+                p["union_member"].to_numpy(dtype=bool) if "union_member" in p else np.zeros(len(p), bool)
+            ),
             claim_order=order,
             claim_person=person_pos[order].astype(np.int64),
             claim_setting=np.asarray(setting_codes)[order].astype(np.int8),
