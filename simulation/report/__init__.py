@@ -1,0 +1,91 @@
+"""Budget reports: an Excel workbook, a self-contained HTML page and its PDF, from a Result.
+
+    from simulation.report import write_report, excel_bytes, html_bytes, pdf_bytes
+    write_report(res, "report.xlsx")                      # format from the suffix: .xlsx .html .pdf
+    write_report(reform_res, "reform.html", baseline=res, lang="en")
+    data = excel_bytes(res, draws=20)                      # bytes, for the app's download buttons
+
+Options (`**opts`): `draws` Monte Carlo draws for the fund bands (0 = the deterministic projection,
+labelled P50), `seed` the population seed shown in the provenance (read from the population when
+generated), `mc_seed`, `persons` (population size of each draw), `charts` for the PDF images:
+"auto" (kaleido on the system chromium, else matplotlib), "kaleido" or "matplotlib".
+Every file is written to a temporary file beside the target and moved into place
+(`simulation.io_safe.atomic_write`), so a failure leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ..errors import WorkbenchError
+from ..io_safe import atomic_write
+from .data import CAVEAT, ReportData, build
+
+FORMATS = (".xlsx", ".html", ".pdf")
+_BUILD_KEYS = ("draws", "seed", "mc_seed", "persons")
+
+
+def _data(result, lang, baseline, opts) -> ReportData:
+    return build(result, lang=lang, baseline=baseline, **{k: v for k, v in opts.items() if k in _BUILD_KEYS})
+
+
+def _check_opts(opts) -> None:
+    unknown = set(opts) - set(_BUILD_KEYS) - {"charts"}
+    if unknown:
+        raise WorkbenchError(f"report: unknown option(s) {', '.join(sorted(unknown))}")
+
+
+def write_excel(data: ReportData, target) -> None:
+    from .excel import write_workbook
+
+    write_workbook(data, target)
+
+
+def excel_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
+    _check_opts(opts)
+    buf = io.BytesIO()
+    write_excel(_data(result, lang, baseline, opts), buf)
+    return buf.getvalue()
+
+
+def html_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
+    from .html import render_html
+
+    _check_opts(opts)
+    return render_html(_data(result, lang, baseline, opts)).encode("utf-8")
+
+
+def pdf_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
+    from .pdf import render_pdf
+
+    _check_opts(opts)
+    return render_pdf(_data(result, lang, baseline, opts), charts=opts.get("charts", "auto"))
+
+
+_BUILDERS = {".xlsx": excel_bytes, ".html": html_bytes, ".pdf": pdf_bytes}
+
+
+def write_report(result, path, lang: str = "zh", baseline=None, **opts) -> Path:
+    """Write the report in the format of `path`'s suffix (.xlsx, .html, .pdf); returns the path.
+
+    Raises WorkbenchError for an unknown suffix or a folder that does not exist; the report is built
+    in memory first and moved into place, so a failure never leaves half a file."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in _BUILDERS:
+        raise WorkbenchError(
+            f"{path}: unknown report format {suffix or '(no suffix)'!r}; use .xlsx, .html or .pdf"
+        )
+    if p.exists() and p.is_dir():
+        raise WorkbenchError(f"{path}: is a folder; give a file name ending in {suffix}")
+    if not p.parent.exists():  # fail before the (slow) build
+        raise WorkbenchError(f"{path}: folder {p.parent} does not exist")
+    data = _BUILDERS[suffix](result, lang=lang, baseline=baseline, **opts)
+    try:
+        return atomic_write(p, lambda tmp: tmp.write_bytes(data))
+    except OSError as e:
+        raise WorkbenchError(f"{path}: cannot write the report ({e.strerror or e})") from None
+
+
+__all__ = ["CAVEAT", "FORMATS", "build", "excel_bytes", "html_bytes", "pdf_bytes", "write_report"]

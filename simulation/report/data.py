@@ -1,0 +1,508 @@
+"""The report's tables, computed once from a Result (and an optional baseline) for every format.
+
+Money stays in yuan here; each writer converts to 万元 (tables) or 亿元/万元 (cards) when it prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..labels import metric_label
+
+CAVEAT = {
+    "zh": "本报告为模型测算结果，不代表官方预算。",
+    "en": "Model estimates only; this report is not an official budget.",
+}
+
+TEXT = {
+    "zh": {
+        "title": "医保政策测算报告",
+        "summary": "摘要",
+        "targets": "目标",
+        "funds": "基金预测",
+        "costs": "费用结构",
+        "deciles": "收入分组",
+        "warnings": "预警",
+        "parameters": "参数",
+        "provenance": "说明",
+        "reform": "改革对比",
+        "figure": "指标",
+        "code": "代码",
+        "value": "数值",
+        "unit": "单位",
+        "year": "年度",
+        "fund": "基金",
+        "income": "基金收入",
+        "expenditure": "基金支出",
+        "balance": "累计结存",
+        "months_payable": "可支付月数",
+        "p10": "结存P10",
+        "p50": "结存P50",
+        "p90": "结存P90",
+        "p_exhausted": "穷底概率",
+        "category": "救助类别",
+        "setting": "就医类别",
+        "decile": "收入十分位",
+        "households": "家庭户数",
+        "persons": "人数",
+        "per_capita_income": "人均收入（元）",
+        "oop_share": "自付占收入比",
+        "coverage": "综合保障率",
+        "warning": "预警户数",
+        "expenditure_poor": "支出型贫困户数",
+        "catastrophic": "灾难性支出户数",
+        "newly_identified": "新识别户数",
+        "path": "参数路径",
+        "source": "来源",
+        "assumption": "假设",
+        "baseline": "基线",
+        "reform_col": "改革",
+        "change": "变化",
+        "target_min": "下限",
+        "target_max": "上限",
+        "passed": "是否达标",
+        "yes": "达标",
+        "no": "未达标",
+        "none": "—",
+        "uncited": "未标注",
+        "item": "项目",
+        "wan": "万元",
+        "yi": "亿元",
+        "pct": "%",
+        "count": "户/人",
+        "deterministic": "确定性测算（draws=0）：P50 为单一路径，无区间",
+        "mc": "蒙特卡洛 {draws} 次抽样的 P10/P50/P90",
+        "kpis": "主要指标",
+        "charts": "图表",
+        "chart_funds": "各基金累计结存（单位：亿元）",
+        "chart_tiers": "各就医类别费用分担（单位：亿元）",
+        "chart_deciles": "各收入十分位自付占收入比（%）",
+        "better_off": "负担减轻户数",
+        "worse_off": "负担加重户数",
+        "unchanged": "负担不变户数",
+        "param_changes": "参数变动",
+        "scenario": "情景",
+        "scenario_title": "情景名称",
+        "scenario_file": "情景文件",
+        "scenario_sha256": "情景文件 SHA-256",
+        "scenario_digest": "情景内容摘要",
+        "seed": "随机种子",
+        "population": "人口来源",
+        "rows": "样本人数（行）",
+        "weighted": "代表人数（加权）",
+        "version": "软件版本",
+        "date": "生成时间",
+        "draws": "不确定性抽样次数",
+        "sim_year": "测算年度",
+        "tables_note": "金额单位为万元；比例为百分比；人数、户数为加权数。",
+    },
+    "en": {
+        "title": "Medical-security policy report",
+        "summary": "Summary",
+        "targets": "Targets",
+        "funds": "Funds",
+        "costs": "Costs",
+        "deciles": "Income deciles",
+        "warnings": "Warnings",
+        "parameters": "Parameters",
+        "provenance": "Provenance",
+        "reform": "Reform",
+        "figure": "Figure",
+        "code": "Code",
+        "value": "Value",
+        "unit": "Unit",
+        "year": "Year",
+        "fund": "Fund",
+        "income": "Income",
+        "expenditure": "Expenditure",
+        "balance": "Balance",
+        "months_payable": "Months payable",
+        "p10": "Balance P10",
+        "p50": "Balance P50",
+        "p90": "Balance P90",
+        "p_exhausted": "P(exhausted)",
+        "category": "Category",
+        "setting": "Setting",
+        "decile": "Income decile",
+        "households": "Households",
+        "persons": "Persons",
+        "per_capita_income": "Income per head (yuan)",
+        "oop_share": "OOP / income",
+        "coverage": "Coverage rate",
+        "warning": "Warnings",
+        "expenditure_poor": "Expenditure-poor",
+        "catastrophic": "Catastrophic",
+        "newly_identified": "Newly identified",
+        "path": "Parameter",
+        "source": "Source",
+        "assumption": "Assumption",
+        "baseline": "Baseline",
+        "reform_col": "Reform",
+        "change": "Change",
+        "target_min": "Min",
+        "target_max": "Max",
+        "passed": "Met",
+        "yes": "met",
+        "no": "missed",
+        "none": "—",
+        "uncited": "not cited",
+        "item": "Item",
+        "wan": "10k yuan",
+        "yi": "100m yuan",
+        "pct": "%",
+        "count": "count",
+        "deterministic": "Deterministic projection (draws=0): P50 is a single path, no band",
+        "mc": "P10/P50/P90 of {draws} Monte Carlo draws",
+        "kpis": "Key figures",
+        "charts": "Charts",
+        "chart_funds": "Fund balances (100m yuan)",
+        "chart_tiers": "Who pays, by setting (100m yuan)",
+        "chart_deciles": "Out-of-pocket share of income by income decile (%)",
+        "better_off": "Households better off",
+        "worse_off": "Households worse off",
+        "unchanged": "Households unchanged",
+        "param_changes": "Parameter changes",
+        "scenario": "Scenario",
+        "scenario_title": "Scenario title",
+        "scenario_file": "Scenario file",
+        "scenario_sha256": "Scenario file SHA-256",
+        "scenario_digest": "Scenario content digest",
+        "seed": "Seed",
+        "population": "Population",
+        "rows": "Sample persons (rows)",
+        "weighted": "Persons represented (weighted)",
+        "version": "Package version",
+        "date": "Generated",
+        "draws": "Uncertainty draws",
+        "sim_year": "Simulated year",
+        "tables_note": "Money in 10k yuan (万元); rates in %; persons and households weighted.",
+    },
+}
+
+SETTING_LABELS = {
+    "inpatient": ("住院", "Inpatient"),
+    "outpatient": ("门诊", "Outpatient"),
+    "chronic": ("门诊慢特病", "Chronic outpatient"),
+}
+CATEGORY_LABELS = {
+    "none": ("普通参保人", "Ordinary insured"),
+    "tekun": ("特困人员", "Extreme poverty (tekun)"),
+    "dibao": ("低保对象", "Minimum living (dibao)"),
+    "dibian": ("低保边缘/低收入", "Near-dibao (dibian)"),
+    "expenditure_poor": ("支出型贫困", "Expenditure-poor"),
+    "orphan": ("孤儿/困境儿童", "Orphans"),
+    "special_relief": ("特殊救济对象", "Special relief"),
+    "poverty_registered": ("建档立卡贫困人口", "Registered poor"),
+    "family_planning": ("计生两户", "Family-planning households"),
+}
+TIER_COLUMNS = (
+    "total_cost",
+    "basic_paid",
+    "critical_paid",
+    "assistance_paid",
+    "supplement_paid",
+    "cap_paid",
+    "oop",
+)
+COUNT_KEYS = ("persons", "households", "warnings", "poor_persons")
+
+
+def kind_of(key: str) -> str:
+    """'rate', 'count' or 'money' for a summary or target key."""
+    if key.endswith(("_rate", "_rate_25", "_share", "_ratio", "_growth")) or key.startswith(
+        ("coverage_rate", "policy_reimbursement", "personal_burden")
+    ):
+        return "rate"
+    if key in COUNT_KEYS or key.endswith("_households"):
+        return "count"
+    return "money"
+
+
+def label(table: dict, key: str, lang: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def fmt_money(v: float, lang: str = "zh") -> str:
+    """Compact money for cards: 12.34 亿元 / 5.67 万元."""
+    if v is None or not np.isfinite(v):
+        return "—"
+    if abs(v) >= 1e8:
+        return f"{v / 1e8:,.2f} 亿元" if lang == "zh" else f"CNY {v / 1e8:,.2f} hundred million"
+    return f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"CNY {v / 1e4:,.2f} ten thousand"
+
+
+def fmt_value(key: str, v: float, lang: str = "zh") -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    k = kind_of(key)
+    if k == "rate":
+        return f"{v * 100:.1f}%"
+    if k == "count":
+        return f"{v:,.0f}"
+    return fmt_money(v, lang)
+
+
+@dataclass
+class ReportData:
+    lang: str
+    title: str
+    scenario_id: str
+    year: int
+    summary: pd.DataFrame  # key, label, kind, value (yuan / fraction / count)
+    targets: pd.DataFrame  # key, label, value, min, max, passed, source
+    funds: pd.DataFrame  # year, fund, fund_label, income, expenditure, balance, months_payable, p10, p50, p90
+    fund_note: str
+    exhaustion: pd.Series | None
+    costs: pd.DataFrame  # category, setting, TIER_COLUMNS (yuan, weighted)
+    deciles: pd.DataFrame  # decile, households, persons, per_capita_income, total_cost, oop, oop_share, ...
+    warnings: pd.DataFrame  # category, households, warning, expenditure_poor, catastrophic, newly_identified
+    parameters: pd.DataFrame  # path, value, (baseline), source, assumption
+    provenance: list[tuple[str, str]]
+    reform: dict | None = None  # summary/tiers/deciles/households/changes when a baseline is given
+    extra: dict = field(default_factory=dict)
+
+
+def _projection(res):
+    from ..projection import project
+
+    return project(res._y.population, res.scenario, start_year=res.year, first_result=res)
+
+
+def _summary(res, lang: str) -> pd.DataFrame:
+    rows = [
+        {"key": k, "label": metric_label(k, lang), "kind": kind_of(k), "value": float(v)}
+        for k, v in res.summary.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _targets(proj, year: int, lang: str) -> pd.DataFrame:
+    t = proj.targets
+    t = t[t["year"] == year].copy()
+    t["label"] = t["label"] if lang == "zh" else t["label_en"]
+    return t[["target", "label", "value", "min", "max", "passed", "source"]].rename(columns={"target": "key"})
+
+
+def _funds(res, proj, lang: str, draws: int, seed: int, persons: int | None):
+    from ..funds import FUND_LABELS
+
+    f = proj.funds[["year", "fund", "income", "expenditure", "balance", "months_payable"]].copy()
+    exhaustion = None
+    if draws and draws > 0:
+        from ..uncertainty import monte_carlo
+
+        n = persons or len(res._y.population.persons)
+        pop = res._y.population
+        trusted = not str(getattr(pop, "source", "")).startswith("generated")
+        mc = monte_carlo(
+            res.scenario,
+            persons=n,
+            draws=int(draws),
+            years=len(proj.years),
+            seed=seed,
+            population_factory=(lambda s: pop) if trusted else None,
+        )
+        b = mc.bands.copy()
+        b["year"] = b["year"].astype(int)
+        f = f.merge(b, on=["year", "fund"], how="left")
+        note = TEXT[lang]["mc"].format(draws=int(draws))
+        exhaustion = mc.exhaustion
+    else:
+        f["p10"] = np.nan
+        f["p50"] = f["balance"]
+        f["p90"] = np.nan
+        note = TEXT[lang]["deterministic"]
+    f.insert(2, "fund_label", [label(FUND_LABELS, x, lang) for x in f["fund"]])
+    return f, note, exhaustion
+
+
+def _costs(res) -> pd.DataFrame:
+    c = res.claims
+    p = res.persons
+    w = p["weight"].reindex(c["person_id"]).to_numpy()
+    cat = p["category_applied"].reindex(c["person_id"]).to_numpy()
+    df = pd.DataFrame({"category": cat, "setting": c["setting"].astype(str).to_numpy()})
+    for col in TIER_COLUMNS:
+        df[col] = c[col].to_numpy(dtype=float) * w
+    out = df.groupby(["category", "setting"], sort=False).sum().reset_index()
+    cat_order = {k: i for i, k in enumerate(CATEGORY_LABELS)}
+    set_order = {k: i for i, k in enumerate(SETTING_LABELS)}
+    out["_c"] = out["category"].map(cat_order).fillna(99)
+    out["_s"] = out["setting"].map(set_order).fillna(99)
+    return out.sort_values(["_c", "_s"]).drop(columns=["_c", "_s"]).reset_index(drop=True)
+
+
+def _deciles(res) -> pd.DataFrame:
+    from ..compare import income_deciles
+
+    h = res.households
+    dec = income_deciles(res)
+    w = h["weight"].to_numpy()
+    df = pd.DataFrame(
+        {
+            "decile": dec,
+            "households": w,
+            "persons": w * h["size"].to_numpy(),
+            "income": w * h["income"].to_numpy(),
+            "total_cost": w * h["total_cost"].to_numpy(),
+            "oop": w * h["oop"].to_numpy(),
+            "warning": w * h["warning"].to_numpy(dtype=float),
+            "catastrophic": w * h["catastrophic"].to_numpy(dtype=float),
+        }
+    )
+    g = df.groupby("decile").sum().reindex(range(1, 11), fill_value=0.0)
+    g["per_capita_income"] = np.divide(g["income"], g["persons"], out=np.zeros(10), where=g["persons"] > 0)
+    g["oop_share"] = np.divide(g["oop"], g["income"], out=np.zeros(10), where=g["income"] > 0)
+    g["coverage"] = 1 - np.divide(g["oop"], g["total_cost"], out=np.ones(10), where=g["total_cost"] > 0)
+    return g.reset_index()
+
+
+def _warnings(res) -> pd.DataFrame:
+    h = res.households
+    w = h["weight"].to_numpy()
+    df = pd.DataFrame(
+        {
+            "category": h["category"].astype(str).to_numpy(),
+            "households": w,
+            "warning": w * h["warning"].to_numpy(dtype=float),
+            "expenditure_poor": w * h["expenditure_poor"].to_numpy(dtype=float),
+            "catastrophic": w * h["catastrophic"].to_numpy(dtype=float),
+            "newly_identified": w * h["newly_identified"].to_numpy(dtype=float),
+        }
+    )
+    g = df.groupby("category").sum()
+    order = [c for c in CATEGORY_LABELS if c in g.index] + [c for c in g.index if c not in CATEGORY_LABELS]
+    g = g.reindex(order)
+    g.loc["__total__"] = g.sum()
+    return g.reset_index()
+
+
+def _parameters(scn, base_scn=None) -> pd.DataFrame:
+    base = dict(base_scn.leaves()) if base_scn is not None else None
+    rows = []
+    for path, value in scn.leaves():
+        src = scn.source(path)
+        row = {"path": path, "value": value}
+        if base is not None:
+            row["baseline"] = base.get(path)
+        row["source"] = src.get("source", "")
+        row["assumption"] = src.get("assumption", "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scenario_file(scn) -> Path | None:
+    """The YAML file a scenario was loaded from (a preset name resolves into scenarios/)."""
+    from ..scenario import SCENARIO_DIR
+
+    for cand in (getattr(scn, "path", None), getattr(scn, "preset", None)):
+        if not cand:
+            continue
+        for p in (Path(str(cand)), SCENARIO_DIR / f"{cand}.yaml"):
+            if p.is_file():
+                return p.resolve()
+    return None
+
+
+def _file_sha256(path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except (OSError, TypeError):
+        return ""
+
+
+def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
+    from .. import __version__
+
+    t = TEXT[lang]
+    scn = res.scenario
+    pop = res._y.population
+    src = str(getattr(pop, "source", "") or "")
+    if seed is None:
+        m = re.search(r"seed=(\d+)", src)
+        seed = m.group(1) if m else t["none"]
+    path = scenario_file(scn)
+    return [
+        (t["scenario"], scn.id),
+        (t["scenario_title"], scn.params.title),
+        (t["scenario_file"], str(path) if path else t["none"]),
+        (t["scenario_sha256"], _file_sha256(path) or t["none"]),
+        (t["scenario_digest"], scn.digest()),
+        (t["sim_year"], str(res.year)),
+        (t["seed"], str(seed)),
+        (t["population"], src or t["none"]),
+        (t["rows"], f"{len(pop.persons):,}"),
+        (t["weighted"], f"{res.summary['persons']:,.0f}"),
+        (t["draws"], str(int(draws or 0))),
+        (t["version"], f"simulation {__version__}"),
+        (t["date"], datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
+    ]
+
+
+def _reform(res, baseline, lang: str) -> dict:
+    from ..compare import compare
+
+    cmp = compare(baseline, res)
+    s = cmp.summary.reset_index()
+    s["label"] = [metric_label(k, lang) for k in s["figure"]]
+    s["kind"] = [kind_of(k) for k in s["figure"]]
+    tiers = cmp.tiers.reset_index()
+    tiers["label"] = [
+        metric_label(k, lang)
+        if k != "public_total"
+        else ("公共支出合计" if lang == "zh" else "public payers total")
+        for k in tiers["tier"]
+    ]
+    changes = pd.DataFrame(baseline.scenario.diff(res.scenario))
+    return {
+        "summary": s,
+        "tiers": tiers,
+        "deciles": cmp.by_decile.reset_index(),
+        "households": cmp.households,
+        "changes": changes,
+        "added_public_cost": cmp.added_public_cost,
+    }
+
+
+def build(
+    res,
+    lang: str = "zh",
+    baseline=None,
+    *,
+    draws: int = 0,
+    seed=None,
+    mc_seed: int = 0,
+    persons: int | None = None,
+) -> ReportData:
+    """Every table of the report. `draws` > 0 adds Monte Carlo P10/P50/P90 to the fund table."""
+    from ..errors import WorkbenchError
+
+    if lang not in TEXT:
+        raise WorkbenchError(f"report: lang must be 'zh' or 'en', got {lang!r}")
+    proj = _projection(res)
+    funds, note, exhaustion = _funds(res, proj, lang, draws, mc_seed, persons)
+    return ReportData(
+        lang=lang,
+        title=res.scenario.params.title,
+        scenario_id=res.scenario.id,
+        year=res.year,
+        summary=_summary(res, lang),
+        targets=_targets(proj, res.year, lang),
+        funds=funds,
+        fund_note=note,
+        exhaustion=exhaustion,
+        costs=_costs(res),
+        deciles=_deciles(res),
+        warnings=_warnings(res),
+        parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None),
+        provenance=_provenance(res, lang, seed, draws),
+        reform=_reform(res, baseline, lang) if baseline is not None else None,
+    )

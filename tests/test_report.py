@@ -1,0 +1,133 @@
+"""Reports: the workbook's sheets and totals, the offline HTML, the PDF's Chinese text, atomic writes."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pytest
+
+from simulation import WorkbenchError, generate_population, load_scenario, simulate
+from simulation.report import excel_bytes, write_report
+
+SHEETS_ZH = ["摘要", "目标", "基金预测", "费用结构", "收入分组", "预警", "参数", "说明"]
+SHEETS_EN = ["Summary", "Targets", "Funds", "Costs", "Income deciles", "Warnings", "Parameters", "Provenance"]
+URL = re.compile(r"https?://|//cdn|fonts\.googleapis", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    scn = load_scenario("linan_2024")
+    pop = generate_population(scn, persons=2_000, seed=7)
+    res = simulate(pop, scn)
+    reform = simulate(pop, scn.with_changes({"medical_assistance.inpatient_ratio.dibao": 0.95}))
+    return res, reform
+
+
+def _rows(ws):
+    return list(ws.iter_rows(min_row=4, values_only=True))
+
+
+def test_workbook_sheets_totals_and_sources(runs, tmp_path):
+    res, _ = runs
+    path = write_report(res, tmp_path / "report.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == SHEETS_ZH
+    ws = wb["摘要"]
+    assert ws["A1"].value.startswith("表1 ")
+    assert ws.freeze_panes == "B4"
+    values = {r[3]: r[1] for r in _rows(ws) if r[3]}
+    assert set(values) == set(res.summary)
+    for key, v in res.summary.items():
+        unit = next(r[2] for r in _rows(ws) if r[3] == key)
+        got = values[key] * (1e4 if unit == "万元" else 1.0)
+        assert got == pytest.approx(v, rel=1e-9, abs=1e-6), key
+    # costs by tier x category x setting add up to the summary (万元)
+    costs = wb["费用结构"]
+    assert "单位：万元" in costs["A1"].value
+    head = [c.value for c in costs[3]]
+    total = sum(r[head.index("医疗总费用")] for r in _rows(costs))
+    assert total * 1e4 == pytest.approx(res.summary["total_cost"], rel=1e-9)
+    oop = sum(r[head.index("个人负担")] for r in _rows(costs))
+    assert oop * 1e4 == pytest.approx(res.summary["oop"], rel=1e-6)
+    # warnings sheet total row equals the summary count
+    warn = _rows(wb["预警"])[-1]
+    assert warn[0] == "合计" and warn[2] == pytest.approx(res.summary["warnings"])
+    # every parameter listed; most cite a source or state an assumption
+    params = _rows(wb["参数"])
+    assert len(params) == len(list(res.scenario.leaves()))
+    cited = [r for r in params if (r[2] and r[2] != "未标注") or r[3]]
+    assert len(cited) >= 0.5 * len(params)
+    by_path = {r[0]: r for r in params}
+    src = res.scenario.source("family_cap.cap.dibao")
+    assert by_path["family_cap.cap.dibao"][2] == src.get("source", "未标注")
+    prov = dict((r[0], r[1]) for r in _rows(wb["说明"]))
+    assert prov["情景"] == "linan_2024" and prov["随机种子"] == "7"
+    assert len(prov["情景文件 SHA-256"]) == 64
+    assert any("不代表官方预算" in str(r[0]) for r in _rows(wb["说明"]))
+
+
+def test_workbook_english_reform_and_bands(runs):
+    import io
+
+    res, reform = runs
+    data = excel_bytes(reform, lang="en", baseline=res, draws=3, persons=500)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == SHEETS_EN[:-1] + ["Reform", "Provenance"]
+    funds = wb["Funds"]
+    head = [c.value for c in funds[3]]
+    rows = _rows(funds)
+    assert all(
+        r[head.index("Balance P10")] <= r[head.index("Balance P90")] for r in rows if isinstance(r[0], int)
+    )
+    assert sum(isinstance(r[0], int) for r in rows) == len(res.funds)
+    rf = _rows(wb["Reform"])
+    change = {r[4]: r[3] for r in rf if len(r) > 4 and r[4]}
+    assert change["assistance_paid"] * 1e4 == pytest.approx(
+        reform.summary["assistance_paid"] - res.summary["assistance_paid"], rel=1e-9, abs=1e-6
+    )
+    assert any(r[0] == "medical_assistance.inpatient_ratio.dibao" for r in rf)
+    params = {r[0]: r for r in _rows(wb["Parameters"])}
+    assert params["medical_assistance.inpatient_ratio.dibao"][1] == 0.95
+
+
+def test_bad_path_and_format(runs, tmp_path):
+    res, _ = runs
+    with pytest.raises(WorkbenchError, match="does not exist"):
+        write_report(res, tmp_path / "missing" / "r.xlsx")
+    with pytest.raises(WorkbenchError, match="unknown report format"):
+        write_report(res, tmp_path / "r.docx")
+    (tmp_path / "dir.xlsx").mkdir()
+    with pytest.raises(WorkbenchError, match="is a folder"):
+        write_report(res, tmp_path / "dir.xlsx")
+    with pytest.raises(WorkbenchError, match="lang"):
+        excel_bytes(res, lang="fr")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx"])
+def test_interrupted_write_keeps_previous_file(runs, tmp_path, monkeypatch, suffix):
+    import simulation.report as report
+
+    res, _ = runs
+    path = tmp_path / f"report{suffix}"
+    path.write_bytes(b"previous report")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "atomic_write", lambda p, write: _atomic_then(p, write, boom))
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_report(res, path)
+    assert path.read_bytes() == b"previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def _atomic_then(p, write, boom):
+    """The real atomic_write, with the writer failing half-way (after writing some bytes)."""
+    from simulation.io_safe import atomic_write
+
+    def half(tmp):
+        write(tmp)
+        boom()
+
+    return atomic_write(p, half)
