@@ -267,6 +267,8 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
         }
     )
     for col, default in PERSON_OPTIONAL.items():
+        if col in df.columns and df[col].isna().any():  # a blank optional cell takes the default
+            df = df.assign(**{col: df[col].astype(object).where(df[col].notna(), default)})
         if col not in df.columns:
             out[col] = default
         elif col in ("disabled", "veteran", "union_member", "enrolled"):
@@ -329,6 +331,8 @@ def validate_claims(
         }
     )
     for col, default in CLAIM_OPTIONAL.items():
+        if col in df.columns and col in ("referred", "disease") and df[col].isna().any():
+            df = df.assign(**{col: df[col].astype(object).where(df[col].notna(), default)})
         if col not in df.columns:
             out[col] = default
         elif col == "referred":
