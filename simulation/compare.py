@@ -22,6 +22,7 @@ TIERS = (
     "supplement_paid",
     "other_paid",
     "cap_paid",
+    "hospital_paid",
     "premium_subsidy",
     "oop",
 )

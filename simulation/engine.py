@@ -8,6 +8,7 @@ best is kept; the loop is over the ≤ 9 category codes, never over persons.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from .rules.critical_illness import critical_payment
 from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
+from .rules.hospital_liability import hospital_liability
 from .rules.medical_assistance import assistance_payment
 from .rules.other_subsidies import other_subsidies
 from .rules.premium_subsidy import premium_subsidy
@@ -135,6 +137,9 @@ class YearArrays:
     extra3: np.ndarray
     cap_paid: np.ndarray
     other_paid: np.ndarray  # departments' subsidies before the cap (梯次减负)
+    hospital3: np.ndarray  # cost the hospital bears (quota excess, out-of-catalogue excess)
+    claim_hospital: np.ndarray
+    claim_total_in: np.ndarray  # the claims' total cost as billed
     warning_after: np.ndarray  # the warning rule on OOP after subsidies and the cap
     premium_subsidy: np.ndarray
     category: np.ndarray
@@ -154,12 +159,18 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
 def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     a = pop.arrays
     n = a.n_persons
+    hospital_claim = np.zeros(len(a.claim_total))
+    total_in = a.claim_total
+    if p.hospital_liability.disease_quota or p.hospital_liability.out_of_catalogue_share_max is not None:
+        hospital_claim, total, policy = hospital_liability(p.hospital_liability, a)
+        a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
     scheme = np.where(a.employee, 0, 1)
     level = map_levels(a.level_names, p, pop.source)[a.claim_level] if len(a.claim_level) else a.claim_level
     tables = build_tables(p)
     tset = person_term_set(a.cat_mask, scheme, tables)
     basic = basic_insurance(a, level, tables, tset, a.enrolled)
 
+    hospital3 = _person_setting(a, hospital_claim)
     total3 = _person_setting(a, a.claim_total)
     policy3 = _person_setting(a, a.claim_policy)
     basic3 = _person_setting(a, basic.paid)
@@ -247,6 +258,9 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         extra3=extra3,
         cap_paid=cap_paid,
         other_paid=other_paid,
+        hospital3=hospital3,
+        claim_hospital=hospital_claim,
+        claim_total_in=total_in,
         warning_after=warning_after,
         premium_subsidy=subsidy,
         category=tiers.category,

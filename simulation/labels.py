@@ -16,6 +16,7 @@ METRICS: dict[str, tuple[str, str]] = {
         "高额医疗费用动态清零化解率",
         "share of warned households brought below the line",
     ),
+    "hospital_paid": ("医疗机构承担（超定额、超目录外比例）", "borne by hospitals"),
     "cap_paid": ("封顶制兜底（暖心基金）", "household cap paid (charity fund)"),
     "oop": ("个人负担", "out-of-pocket"),
     "premium_subsidy": ("资助参保", "premium subsidies"),

@@ -235,6 +235,19 @@ class FamilyCap(_Model):
     negative_list_share: Ratio = 0.0  # share of the counted cost on the 负面清单 (unreasonable), excluded
 
 
+class DiseaseQuota(_Model):
+    label: str
+    quota: Money  # fixed price per case (按病种定(限)额付费)
+
+
+class HospitalLiability(_Model):
+    """Cost the hospital must bear (毕节 医保扶贫方案 二(四)4 and 二(六))."""
+
+    disease_quota: dict[str, DiseaseQuota] = {}  # cost of a listed disease above its quota
+    out_of_catalogue_share_max: Ratio | None = None  # the poor's out-of-catalogue share of a claim
+    out_of_catalogue_categories: list[Category] = []
+
+
 class OtherSubsidy(_Model):
     """A department's medical subsidy paid before the household cap (临安 梯次减负, in order)."""
 
@@ -305,6 +318,7 @@ class ScenarioModel(_Model):
     supplement: Supplement = Supplement()
     family_cap: FamilyCap = FamilyCap()
     other_subsidies: list[OtherSubsidy] = []
+    hospital_liability: HospitalLiability = HospitalLiability()
     flags: Flags
     financing: Financing
     targets: dict[str, Target] = {}
@@ -387,6 +401,10 @@ class ScenarioModel(_Model):
             cat_keys(f"premium_subsidy.{i}.categories", r.categories)
         cat_keys("supplement.fiscal_enrolment_categories", self.supplement.fiscal_enrolment_categories)
         cat_keys("family_cap.cap", self.family_cap.cap)
+        cat_keys(
+            "hospital_liability.out_of_catalogue_categories",
+            self.hospital_liability.out_of_catalogue_categories,
+        )
         for i, o in enumerate(self.other_subsidies):
             cat_keys(f"other_subsidies.{i}.categories", o.categories)
         if errors:

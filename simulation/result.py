@@ -25,6 +25,7 @@ PAID_COLUMNS = (
     "supplement_paid",
     "other_paid",
     "cap_paid",
+    "hospital_paid",
 )
 
 
@@ -69,8 +70,9 @@ class Result:
         crit = rowsum(y.critical3)
         asst = rowsum(y.assistance3)
         sup = rowsum(y.supplement3) + y.supplement_outside
-        total = rowsum(y.total3)
-        paid = basic + crit + asst + sup + y.other_paid + y.cap_paid
+        hospital = rowsum(y.hospital3)
+        total = rowsum(y.total3) + hospital  # as billed; the hospital's part enters no tier
+        paid = basic + crit + asst + sup + y.other_paid + y.cap_paid + hospital
         return {
             "total_cost": total,
             "policy_cost": rowsum(y.policy3),
@@ -80,6 +82,7 @@ class Result:
             "supplement_paid": sup,
             "other_paid": y.other_paid,
             "cap_paid": y.cap_paid,
+            "hospital_paid": hospital,
             "oop": np.maximum(total - paid, 0.0),
             "premium_subsidy": y.premium_subsidy,
             "oop_before_cap": y.oop_before_cap,
@@ -193,6 +196,7 @@ class Result:
         frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
         df["other_paid"] = y.other_paid[cp] * frac_cost
         df["cap_paid"] = y.cap_paid[cp] * frac_cost
+        df["hospital_paid"] = y.claim_hospital
         paid = df[list(PAID_COLUMNS)].sum(axis=1).to_numpy()
         df["oop"] = np.maximum(total - paid, 0.0)
         return df
@@ -203,7 +207,7 @@ class Result:
         y = self._y
         w = y.population.arrays.weight[:, None]
         rows = {
-            "total_cost": (y.total3 * w).sum(0),
+            "total_cost": ((y.total3 + y.hospital3) * w).sum(0),
             "policy_cost": (y.policy3 * w).sum(0),
             "basic_paid": (y.basic3 * w).sum(0),
             "critical_paid": (y.critical3 * w).sum(0),

@@ -74,3 +74,52 @@ def test_poor_residents_have_no_fund_cap(presets):
     )
     assert res.persons.loc[1, "basic_paid"] == pytest.approx(0.9 * (1e6 - 100))
     assert res.persons.loc[2, "basic_paid"] == pytest.approx(200_000.0)
+
+
+def test_upward_transfer_pays_only_the_deductible_difference(presets):
+    # 二(四)1 双向转诊只收一次起付线: level 1 (poor: 100) then level 3 (500) in one chain → the second
+    # admission pays 500 − 100 = 400; a later downward transfer back to level 1 pays none
+    scn = presets["bijie_2019"]
+    claims = [
+        claim(1, level=1, policy=10_000.0, referral_chain=7, month=3),
+        claim(1, level=3, policy=10_000.0, referral_chain=7, month=4),
+        claim(1, level=1, policy=10_000.0, referral_chain=7, month=5),
+    ]
+    res = simulate(population([person(1, category="poverty_registered")], claims), scn)
+    c = res.claims.sort_values("month")
+    assert list(c["basic_paid"]) == pytest.approx([0.9 * 9_900, 0.7 * 9_600, 0.9 * 10_000])
+    # without the chain each admission pays its full deductible
+    solo = [claim(2, level=3, policy=10_000.0)]
+    res2 = simulate(population([person(2, category="poverty_registered")], solo), scn)
+    assert res2.persons.loc[2, "basic_paid"] == pytest.approx(0.7 * 9_500)
+
+
+def test_major_disease_above_quota_is_borne_by_the_hospital(presets):
+    # 二(四)4: 胃癌 quota (preset, assumed) 45,000; a 60,000 case → 15,000 hospital_paid, tiers see 45,000
+    scn = presets["bijie_2019"]
+    pop = population(
+        [person(1, category="poverty_registered")],
+        [claim(1, total=60_000.0, policy=55_000.0, disease="gastric_cancer")],
+    )
+    res = simulate(pop, scn)
+    p = res.persons.loc[1]
+    assert p.hospital_paid == pytest.approx(15_000.0)
+    assert p.total_cost == 60_000.0
+    # policy cost is held within the quota: 45,000 → basic 70% of (45,000 − 500)
+    assert p.basic_paid == pytest.approx(0.7 * 44_500)
+
+
+def test_poor_out_of_catalogue_above_10_percent_borne_by_the_hospital(presets):
+    # 二(六): a 低保 patient's claim of 12,000 with 9,000 in the catalogue; out-of-catalogue may be at most
+    # 10% of the claim: 9,000 × 0.1 / 0.9 = 1,000 → the other 2,000 lands in hospital_paid
+    scn = presets["bijie_2019"]
+    pop = population(
+        [person(1, category="dibao"), person(2)],
+        [
+            claim(1, level=1, total=12_000.0, policy=9_000.0),
+            claim(2, level=1, total=12_000.0, policy=9_000.0),
+        ],
+    )
+    res = simulate(pop, scn)
+    assert res.persons.loc[1, "hospital_paid"] == pytest.approx(2_000.0)
+    assert res.persons.loc[2, "hospital_paid"] == 0.0  # the rule protects the poor only

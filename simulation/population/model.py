@@ -426,6 +426,8 @@ class PopulationArrays:
     claim_referred: np.ndarray
     claim_chain: np.ndarray
     claim_month: np.ndarray
+    claim_disease: np.ndarray  # index into disease_names ("" = none)
+    disease_names: np.ndarray
     claim_ps_order: np.ndarray  # sorted-claim positions grouped by person x setting (stable)
     claim_ps_inverse: np.ndarray
 
@@ -455,7 +457,11 @@ class PopulationArrays:
         ps_order = np.lexsort((np.arange(len(c)), set_sorted, cp_sorted))
         ps_inv = np.empty_like(ps_order)
         ps_inv[ps_order] = np.arange(len(ps_order))
+        dis = c["disease"].astype(str).to_numpy() if "disease" in c else np.full(len(c), "")
+        dis_codes, dis_names = pd.factorize(dis, sort=True)
         arrays = cls(
+            claim_disease=dis_codes[order].astype(np.int64),
+            disease_names=np.asarray(dis_names, dtype=object),
             claim_ps_order=ps_order,
             claim_ps_inverse=ps_inv,
             n_persons=len(p),

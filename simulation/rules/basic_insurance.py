@@ -146,6 +146,30 @@ def _deductible_and_ratio_pay(policy, ded, ratio, per_year, run_key):
     return ratio * (policy - applied), applied
 
 
+def chain_deductible(ded: np.ndarray, cp: np.ndarray, chain: np.ndarray, setting: np.ndarray) -> np.ndarray:
+    """One deductible per referral chain (毕节 医保扶贫方案 二(四)1): within a person's chain, in month
+    order, an admission pays only what its deductible exceeds the highest one already paid: an upward
+    transfer tops up the difference, a downward one pays none."""
+    inchain = (chain >= 0) & (setting == INPATIENT)
+    if not inchain.any():
+        return ded
+    idx = np.flatnonzero(inchain)
+    g = idx[np.lexsort((idx, chain[idx], cp[idx]))]  # grouped by (person, chain), month order kept
+    start = np.ones(len(g), dtype=bool)
+    start[1:] = (cp[g][1:] != cp[g][:-1]) | (chain[g][1:] != chain[g][:-1])
+    gid = np.cumsum(start) - 1
+    d = ded[g]
+    big = float(d.max()) + 1.0  # offsets keep the running max inside each group
+    running = np.maximum.accumulate(d + gid * big) - gid * big
+    prior = np.empty_like(running)
+    prior[0] = 0.0
+    prior[1:] = running[:-1]
+    prior[start] = 0.0
+    out = ded.copy()
+    out[g] = np.maximum(d - prior, 0.0)
+    return out
+
+
 def basic_insurance(
     arrays, level: np.ndarray, tables: TermTables, term_set: np.ndarray, insured: np.ndarray
 ) -> BasicResult:
@@ -162,7 +186,7 @@ def basic_insurance(
     bonus = np.where(arrays.age[cp] >= tables.retirement_age[scheme], tables.retiree_bonus[scheme], 0.0)
     idx = (tset, scheme, setting, level)
     ratio_ref = np.minimum(tables.ratio[idx] + bonus, 1.0)
-    ded_ref = tables.deductible[idx]
+    ded_ref = chain_deductible(tables.deductible[idx], cp, arrays.claim_chain, setting)
     per_year_ref = tables.per_year[tset, scheme, setting]
     setting_cap = tables.setting_cap[tset, scheme, setting]
     scheme_cap = tables.scheme_cap[tset, scheme]
@@ -191,7 +215,11 @@ def basic_insurance(
     unref = ~arrays.claim_referred
     if unref.any():
         paid_act, _ = pay(
-            np.where(unref, tables.unref_deductible[idx], ded_ref),
+            np.where(
+                unref,
+                chain_deductible(tables.unref_deductible[idx], cp, arrays.claim_chain, setting),
+                ded_ref,
+            ),
             np.where(unref, np.minimum(tables.unref_ratio[idx] + bonus, 1.0), ratio_ref),
             np.where(unref, tables.unref_per_year[tset, scheme, setting], per_year_ref),
         )
