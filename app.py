@@ -1,0 +1,43 @@
+"""医保政策仿真工作台 — the planners' Streamlit app: `streamlit run app.py`.
+
+Pages live in `app_pages/`; every figure comes from the `simulation` package. The scenario, the
+population settings and the language are kept in the session and mirrored into the URL.
+"""
+
+import streamlit as st
+
+from app_pages._common import init_state, lang, sync_url, t
+
+st.set_page_config(page_title="医保政策仿真工作台", page_icon="🏥", layout="wide")
+init_state()
+
+with st.sidebar:
+    choice = st.segmented_control(
+        t("lang_label"),
+        ["zh", "en"],
+        default=lang(),
+        key="lang_widget",
+        format_func=lambda c: {"zh": "中文", "en": "English"}[c],
+    )
+    if choice and choice != lang():
+        st.session_state["lang"] = choice
+        st.rerun()
+
+PAGES = [
+    ("app_pages/scenario.py", "page_scenario", "⚙️", "scenario"),
+    ("app_pages/population.py", "page_population", "👥", "population"),
+    ("app_pages/results.py", "page_results", "📊", "results"),
+    ("app_pages/funds.py", "page_funds", "💰", "funds"),
+    ("app_pages/compare.py", "page_compare", "⚖️", "compare"),
+    ("app_pages/goal_seek.py", "page_goal_seek", "🎯", "goal_seek"),
+    ("app_pages/warnings.py", "page_warnings", "🚨", "warnings"),
+    ("app_pages/report.py", "page_report", "📄", "report"),
+]
+pages = [
+    st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "results"))
+    for path, key, icon, url in PAGES
+]
+page = st.navigation(pages)
+st.title(t("app_title"))
+page.run()
+sync_url()

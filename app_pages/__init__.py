@@ -1,0 +1,1 @@
+"""Pages of the Streamlit app (`app.py`); helpers in `_common`, `_charts`, `_text`."""

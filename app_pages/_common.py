@@ -1,0 +1,405 @@
+"""Shared state of the app: the scenario (a preset plus a diff), the population, cached runs,
+number formatting and the lever widgets. Only calls `simulation`; no policy logic here.
+
+State lives in non-widget session keys (`preset`, `changes`, `pop_n`, `pop_seed`, `upload`, `lang`)
+so it survives page switches, and is mirrored into the URL (`st.query_params`) after every run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from simulation import (
+    ScenarioError,
+    WorkbenchError,
+    available_presets,
+    generate_population,
+    load_population,
+    load_scenario,
+    simulate,
+)
+from simulation.labels import metric_label
+from simulation.parameters import CATEGORY_LABELS
+
+from ._text import text
+
+DEFAULT_PRESET = "linan_2024"
+DEFAULT_PERSONS = 20_000
+DEFAULT_SEED = 7
+RESERVED = ("preset", "lang", "n", "seed")  # URL keys that are not parameter paths
+TIERS = (
+    "hospital_levels",
+    "basic_insurance",
+    "critical_illness",
+    "medical_assistance",
+    "premium_subsidy",
+    "supplement",
+    "family_cap",
+    "flags",
+    "financing",
+)
+NOT_LEVERS = ("year", "population", "projection", "targets", "constraints")
+RATE_WORDS = ("ratio", "share", "rate", "bonus", "uptake")
+PAYERS_SHOWN = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "other_paid", "cap_paid")
+
+
+# ---------------------------------------------------------------------------- language
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def t(key: str, **kw) -> str:
+    return text(lang(), key, **kw)
+
+
+def label(key: str) -> str:
+    return metric_label(key, lang())
+
+
+def cat_label(code: str) -> str:
+    zh, en = CATEGORY_LABELS.get(code, (code, code))
+    return zh if lang() == "zh" else en
+
+
+# ---------------------------------------------------------------------------- formatting
+def money(x: float) -> str:
+    """Yuan in 亿元 / 万元 (zh) or millions (en)."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if lang() == "zh":
+        if abs(x) >= 1e8:
+            return f"{x / 1e8:,.2f} 亿元"
+        if abs(x) >= 1e4:
+            return f"{x / 1e4:,.1f} 万元"
+        return f"{x:,.0f} 元"
+    if abs(x) >= 1e6:
+        return f"¥{x / 1e6:,.1f} m"
+    return f"¥{x:,.0f}"
+
+
+def pct(x: float) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.1%}"
+
+
+def fmt_figure(key: str, x: float) -> str:
+    if key.endswith(("_rate", "_share")) or key.startswith(("coverage_rate", "policy_reimbursement")):
+        return pct(x)
+    if key in ("warnings", "persons", "households", "poor_persons") or key.endswith("_households"):
+        return f"{x:,.0f}"
+    return money(x)
+
+
+# ---------------------------------------------------------------------------- state
+def init_state() -> None:
+    """First run of a session: read the URL; later runs keep the session's state."""
+    ss = st.session_state
+    if ss.get("_init"):
+        return
+    qp = st.query_params.to_dict()
+    ss["_init"] = True
+    ss["lang"] = qp.get("lang", "zh") if qp.get("lang") in ("zh", "en") else "zh"
+    preset = qp.get("preset", DEFAULT_PRESET)
+    ss["preset"] = preset if preset in available_presets() else DEFAULT_PRESET
+    ss["pop_n"] = _int(qp.get("n"), DEFAULT_PERSONS, 100, 10_000_000)
+    ss["pop_seed"] = _int(qp.get("seed"), DEFAULT_SEED, 0, 2**31 - 1)
+    ss["upload"] = None
+    base = preset_scenario(ss["preset"])
+    changes, errors = {}, []
+    for path, raw in qp.items():
+        if path in RESERVED:
+            continue
+        try:
+            value = parse_value(raw, base.get(path))
+            base.with_changes({path: value})
+            changes[path] = value
+        except (ScenarioError, ValueError) as e:
+            errors.append((path, str(e)))
+    ss["changes"] = changes
+    ss["url_errors"] = errors
+
+
+def _int(raw, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(max(int(float(raw)), lo), hi)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_value(raw: str, like):
+    """A URL string as the type of the preset's value."""
+    if isinstance(like, bool):
+        if raw.lower() in ("true", "1", "yes"):
+            return True
+        if raw.lower() in ("false", "0", "no"):
+            return False
+        raise ValueError(f"expected true/false, got {raw!r}")
+    if isinstance(like, int):
+        return int(float(raw))
+    return float(raw)
+
+
+def sync_url() -> None:
+    ss = st.session_state
+    qp = {"preset": ss["preset"]}
+    if ss["lang"] != "zh":
+        qp["lang"] = ss["lang"]
+    if ss["pop_n"] != DEFAULT_PERSONS:
+        qp["n"] = str(ss["pop_n"])
+    if ss["pop_seed"] != DEFAULT_SEED:
+        qp["seed"] = str(ss["pop_seed"])
+    for path, v in sorted(ss["changes"].items()):
+        qp[path] = str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
+    if st.query_params.to_dict() != qp:
+        st.query_params.from_dict(qp)
+
+
+def set_change(path: str, value) -> None:
+    base = preset_scenario(st.session_state["preset"]).get(path)
+    changes = dict(st.session_state["changes"])
+    if _same(base, value):
+        changes.pop(path, None)
+    else:
+        changes[path] = value
+    st.session_state["changes"] = changes
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-12
+    return a == b
+
+
+def changes_key() -> str:
+    return json.dumps(st.session_state["changes"], sort_keys=True)
+
+
+# ---------------------------------------------------------------------------- cached objects
+@st.cache_resource(max_entries=8)
+def preset_scenario(name: str):
+    return load_scenario(name)
+
+
+@st.cache_resource(max_entries=64)
+def _scenario(preset: str, changes_json: str):
+    return preset_scenario(preset).with_changes(json.loads(changes_json))
+
+
+def scenario():
+    """The edited scenario; on an invalid combination, the preset and an error shown."""
+    ss = st.session_state
+    try:
+        return _scenario(ss["preset"], changes_key())
+    except ScenarioError as e:
+        st.error(t("bad_scenario", msg=str(e)))
+        return preset_scenario(ss["preset"])
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def generated_population(preset: str, persons: int, seed: int):
+    return generate_population(preset_scenario(preset), persons=persons, seed=seed)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def uploaded_population(digest: str, persons: bytes, claims: bytes):
+    return load_population(persons, claims)
+
+
+def population_key() -> str:
+    ss = st.session_state
+    if ss.get("upload"):
+        return f"upload:{ss['upload']['digest']}"
+    return f"gen:{ss['preset']}:{ss['pop_n']}:{ss['pop_seed']}"
+
+
+def population():
+    ss = st.session_state
+    up = ss.get("upload")
+    if up:
+        return uploaded_population(up["digest"], up["persons"], up["claims"])
+    return generated_population(ss["preset"], ss["pop_n"], ss["pop_seed"])
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _run(pop_key: str, preset: str, changes_json: str, _pop, _scn):
+    return simulate(_pop, _scn)
+
+
+def result():
+    """The current scenario's Result (cached per population and scenario)."""
+    ss = st.session_state
+    scn = scenario()
+    return _run(
+        population_key(), ss["preset"], json.dumps(dict(scn.changes), sort_keys=True), population(), scn
+    )
+
+
+def baseline_result():
+    ss = st.session_state
+    return _run(population_key(), ss["preset"], "{}", population(), preset_scenario(ss["preset"]))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _projection(pop_key: str, preset: str, changes_json: str, _pop, _scn):
+    from simulation.projection import project
+
+    return project(_pop, _scn)
+
+
+def projection(base: bool = False):
+    ss = st.session_state
+    scn = preset_scenario(ss["preset"]) if base else scenario()
+    key = "{}" if base else json.dumps(dict(scn.changes), sort_keys=True)
+    return _projection(population_key(), ss["preset"], key, population(), scn)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def category_codes(pop_key: str, _pop) -> tuple[np.ndarray, list[str]]:
+    """Integer code of each person's category string (for fast weighted sums by category)."""
+    cats = _pop.persons["category"].astype(str).to_numpy()
+    names, codes = np.unique(cats, return_inverse=True)
+    return codes, [str(n) for n in names]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def weights(pop_key: str, _pop) -> np.ndarray:
+    return _pop.persons["weight"].to_numpy(dtype=float)
+
+
+# ---------------------------------------------------------------------------- levers
+def lever_paths(scn) -> dict[str, list[tuple[str, object]]]:
+    """Numeric and boolean parameters grouped by tier (top-level section)."""
+    groups: dict[str, list[tuple[str, object]]] = {}
+    for path, v in scn.leaves():
+        top = path.split(".")[0]
+        if top in NOT_LEVERS:
+            continue
+        tier = top if top in TIERS else "other"
+        groups.setdefault(tier, []).append((path, v))
+    return groups
+
+
+def is_rate(path: str, v) -> bool:
+    last = [p for p in path.split(".") if not p.isdigit()]
+    words = ".".join(last[-2:])
+    return (
+        isinstance(v, float)
+        and 0.0 <= v <= 1.0
+        and any(w in words for w in RATE_WORDS)
+        and "threshold" not in path.split(".")[-1]
+    )
+
+
+def source_help(scn, path: str) -> str:
+    src = scn.source(path)
+    if "source" in src:
+        return f"{path}\n\n{src['source']}"
+    if "assumption" in src:
+        return f"{path}\n\n" + t("assumption", text=src["assumption"])
+    return f"{path}\n\n" + t("no_source")
+
+
+def lever_label(scn, path: str, v) -> str:
+    meta = scn.meta.get(path, {})
+    name = meta.get("label_en" if lang() == "en" else "label") or ".".join(path.split(".")[1:]) or path
+    if isinstance(v, bool):
+        return name
+    return name + (t("unit_pct") if is_rate(path, v) else "")
+
+
+def _on_lever(path: str, wkey: str, kind: str) -> None:
+    v = st.session_state[wkey]
+    if kind == "pct":
+        v = round(float(v) / 100.0, 6)
+    elif kind == "float":
+        v = float(v)
+    elif kind == "int":
+        v = int(v)
+    set_change(path, v)
+
+
+def lever(scn, path: str, base_value, prefix: str = "lv") -> None:
+    """One widget for a parameter: slider for a ratio, number input for an amount, toggle for a
+    switch. The value shown is the current scenario's; the hover text is the citation."""
+    current = st.session_state["changes"].get(path, base_value)
+    wkey = f"{prefix}:{path}"
+    help_ = source_help(scn, path)
+    lab = lever_label(scn, path, base_value)
+    if isinstance(base_value, bool):
+        st.session_state[wkey] = bool(current)
+        st.toggle(lab, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "bool"))
+    elif is_rate(path, base_value):
+        st.session_state[wkey] = round(float(current) * 100, 2)
+        st.slider(
+            lab, 0.0, 100.0, step=0.5, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "pct")
+        )
+    elif isinstance(base_value, int):
+        st.session_state[wkey] = int(current)
+        st.number_input(lab, step=1, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "int"))
+    else:
+        st.session_state[wkey] = float(current)
+        step = 10 ** max(0, int(math.log10(abs(base_value))) - 1) if base_value else 1.0
+        st.number_input(
+            lab, step=float(step), key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "float")
+        )
+
+
+def assistance_ratio_paths(scn) -> list[tuple[str, object]]:
+    return [
+        (p, v)
+        for p, v in scn.leaves()
+        if p.startswith("medical_assistance.inpatient_ratio.") and is_rate(p, v)
+    ]
+
+
+# ---------------------------------------------------------------------------- aggregates
+def by_category(res, pop_key: str, pop) -> pd.DataFrame:
+    """Weighted persons, total cost, oop and coverage by category (bincount on cached codes)."""
+    codes, names = category_codes(pop_key, pop)
+    w = weights(pop_key, pop)
+    pa = res._person_arrays
+    n = len(names)
+    df = pd.DataFrame(
+        {
+            "persons": np.bincount(codes, weights=w, minlength=n),
+            "total_cost": np.bincount(codes, weights=w * pa["total_cost"], minlength=n),
+            "oop": np.bincount(codes, weights=w * pa["oop"], minlength=n),
+        },
+        index=pd.Index(names, name="category"),
+    )
+    df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)
+    df["oop_per_person"] = df["oop"] / df["persons"].where(df["persons"] > 0)
+    return df
+
+
+def by_decile(res) -> pd.DataFrame:
+    from simulation.compare import income_deciles
+
+    h = res._household_arrays
+    dec = income_deciles(res)
+    w = h["weight"]
+    df = pd.DataFrame(
+        {
+            "persons": np.bincount(dec, weights=w * h["size"], minlength=11)[1:],
+            "total_cost": np.bincount(dec, weights=w * h["total_cost"], minlength=11)[1:],
+            "oop": np.bincount(dec, weights=w * h["oop"], minlength=11)[1:],
+            "income": np.bincount(dec, weights=w * h["income"], minlength=11)[1:],
+        },
+        index=pd.Index(range(1, 11), name="decile"),
+    )
+    df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)
+    df["oop_share"] = df["oop"] / df["income"].where(df["income"] > 0)
+    return df
+
+
+def safe(fn, *args, **kw):
+    """Run fn; show a workbench error in the page instead of a traceback."""
+    try:
+        return fn(*args, **kw)
+    except (WorkbenchError, ValueError) as e:
+        st.error(str(e))
+        return None

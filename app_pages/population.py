@@ -1,0 +1,143 @@
+"""人群 Population: size and seed of the generated population, or uploaded persons/claims files;
+charts of age, categories, income and cost; calibration gaps."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages import _charts as charts
+from app_pages._common import cat_label, population, population_key, preset_scenario, result, t
+from simulation import PopulationError, WorkbenchError
+from simulation.calibration import calibrate
+
+ss = st.session_state
+st.header(t("page_population"))
+
+mode = st.radio(
+    t("pop_source"),
+    ["generated", "upload"],
+    index=1 if ss.get("upload") else 0,
+    format_func=lambda m: t(f"pop_source_{m}"),
+    horizontal=True,
+    key="pop_mode",
+)
+if mode == "generated":
+    if ss.get("upload"):
+        ss["upload"] = None
+    c1, c2 = st.columns(2)
+    ss["pop_n_widget"] = ss["pop_n"]
+    ss["pop_seed_widget"] = ss["pop_seed"]
+    c1.number_input(
+        t("pop_size"),
+        100,
+        10_000_000,
+        step=1000,
+        key="pop_n_widget",
+        on_change=lambda: ss.update(pop_n=int(ss["pop_n_widget"])),
+    )
+    c2.number_input(
+        t("pop_seed"),
+        0,
+        2**31 - 1,
+        step=1,
+        key="pop_seed_widget",
+        on_change=lambda: ss.update(pop_seed=int(ss["pop_seed_widget"])),
+    )
+else:
+    c1, c2 = st.columns(2)
+    pf = c1.file_uploader(t("upload_persons"), type=["csv", "parquet", "txt"], key="up_persons")
+    cf = c2.file_uploader(t("upload_claims"), type=["csv", "parquet", "txt"], key="up_claims")
+    if st.button(t("upload_use"), key="upload_use"):
+        if pf is None or cf is None:
+            st.error(t("upload_need_both"))
+        else:
+            pb, cb = pf.getvalue(), cf.getvalue()
+            digest = hashlib.sha256(pb + b"\0" + cb).hexdigest()[:16]
+            try:
+                from app_pages._common import uploaded_population
+
+                pop = uploaded_population(digest, pb, cb)
+                ss["upload"] = {"digest": digest, "persons": pb, "claims": cb}
+                st.success(t("upload_ok", n=len(pop.persons), c=len(pop.claims)))
+            except (PopulationError, WorkbenchError, ValueError) as e:
+                st.error(t("upload_error", msg=str(e)))
+            except Exception as e:  # never a traceback for a bad file
+                st.error(t("upload_error", msg=f"{type(e).__name__}: {e}"))
+
+pop = population()
+persons = pop.persons
+w = persons["weight"].to_numpy(dtype=float)
+c1, c2 = st.columns(2)
+c1.plotly_chart(
+    charts.histogram(persons["age"].to_numpy(), w, t("chart_age"), t("age"), t("count"), bins=20),
+    key="ch_age",
+)
+cats = persons["category"].astype(str).str.split("|").str[0]
+by_cat = pd.Series(w, index=cats.to_numpy()).groupby(level=0).sum().sort_values(ascending=False)
+c2.plotly_chart(
+    charts.bar(
+        [cat_label(c) for c in by_cat.index],
+        by_cat.to_numpy(),
+        t("chart_categories"),
+        t("count"),
+        text=[f"{v:,.0f}" for v in by_cat],
+    ),
+    key="ch_cat",
+)
+c3, c4 = st.columns(2)
+inc = persons["income"].to_numpy(dtype=float)
+c3.plotly_chart(
+    charts.histogram(np.minimum(inc, np.quantile(inc, 0.99)), w, t("chart_income"), t("income"), t("count")),
+    key="ch_income",
+)
+res = result()
+cost = res._person_arrays["total_cost"]
+c4.plotly_chart(charts.histogram(cost, w, t("chart_cost"), t("cost"), t("count"), log=True), key="ch_cost")
+
+st.subheader(t("calibration_title"))
+if ss.get("upload"):
+    st.info(t("calibration_uploaded"))
+else:
+    scn = preset_scenario(ss["preset"])
+
+    @st.cache_data(max_entries=8, show_spinner=False)
+    def _checks(pop_key: str, preset: str) -> pd.DataFrame:
+        rows = [
+            {
+                "name": c.name,
+                "target": c.target,
+                "generated": c.generated,
+                "gap": c.gap,
+                "tolerance": c.tolerance,
+                "ok": c.ok,
+                "citation": c.citation,
+            }
+            for c in calibrate(preset_scenario(preset), pop=population())
+        ]
+        return pd.DataFrame(rows)
+
+    try:
+        df = _checks(population_key(), ss["preset"])
+    except WorkbenchError as e:
+        df = None
+        st.error(str(e))
+    if df is None or df.empty:
+        st.info(t("calibration_none"))
+    else:
+        st.dataframe(
+            df.rename(
+                columns={
+                    "name": t("col_target"),
+                    "target": t("col_target_value"),
+                    "generated": t("col_generated"),
+                    "gap": t("col_gap"),
+                    "tolerance": t("col_tolerance"),
+                    "ok": t("col_ok"),
+                    "citation": t("col_citation"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )

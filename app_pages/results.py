@@ -1,0 +1,129 @@
+"""结果 Results: KPI cards against the targets, who pays what, by category and income decile, and
+the catastrophic-spending households. Fast path: res.summary and bincount aggregates only (no
+person tables, no fund projection), so a slider move redraws quickly at 1e6 persons."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages import _charts as charts
+from app_pages._common import (
+    PAYERS_SHOWN,
+    assistance_ratio_paths,
+    by_category,
+    by_decile,
+    cat_label,
+    fmt_figure,
+    label,
+    lever,
+    pct,
+    population,
+    population_key,
+    result,
+    scenario,
+    t,
+)
+from simulation.targets import check, target_specs
+
+st.header(t("page_results"))
+scn = scenario()
+
+with st.expander(t("quick_levers"), expanded=True):
+    items = assistance_ratio_paths(scn)
+    cols = st.columns(max(1, len(items)))
+    base_values = dict(items)
+    from app_pages._common import preset_scenario
+
+    base = preset_scenario(st.session_state["preset"])
+    for col, (path, _) in zip(cols, items):
+        with col:
+            lever(scn, path, base.get(path), prefix="q")
+    _ = base_values
+
+res = result()
+s = res.summary
+
+st.subheader(t("kpi_title"))
+specs = target_specs(scn)
+KPIS = [
+    "coverage_rate_poor",
+    "policy_reimbursement_rate_employee",
+    "policy_reimbursement_rate_resident",
+    "insurer_margin_rate",
+    "catastrophic_rate",
+    "warnings",
+    "total_cost",
+    "oop",
+]
+cols = st.columns(4)
+for i, key in enumerate(KPIS):
+    v = float(s.get(key, np.nan))
+    spec = specs.get(key)
+    ok = check(v, spec["min"], spec["max"]) if spec else None
+    if ok is None:
+        delta, color = t("no_target"), "off"
+    else:
+        lo, hi = spec["min"], spec["max"]
+        goal = f"≥{pct(lo)}" if hi is None else f"≤{pct(hi)}" if lo is None else f"{pct(lo)}–{pct(hi)}"
+        delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
+        color = "normal" if ok else "inverse"
+    with cols[i % 4]:
+        st.metric(
+            label(key),
+            fmt_figure(key, v),
+            delta=delta,
+            delta_color=color,
+            delta_arrow="off" if ok is None else ("up" if ok else "down"),
+            border=True,
+        )
+
+st.subheader(t("who_pays"))
+labels = {k: label(k) for k in (*PAYERS_SHOWN, "oop", "total_cost")}
+st.plotly_chart(
+    charts.payer_waterfall(s, labels, f"{t('who_pays')}（{t('unit_yi')}）", label("total_cost")),
+    key="ch_waterfall",
+)
+
+pop = population()
+pk = population_key()
+c1, c2 = st.columns(2)
+cat = by_category(res, pk, pop)
+cat.index = [cat_label(c) for c in cat.index]
+c1.plotly_chart(
+    charts.grouped_bars(cat, {"coverage": t("coverage")}, t("by_category"), t("coverage"), percent=True),
+    key="ch_cat_cov",
+)
+dec = by_decile(res)
+c2.plotly_chart(
+    charts.grouped_bars(
+        dec,
+        {"coverage": t("coverage"), "oop_share": t("oop_share")},
+        t("by_decile"),
+        t("decile"),
+        percent=True,
+    ),
+    key="ch_decile",
+)
+
+thr = float(scn.params.flags.catastrophic_threshold)
+st.subheader(t("catastrophic_title", thr=pct(thr)))
+h = res._household_arrays
+cat_idx = np.flatnonzero(h["catastrophic"])
+k = min(50, len(cat_idx))
+st.caption(t("catastrophic_count", n=len(cat_idx), w=float(h["weight"][cat_idx].sum()), k=k))
+if k:
+    top = cat_idx[np.argsort(-h["oop_share"][cat_idx], kind="stable")[:k]]
+    hid = pop.arrays.household_ids[top]
+    table = pd.DataFrame(
+        {
+            t("household_id"): hid,
+            t("category"): [cat_label(c) for c in res.household_category[top]],
+            t("size"): h["size"][top],
+            t("income"): h["income"][top].round(0),
+            t("total_cost"): h["total_cost"][top].round(0),
+            t("oop"): h["oop"][top].round(0),
+            t("oop_share"): [pct(x) for x in h["oop_share"][top]],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", height=240)
+st.caption(t("caveat"))

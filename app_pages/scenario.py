@@ -1,0 +1,98 @@
+"""情景设置 Scenario: preset, every lever grouped by tier (hover shows the clause), YAML upload and
+download, the diff against the preset, and the state in the URL."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import (
+    lever,
+    lever_paths,
+    preset_scenario,
+    scenario,
+    set_change,
+    t,
+)
+from simulation import ScenarioError, available_presets, scenario_from_yaml
+
+ss = st.session_state
+st.header(t("page_scenario"))
+for path, msg in ss.pop("url_errors", []):
+    st.warning(t("bad_url_param", path=path, msg=msg))
+
+
+def _on_preset() -> None:
+    ss["preset"] = ss["preset_widget"]
+    ss["changes"] = {}
+
+
+presets = available_presets()
+ss["preset_widget"] = ss["preset"]
+c1, c2 = st.columns([3, 1])
+c1.selectbox(t("preset"), presets, key="preset_widget", help=t("preset_help"), on_change=_on_preset)
+if c2.button(t("reset"), key="reset"):
+    ss["changes"] = {}
+    st.rerun()
+
+base = preset_scenario(ss["preset"])
+scn = scenario()
+
+up = st.file_uploader(t("upload_yaml"), type=["yaml", "yml"], key="yaml_upload")
+if up is not None and ss.get("_yaml_done") != up.file_id:
+    ss["_yaml_done"] = up.file_id
+    try:
+        loaded = scenario_from_yaml(up.getvalue().decode("utf-8-sig"), up.name)
+        if loaded.id in presets:
+            ss["preset"] = loaded.id
+            base = preset_scenario(loaded.id)
+        changes = {}
+        for d in base.diff(loaded):
+            if d["value"] is None:
+                continue
+            if d["base"] is None:
+                st.warning(t("yaml_unknown_path", path=d["path"]))
+                continue
+            changes[d["path"]] = d["value"]
+        base.with_changes(changes)
+        ss["changes"] = changes
+        st.success(t("yaml_loaded", name=loaded.id, n=len(changes)))
+        scn = scenario()
+    except (ScenarioError, UnicodeDecodeError) as e:
+        st.error(t("bad_scenario", msg=str(e)))
+
+st.download_button(
+    t("download_yaml"),
+    data=scn.to_yaml().encode("utf-8"),
+    file_name=f"{scn.id}_edited.yaml",
+    mime="text/yaml",
+    on_click="ignore",
+    key="yaml_download",
+)
+
+st.subheader(t("diff_title"))
+diff = base.diff(scn)
+if diff:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("diff_path"): [d["path"] for d in diff],
+                t("diff_base"): [d["base"] for d in diff],
+                t("diff_value"): [d["value"] for d in diff],
+                t("diff_source"): [d.get("source") or d.get("assumption") or "" for d in diff],
+            }
+        ).astype(str),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(t("share_hint"))
+else:
+    st.info(t("diff_none"))
+
+st.subheader(t("levers_title"))
+for tier, items in lever_paths(base).items():
+    with st.expander(t(f"tier_{tier}"), expanded=(tier == "medical_assistance")):
+        cols = st.columns(3)
+        for i, (path, value) in enumerate(items):
+            with cols[i % 3]:
+                lever(scn, path, value)
+
+_ = set_change  # widgets write through _common.set_change
