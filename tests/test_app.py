@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from app_pages import _charts as charts  # noqa: E402
-from app_pages._text import TEXT  # noqa: E402
+from app_pages import _charts as charts
+from app_pages._text import TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
