@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import openpyxl
 import pytest
 
 from simulation import WorkbenchError, generate_population, load_scenario, simulate
-from simulation.report import excel_bytes, write_report
+from simulation.report import excel_bytes, html_bytes, pdf_bytes, write_report
 
 SHEETS_ZH = ["摘要", "目标", "基金预测", "费用结构", "收入分组", "预警", "参数", "说明"]
 SHEETS_EN = ["Summary", "Targets", "Funds", "Costs", "Income deciles", "Warnings", "Parameters", "Provenance"]
@@ -104,7 +106,7 @@ def test_bad_path_and_format(runs, tmp_path):
         excel_bytes(res, lang="fr")
 
 
-@pytest.mark.parametrize("suffix", [".xlsx"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".html"])
 def test_interrupted_write_keeps_previous_file(runs, tmp_path, monkeypatch, suffix):
     import simulation.report as report
 
@@ -131,3 +133,45 @@ def _atomic_then(p, write, boom):
         boom()
 
     return atomic_write(p, half)
+
+
+def test_html_is_offline_and_has_the_kpis(runs, tmp_path):
+    res, reform = runs
+    path = write_report(res, tmp_path / "report.html")
+    html = path.read_text(encoding="utf-8")
+    assert URL.search(html) is None, URL.search(html)
+    assert html.count("<script") >= 3 and "fonts.g" not in html
+    assert "plotly" in html.lower() and html.lower().count("plotly.js v") <= 1  # inlined once
+    assert "本报告为模型测算结果，不代表官方预算" in html
+    assert f"{res.summary['coverage_rate_poor'] * 100:.1f}%" in html
+    assert f"{res.summary['total_cost'] / 1e8:,.2f} 亿元" in html
+    assert "困难群众综合保障率" in html and "医保基金收支预测" in html
+    en = html_bytes(reform, lang="en", baseline=res).decode("utf-8")
+    assert URL.search(en) is None
+    assert "Model estimates only" in en and "Reform" in en
+    assert "medical_assistance.inpatient_ratio.dibao" in en
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_pdf_has_pages_and_chinese_headings(runs, tmp_path):
+    res, _ = runs
+    path = write_report(res, tmp_path / "report.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+    text = text.decode("utf-8")
+    assert text.count("\f") >= 2  # pages
+    for heading in ("医保政策测算报告", "主要指标", "医保基金收支预测", "参数", "不代表官方预算"):
+        assert heading in text, heading
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True).stdout.decode()
+    assert "Noto-Sans-CJK-SC" in fonts
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_pdf_english_with_matplotlib_charts(runs, tmp_path):
+    res, reform = runs
+    data = pdf_bytes(reform, lang="en", baseline=res, charts="matplotlib")
+    path = tmp_path / "en.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert "Key figures" in text and "Model estimates only" in text

@@ -1,0 +1,305 @@
+"""Self-contained HTML report (Jinja2): KPI cards, charts (plotly, inlined once), tables, parameters
+with their sources and the provenance. The same template, with PNG charts, is the PDF's source."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from ..labels import metric_label
+from .charts import chart_specs, charts_html
+from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, TIER_COLUMNS, ReportData, fmt_value, label
+
+CARD_KEYS = (
+    "total_cost",
+    "basic_paid",
+    "assistance_paid",
+    "oop",
+    "coverage_rate_poor",
+    "policy_reimbursement_rate_resident",
+    "catastrophic_rate",
+    "warnings",
+)
+
+_env: Environment | None = None
+
+
+def env() -> Environment:
+    global _env
+    if _env is None:
+        _env = Environment(
+            loader=PackageLoader("simulation", "report/templates"),
+            autoescape=select_autoescape(["html", "j2"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _env
+
+
+def _wan(v) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    return f"{v / 1e4:,.2f}"
+
+
+def _pct(v) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    return f"{v * 100:.1f}%"
+
+
+def _n(v, digits: int = 0) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
+def _table(title: str, unit: str | None, head: list[str], rows: list[list[str]], lang: str, note: str = ""):
+    return {"title": title, "unit": unit, "head": head, "rows": rows, "note": note, "lang": lang}
+
+
+def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None) -> dict:
+    lang, t = d.lang, TEXT[d.lang]
+    s = d.summary.set_index("key")
+    cards = [
+        {"label": s.at[k, "label"], "value": fmt_value(k, float(s.at[k, "value"]), lang)}
+        for k in CARD_KEYS
+        if k in s.index
+    ]
+    tables = []
+    rows = []
+    for r in d.targets.itertuples():
+        passed = (
+            t["none"] if r.passed is None or r.passed != r.passed else (t["yes"] if r.passed else t["no"])
+        )
+        rows.append(
+            [
+                r.label,
+                fmt_value(r.key, r.value, lang),
+                fmt_value(r.key, r.min, lang) if r.min == r.min and r.min is not None else "—",
+                fmt_value(r.key, r.max, lang) if r.max == r.max and r.max is not None else "—",
+                passed,
+                r.source,
+            ]
+        )
+    tables.append(
+        _table(
+            t["targets"],
+            None,
+            [t["figure"], t["value"], t["target_min"], t["target_max"], t["passed"], t["source"]],
+            rows,
+            lang,
+        )
+    )
+    rows = [
+        [
+            r.label,
+            fmt_value(r.key, r.value, lang) if r.kind != "money" else _wan(r.value),
+            {"money": t["wan"], "rate": "%", "count": t["count"]}[r.kind],
+        ]
+        for r in d.summary.itertuples()
+    ]
+    tables.append(_table(t["summary"], None, [t["figure"], t["value"], t["unit"]], rows, lang))
+    rows = [
+        [
+            str(int(r.year)),
+            r.fund_label,
+            _wan(r.income),
+            _wan(r.expenditure),
+            _wan(r.balance),
+            _n(r.months_payable, 1),
+            _wan(r.p10),
+            _wan(r.p50),
+            _wan(r.p90),
+        ]
+        for r in d.funds.itertuples()
+    ]
+    tables.append(
+        _table(
+            "医保基金收支预测" if lang == "zh" else "Fund accounts by year",
+            t["wan"],
+            [
+                t[k]
+                for k in (
+                    "year",
+                    "fund",
+                    "income",
+                    "expenditure",
+                    "balance",
+                    "months_payable",
+                    "p10",
+                    "p50",
+                    "p90",
+                )
+            ],
+            rows,
+            lang,
+            note=d.fund_note,
+        )
+    )
+    rows = [
+        [label(CATEGORY_LABELS, r["category"], lang), label(SETTING_LABELS, r["setting"], lang)]
+        + [_wan(r[c]) for c in TIER_COLUMNS]
+        for _, r in d.costs.iterrows()
+    ]
+    tables.append(
+        _table(
+            t["costs"],
+            t["wan"],
+            [t["category"], t["setting"]] + [metric_label(c, lang) for c in TIER_COLUMNS],
+            rows,
+            lang,
+        )
+    )
+    rows = [
+        [
+            str(int(r.decile)),
+            _n(r.households),
+            _n(r.per_capita_income),
+            _wan(r.total_cost),
+            _wan(r.oop),
+            _pct(r.oop_share),
+            _pct(r.coverage),
+            _n(r.warning),
+        ]
+        for r in d.deciles.itertuples()
+    ]
+    tables.append(
+        _table(
+            t["deciles"],
+            t["wan"],
+            [
+                t["decile"],
+                t["households"],
+                t["per_capita_income"],
+                metric_label("total_cost", lang),
+                metric_label("oop", lang),
+                t["oop_share"],
+                t["coverage"],
+                t["warning"],
+            ],
+            rows,
+            lang,
+        )
+    )
+    total = "合计" if lang == "zh" else "Total"
+    rows = [
+        [
+            total if r.category == "__total__" else label(CATEGORY_LABELS, r.category, lang),
+            _n(r.households),
+            _n(r.warning),
+            _n(r.expenditure_poor),
+            _n(r.catastrophic),
+            _n(r.newly_identified),
+        ]
+        for r in d.warnings.itertuples()
+    ]
+    tables.append(
+        _table(
+            t["warnings"],
+            t["count"] if lang == "zh" else None,
+            [
+                t["category"],
+                t["households"],
+                t["warning"],
+                t["expenditure_poor"],
+                t["catastrophic"],
+                t["newly_identified"],
+            ],
+            rows,
+            lang,
+        )
+    )
+    reform = None
+    if d.reform is not None:
+        rf = d.reform
+        rows = []
+        for r in rf["summary"].itertuples():
+            if r.kind == "money":
+                rows.append([r.label, _wan(r.baseline), _wan(r.reform), _wan(r.change)])
+            else:
+                rows.append([r.label] + [fmt_value(r.figure, v, lang) for v in (r.baseline, r.reform)] + [
+                    (f"{r.change * 100:+.1f}" + ("个百分点" if lang == "zh" else " pp"))
+                    if r.kind == "rate" else f"{r.change:+,.0f}"
+                ])  # fmt: skip
+        changes = [
+            [
+                c.get("path", ""),
+                str(c.get("base")),
+                str(c.get("value")),
+                c.get("source") or c.get("assumption") or "",
+            ]
+            for c in rf["changes"].to_dict("records")
+        ]
+        hh = [[t.get(k, k), _n(v)] for k, v in rf["households"].items()]
+        reform = {
+            "summary": _table(
+                t["reform"], t["wan"], [t["figure"], t["baseline"], t["reform_col"], t["change"]], rows, lang
+            ),
+            "changes": _table(
+                t["param_changes"],
+                None,
+                [t["path"], t["baseline"], t["reform_col"], t["source"]],
+                changes,
+                lang,
+            ),
+            "households": hh,
+            "headline": (
+                f"改革使公共支出变化 {rf['added_public_cost'] / 1e4:+,.2f} 万元/年。"
+                if lang == "zh"
+                else f"The reform changes public spending by {rf['added_public_cost'] / 1e4:+,.2f}"
+                " × 10k yuan a year."
+            ),
+        }
+    params = [
+        [
+            r["path"],
+            str(r["value"]),
+            *([str(r["baseline"])] if "baseline" in r else []),
+            r["source"] or ("" if r["assumption"] else t["uncited"]),
+            r["assumption"],
+        ]
+        for r in d.parameters.to_dict("records")
+    ]
+    phead = [t["path"], t["value"]] + ([t["baseline"]] if "baseline" in d.parameters.columns else [])
+    phead += [t["source"], t["assumption"]]
+    specs = chart_specs(d)
+    if static:
+        charts = [
+            {"title": c.title, "img": "data:image/png;base64," + base64.b64encode(png).decode()}
+            for c, png in zip(specs, pngs or [])
+        ]
+    else:
+        charts = [{"title": c.title, "html": Markup(div)} for c, div in charts_html(specs)]
+    s_cov = float(s.at["coverage_rate_poor", "value"])
+    cost = fmt_value("total_cost", float(s.at["total_cost", "value"]), lang)
+    lead = (
+        f"{d.title}：{d.year} 年医疗总费用 {cost}，"
+        f"困难群众综合保障率 {s_cov * 100:.1f}%，因病致贫预警 {float(s.at['warnings', 'value']):,.0f} 户。"
+        if lang == "zh"
+        else f"{d.title}: in {d.year} total medical cost is "
+        f"{cost}, the comprehensive coverage "
+        f"rate of the poor {s_cov * 100:.1f}%, {float(s.at['warnings', 'value']):,.0f} households flagged."
+    )
+    return {
+        "lang": lang,
+        "t": t,
+        "title": f"{t['title']}：{d.title}" if lang == "zh" else f"{t['title']}: {d.title}",
+        "lead": lead,
+        "caveat": CAVEAT[lang],
+        "cards": cards,
+        "charts": charts,
+        "tables": tables,
+        "reform": reform,
+        "params": {"head": phead, "rows": params},
+        "provenance": d.provenance,
+        "static": static,
+        "note": t["tables_note"],
+    }
+
+
+def render_html(d: ReportData, static: bool = False, pngs: list[bytes] | None = None) -> str:
+    return env().get_template("report.html.j2").render(**context(d, static=static, pngs=pngs))
