@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages._common import init_state, lang, sync_url, t
 
-st.set_page_config(page_title="医保政策仿真工作台", page_icon="🏥", layout="wide")
+st.set_page_config(page_title="医保政策仿真工作台", page_icon=":material/local_hospital:", layout="wide")
 init_state()
 
 with st.sidebar:
@@ -24,14 +24,14 @@ with st.sidebar:
         st.rerun()
 
 PAGES = [
-    ("app_pages/scenario.py", "page_scenario", "⚙️", "scenario"),
-    ("app_pages/population.py", "page_population", "👥", "population"),
-    ("app_pages/results.py", "page_results", "📊", "results"),
-    ("app_pages/funds.py", "page_funds", "💰", "funds"),
-    ("app_pages/compare.py", "page_compare", "⚖️", "compare"),
-    ("app_pages/goal_seek.py", "page_goal_seek", "🎯", "goal_seek"),
-    ("app_pages/warnings.py", "page_warnings", "🚨", "warnings"),
-    ("app_pages/report.py", "page_report", "📄", "report"),
+    ("app_pages/scenario.py", "page_scenario", ":material/tune:", "scenario"),
+    ("app_pages/population.py", "page_population", ":material/groups:", "population"),
+    ("app_pages/results.py", "page_results", ":material/monitoring:", "results"),
+    ("app_pages/funds.py", "page_funds", ":material/savings:", "funds"),
+    ("app_pages/compare.py", "page_compare", ":material/compare_arrows:", "compare"),
+    ("app_pages/goal_seek.py", "page_goal_seek", ":material/target:", "goal_seek"),
+    ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
+    ("app_pages/report.py", "page_report", ":material/description:", "report"),
 ]
 pages = [
     st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "results"))
