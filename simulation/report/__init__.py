@@ -4,6 +4,7 @@
     write_report(res, "report.xlsx")                      # format from the suffix: .xlsx .html .pdf
     write_report(reform_res, "reform.html", baseline=res, lang="en")
     data = excel_bytes(res, draws=20)                      # bytes, for the app's download buttons
+    figures(res)["funds"].show()                           # the charts as plotly figures
 
 Options (`**opts`): `draws` Monte Carlo draws for the fund bands (0 = the deterministic projection,
 labelled P50), `seed` the population seed shown in the provenance (read from the population when
@@ -63,6 +64,15 @@ def pdf_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
     return render_pdf(_data(result, lang, baseline, opts), charts=opts.get("charts", "auto"))
 
 
+def figures(result, lang: str = "zh", baseline=None, **opts) -> dict:
+    """The report's charts as plotly figures, by name (funds, tiers, deciles[, reform]), for notebooks
+    and the app: `figures(res)["funds"].show()`."""
+    from .charts import chart_specs, plotly_figure
+
+    _check_opts(opts)
+    return {c.id: plotly_figure(c) for c in chart_specs(_data(result, lang, baseline, opts))}
+
+
 _BUILDERS = {".xlsx": excel_bytes, ".html": html_bytes, ".pdf": pdf_bytes}
 
 
@@ -88,4 +98,4 @@ def write_report(result, path, lang: str = "zh", baseline=None, **opts) -> Path:
         raise WorkbenchError(f"{path}: cannot write the report ({e.strerror or e})") from None
 
 
-__all__ = ["CAVEAT", "FORMATS", "build", "excel_bytes", "html_bytes", "pdf_bytes", "write_report"]
+__all__ = ["CAVEAT", "FORMATS", "build", "excel_bytes", "figures", "html_bytes", "pdf_bytes", "write_report"]
