@@ -376,11 +376,17 @@ def by_category(res, pop_key: str, pop) -> pd.DataFrame:
     return df
 
 
-def by_decile(res) -> pd.DataFrame:
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _deciles(pop_key: str, _res) -> np.ndarray:
+    """Income decile of each household: depends on the population only, so computed once."""
     from simulation.compare import income_deciles
 
+    return income_deciles(_res)
+
+
+def by_decile(res, pop_key: str) -> pd.DataFrame:
     h = res._household_arrays
-    dec = income_deciles(res)
+    dec = _deciles(pop_key, res)
     w = h["weight"]
     df = pd.DataFrame(
         {

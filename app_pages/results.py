@@ -93,13 +93,13 @@ c1.plotly_chart(
     charts.grouped_bars(cat, {"coverage": t("coverage")}, t("by_category"), t("coverage"), percent=True),
     key="ch_cat_cov",
 )
-dec = by_decile(res)
+dec = by_decile(res, pk)
 c2.plotly_chart(
     charts.grouped_bars(
         dec,
         {"coverage": t("coverage"), "oop_share": t("oop_share")},
         t("by_decile"),
-        t("decile"),
+        t("coverage"),
         percent=True,
     ),
     key="ch_decile",
@@ -117,7 +117,6 @@ if k:
     table = pd.DataFrame(
         {
             t("household_id"): hid,
-            t("category"): [cat_label(c) for c in res.household_category[top]],
             t("size"): h["size"][top],
             t("income"): h["income"][top].round(0),
             t("total_cost"): h["total_cost"][top].round(0),
