@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -175,3 +176,16 @@ def test_pdf_english_with_matplotlib_charts(runs, tmp_path):
     path.write_bytes(data)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
     assert "Key figures" in text and "Model estimates only" in text
+
+
+def test_cli_writes_a_report(tmp_path, capsys):
+    from simulation.cli import main
+
+    out = tmp_path / "report.xlsx"
+    assert main(["run", "linan_2024", "--persons", "1000", "--out", str(out)]) == 0
+    assert openpyxl.load_workbook(out).sheetnames == SHEETS_ZH
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not the 0600 temp file
+    assert main(["run", "linan_2024", "--persons", "1000", "--out", str(tmp_path / "no" / "r.xlsx")]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -17,6 +17,7 @@ Every file is written to a temporary file beside the target and moved into place
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from ..errors import WorkbenchError
@@ -92,8 +93,15 @@ def write_report(result, path, lang: str = "zh", baseline=None, **opts) -> Path:
     if not p.parent.exists():  # fail before the (slow) build
         raise WorkbenchError(f"{path}: folder {p.parent} does not exist")
     data = _BUILDERS[suffix](result, lang=lang, baseline=baseline, **opts)
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the temp file is 0600; a report is an ordinary file
+
     try:
-        return atomic_write(p, lambda tmp: tmp.write_bytes(data))
+        return atomic_write(p, write)
     except OSError as e:
         raise WorkbenchError(f"{path}: cannot write the report ({e.strerror or e})") from None
 
