@@ -18,6 +18,7 @@ TIERS = (
     "total_cost",
     "basic_paid",
     "critical_paid",
+    "mutual_aid_paid",
     "assistance_paid",
     "supplement_paid",
     "other_paid",

@@ -27,6 +27,8 @@ from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.hospital_liability import hospital_liability
 from .rules.medical_assistance import assistance_payment
+from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
+from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import other_subsidies
 from .rules.premium_subsidy import premium_subsidy
 from .rules.supplement import supplement_payment, uptake
@@ -55,6 +57,7 @@ class PersonTiers:
     supplement3: np.ndarray
     supplement_outside: np.ndarray
     category: np.ndarray  # index into CATEGORY_CODES of the category applied
+    mutual3: np.ndarray | None = None
 
 
 def _person_tiers(
@@ -68,6 +71,7 @@ def _person_tiers(
     ci_ok: np.ndarray,
     ma_ok: np.ndarray,
     take_up: np.ndarray,
+    aid_members: list[np.ndarray] | None = None,
 ) -> PersonTiers:
     """Evaluate tiers 2-4 for persons `idx` under every category they hold; keep the best.
 
@@ -84,20 +88,24 @@ def _person_tiers(
         ci_tot = critical_payment(cib_tot, ci, code) * ci_ok[g]
         crit3 = cib * np.divide(ci_tot, cib_tot, out=np.zeros_like(ci_tot), where=cib_tot > 0)[:, None]
         rem3 = np.maximum(remaining3[g] - crit3, 0.0)
+        mut3 = np.zeros_like(rem3)
+        if p.mutual_aid:
+            mut3 = mutual_aid_payment(p.mutual_aid, rem3, [m[g] for m in aid_members])
+            rem3 = rem3 - mut3
         sup3 = np.zeros_like(rem3)
         sup_out = np.zeros(len(cib_tot))
         if sup.enabled and sup.order == "before_assistance":
             sup3, sup_out = supplement_payment(rem3, outside[g], sup, take_up[g])
-        ma_base = np.maximum(np.minimum(ma_base3[g] - crit3 - sup3, rem3 - sup3), 0.0)
+        ma_base = np.maximum(np.minimum(ma_base3[g] - crit3 - mut3 - sup3, rem3 - sup3), 0.0)
         asst3 = assistance_payment(ma_base, ma, code) * ma_ok[g][:, None]
         if sup.enabled and sup.order == "after_assistance":
             sup3, sup_out = supplement_payment(rem3 - asst3, outside[g], sup, take_up[g])
-        total = ci_tot + rowsum(asst3) + rowsum(sup3) + sup_out
-        return total, crit3, asst3, sup3, sup_out
+        total = ci_tot + rowsum(mut3) + rowsum(asst3) + rowsum(sup3) + sup_out
+        return total, crit3, asst3, sup3, sup_out, mut3
 
-    total, crit3, asst3, sup3, sup_out = under("none", slice(None) if whole else idx)
+    total, crit3, asst3, sup3, sup_out, mut3 = under("none", slice(None) if whole else idx)
     none_i = CATEGORY_CODES.index("none")
-    best = PersonTiers(crit3, asst3, sup3, sup_out, np.full(len(idx), none_i, dtype=np.int64))
+    best = PersonTiers(crit3, asst3, sup3, sup_out, np.full(len(idx), none_i, dtype=np.int64), mut3)
     best_total = total
     defined = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.categories])
     mask = (cat_mask if whole else cat_mask[idx]) & defined
@@ -107,7 +115,7 @@ def _person_tiers(
         sel = np.flatnonzero((mask & CAT_BIT_OF[code]) != 0)
         if len(sel) == 0:
             continue
-        total, crit3, asst3, sup3, sup_out = under(code, idx[sel])
+        total, crit3, asst3, sup3, sup_out, mut3 = under(code, idx[sel])
         prev = best_total[sel]
         better = (total > prev) | ((total >= prev) & (best.category[sel] == none_i))
         w = sel[better]
@@ -116,6 +124,7 @@ def _person_tiers(
         best.assistance3[w] = asst3[better]
         best.supplement3[w] = sup3[better]
         best.supplement_outside[w] = sup_out[better]
+        best.mutual3[w] = mut3[better]
         best.category[w] = code_i
     return best
 
@@ -137,6 +146,8 @@ class YearArrays:
     extra3: np.ndarray
     cap_paid: np.ndarray
     other_paid: np.ndarray  # departments' subsidies before the cap (梯次减负)
+    mutual3: np.ndarray  # mutual-aid plans after basic insurance (per setting)
+    mutual_aid_subsidy: np.ndarray  # mutual-aid contributions paid for poor children
     hospital3: np.ndarray  # cost the hospital bears (quota excess, out-of-catalogue excess)
     claim_hospital: np.ndarray
     claim_total_in: np.ndarray  # the claims' total cost as billed
@@ -193,8 +204,9 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
 
     everyone = np.arange(n)
     cat_mask = a.cat_mask.copy()
+    aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
     tiers = _person_tiers(
-        p, everyone, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up
+        p, everyone, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
     )
 
     def finish(tiers: PersonTiers, cat_mask: np.ndarray):
@@ -204,10 +216,11 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             + rowsum(tiers.assistance3)
             + rowsum(tiers.supplement3)
             + tiers.supplement_outside
+            + rowsum(tiers.mutual3)
         )
         oop_pre = np.maximum(rowsum(total3) - paid_person, 0.0)
         counted = np.maximum(
-            rowsum(remaining3 - tiers.critical3 - tiers.assistance3 - tiers.supplement3), 0.0
+            rowsum(remaining3 - tiers.critical3 - tiers.mutual3 - tiers.assistance3 - tiers.supplement3), 0.0
         ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
             outside - tiers.supplement_outside, 0.0
         )
@@ -234,9 +247,16 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             cat_mask = np.where(members, cat_mask | bit, cat_mask)
             idx = np.flatnonzero(members)
             again = _person_tiers(
-                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up
+                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
             )
-            for name in ("critical3", "assistance3", "supplement3", "supplement_outside", "category"):
+            for name in (
+                "critical3",
+                "assistance3",
+                "supplement3",
+                "supplement_outside",
+                "category",
+                "mutual3",
+            ):
                 getattr(tiers, name)[idx] = getattr(again, name)
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 
@@ -258,6 +278,8 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         extra3=extra3,
         cap_paid=cap_paid,
         other_paid=other_paid,
+        mutual3=tiers.mutual3,
+        mutual_aid_subsidy=contribution_subsidy(p.mutual_aid, aid_members, cat_mask),
         hospital3=hospital3,
         claim_hospital=hospital_claim,
         claim_total_in=total_in,

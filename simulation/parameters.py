@@ -235,6 +235,40 @@ class FamilyCap(_Model):
     negative_list_share: Ratio = 0.0  # share of the counted cost on the 负面清单 (unreasonable), excluded
 
 
+class MutualAidPlan(_Model):
+    """A mutual-aid plan paying after basic insurance (上海 职工医疗互助保障计划, 少儿住院互助基金)."""
+
+    label: str
+    members: Literal["employee", "resident", "all"] = "all"
+    min_age: int = Field(0, ge=0, le=150)
+    max_age: int | None = Field(None, ge=0, le=150)
+    settings: list[Setting] = ["inpatient"]
+    deductible: Money = 0.0  # annual, on the policy-range cost left after basic and 大病
+    ratio: Ratio
+    annual_limit: Money | None = None
+    contribution: Money = 0.0  # yuan per member per year
+    subsidised_categories: list[Category] = []  # contribution paid in full for these (全额资助)
+
+
+class PremiumSharing(_Model):
+    """Who pays a fixed premium subsidy, by county class (毕节 医保扶贫方案 二(三))."""
+
+    categories: list[Category]
+    shares: dict[str, list[Annotated[float, Field(ge=0, le=1)]]]  # class -> [province, city, county]
+    districts: dict[str, str] = {}  # district -> class
+    default_class: str
+
+    @model_validator(mode="after")
+    def _check(self) -> PremiumSharing:
+        for k, v in self.shares.items():
+            if len(v) != 3 or abs(sum(v) - 1.0) > 1e-9:
+                raise ValueError(f"shares.{k}: expected [province, city, county] summing to 1, got {v}")
+        for d, k in {**self.districts, "<default>": self.default_class}.items():
+            if k not in self.shares:
+                raise ValueError(f"districts.{d}: class '{k}' has no shares")
+        return self
+
+
 class DiseaseQuota(_Model):
     label: str
     quota: Money  # fixed price per case (按病种定(限)额付费)
@@ -318,6 +352,8 @@ class ScenarioModel(_Model):
     supplement: Supplement = Supplement()
     family_cap: FamilyCap = FamilyCap()
     other_subsidies: list[OtherSubsidy] = []
+    mutual_aid: list[MutualAidPlan] = []
+    premium_sharing: PremiumSharing | None = None
     hospital_liability: HospitalLiability = HospitalLiability()
     flags: Flags
     financing: Financing
@@ -405,6 +441,10 @@ class ScenarioModel(_Model):
             "hospital_liability.out_of_catalogue_categories",
             self.hospital_liability.out_of_catalogue_categories,
         )
+        for i, m in enumerate(self.mutual_aid):
+            cat_keys(f"mutual_aid.{i}.subsidised_categories", m.subsidised_categories)
+        if self.premium_sharing is not None:
+            cat_keys("premium_sharing.categories", self.premium_sharing.categories)
         for i, o in enumerate(self.other_subsidies):
             cat_keys(f"other_subsidies.{i}.categories", o.categories)
         if errors:

@@ -21,6 +21,7 @@ from .scenario import Scenario
 PAID_COLUMNS = (
     "basic_paid",
     "critical_paid",
+    "mutual_aid_paid",
     "assistance_paid",
     "supplement_paid",
     "other_paid",
@@ -71,13 +72,15 @@ class Result:
         asst = rowsum(y.assistance3)
         sup = rowsum(y.supplement3) + y.supplement_outside
         hospital = rowsum(y.hospital3)
+        mutual = rowsum(y.mutual3)
         total = rowsum(y.total3) + hospital  # as billed; the hospital's part enters no tier
-        paid = basic + crit + asst + sup + y.other_paid + y.cap_paid + hospital
+        paid = basic + crit + mutual + asst + sup + y.other_paid + y.cap_paid + hospital
         return {
             "total_cost": total,
             "policy_cost": rowsum(y.policy3),
             "basic_paid": basic,
             "critical_paid": crit,
+            "mutual_aid_paid": mutual,
             "assistance_paid": asst,
             "supplement_paid": sup,
             "other_paid": y.other_paid,
@@ -190,6 +193,7 @@ class Result:
         df = self._y.population.claims.iloc[a.claim_order].reset_index(drop=True).copy()
         df["basic_paid"] = y.claim_basic
         df["critical_paid"] = y.critical3[cp, s] * frac
+        df["mutual_aid_paid"] = y.mutual3[cp, s] * frac
         df["assistance_paid"] = y.assistance3[cp, s] * frac
         df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
         person_cost = rowsum(y.total3)
@@ -288,6 +292,13 @@ class Result:
         s["catastrophic_rate_25"] = (
             float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float))) / hh_total if hh_total else 0.0
         )
+        s["mutual_aid_subsidy"] = float(np.dot(w, y.mutual_aid_subsidy))
+        if p.premium_sharing is not None:
+            from .rules.premium_sharing import premium_by_level
+
+            pp = y.population.persons
+            district = pp["district"].to_numpy() if "district" in pp else np.full(len(pp), "all")
+            s.update(premium_by_level(p.premium_sharing, pa["premium_subsidy"], w, y.cat_mask, district))
         s["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
         cleared = float(np.dot(hw, ha["warning_cleared"].astype(float)))
         s["warning_cleared_rate"] = cleared / s["warnings"] if s["warnings"] else 1.0

@@ -123,3 +123,16 @@ def test_poor_out_of_catalogue_above_10_percent_borne_by_the_hospital(presets):
     res = simulate(pop, scn)
     assert res.persons.loc[1, "hospital_paid"] == pytest.approx(2_000.0)
     assert res.persons.loc[2, "hospital_paid"] == 0.0  # the rule protects the poor only
+
+
+def test_premium_subsidy_shared_by_county_class(presets):
+    # 二(三): 100 yuan per 建档立卡 person: 威宁县 all province, 七星关区 5:2:3, 金沙县 all county
+    persons = [
+        person(1, category="poverty_registered", district="威宁县"),
+        person(2, category="poverty_registered", district="七星关区"),
+        person(3, category="poverty_registered", district="金沙县"),
+    ]
+    s = simulate(population(persons, []), presets["bijie_2019"]).summary
+    assert s["premium_subsidy_province"] == pytest.approx(100 + 50)
+    assert s["premium_subsidy_city"] == pytest.approx(20)
+    assert s["premium_subsidy_county"] == pytest.approx(30 + 100)

@@ -5,10 +5,11 @@ import pytest
 from simulation import ScenarioError, simulate
 from tests.conftest import claim, person, population
 
-# An employee at a level-1 hospital: deductible 1500, ratio 92% (the preset's basic terms).
-# policy 107,750 → basic 0.92 × 106,250 = 97,750, leaving 10,000 policy-range OOP after insurance
-# (employees have no 居保大病 in Shanghai).
-POLICY_FOR_10000 = 107_750.0
+# An adult resident at a level-1 hospital: deductible 50, ratio 90% (the preset's basic terms).
+# policy 99,550 → basic 0.9 × 99,500 = 89,550, leaving 10,000 policy-range OOP after insurance
+# (居保大病 pays 门诊大病 only, and adults have no mutual-aid plan).
+POLICY_FOR_10000 = 99_550.0
+BASIC_FOR_10000 = 89_550.0
 
 
 def run(scn, persons, claims):
@@ -18,11 +19,11 @@ def run(scn, persons, claims):
 def test_dibao_inpatient_gets_90_percent(presets):
     res = run(
         presets["shanghai_2023"],
-        [person(1, scheme="employee", category="dibao")],
+        [person(1, category="dibao")],
         [claim(1, level=1, policy=POLICY_FOR_10000)],
     )
     p = res.persons.loc[1]
-    assert p.basic_paid == pytest.approx(97_750.0)
+    assert p.basic_paid == pytest.approx(BASIC_FOR_10000)
     assert p.critical_paid == 0
     assert p.assistance_paid == pytest.approx(9_000.0)  # 二(二)4 低保 90%
     assert p.oop == pytest.approx(1_000.0)
@@ -31,7 +32,7 @@ def test_dibao_inpatient_gets_90_percent(presets):
 def test_low_income_inpatient_gets_80_percent(presets):
     res = run(
         presets["shanghai_2023"],
-        [person(1, scheme="employee", category="dibian")],
+        [person(1, category="dibian")],
         [claim(1, level=1, policy=POLICY_FOR_10000)],
     )
     assert res.persons.loc[1, "assistance_paid"] == pytest.approx(8_000.0)  # 低收入 80%
@@ -53,8 +54,8 @@ def test_orphan_is_paid_as_dibao_and_two_categories_once(presets):
     res = run(
         presets["shanghai_2023"],
         [
-            person(1, scheme="employee", category="orphan"),
-            person(2, scheme="employee", category="dibao|orphan"),
+            person(1, category="orphan", age=30),
+            person(2, category="dibao|orphan", age=30),
         ],
         [claim(1, level=1, policy=POLICY_FOR_10000), claim(2, level=1, policy=POLICY_FOR_10000)],
     )
@@ -66,18 +67,18 @@ def test_cost_below_the_basic_deductible_is_assisted(presets):
     # 二(二)3: 基本医保起付线以下的政策范围内费用纳入救助保障
     res = run(
         presets["shanghai_2023"],
-        [person(1, scheme="employee", category="dibao")],
-        [claim(1, level=1, policy=1_000.0)],
+        [person(1, category="dibao")],
+        [claim(1, level=3, policy=300.0)],
     )
-    assert res.persons.loc[1, "basic_paid"] == 0
-    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(900.0)
+    assert res.persons.loc[1, "basic_paid"] == 0  # resident level-3 deductible is 300
+    assert res.persons.loc[1, "assistance_paid"] == pytest.approx(270.0)
 
 
 def test_expenditure_poor_ratio_stays_inside_the_texts_range(presets):
     scn = presets["shanghai_2023"]
     res = run(
         scn,
-        [person(1, scheme="employee", category="expenditure_poor")],
+        [person(1, category="expenditure_poor")],
         [claim(1, level=1, policy=POLICY_FOR_10000)],
     )
     assert res.persons.loc[1, "assistance_paid"] == pytest.approx(6_000.0)  # 50-70%, preset 60%
@@ -131,7 +132,7 @@ def test_type2_expenditure_poor_household_found_and_assisted(presets):
     scn = presets["shanghai_2023"].with_changes({"supplement.enabled": False})
     res = run(
         scn,
-        [person(1, 1, income=25_000.0, scheme="employee"), person(2, 1, income=25_000.0, scheme="employee")],
+        [person(1, 1, income=25_000.0), person(2, 1, income=25_000.0)],
         [claim(1, level=1, total=20_000.0 + POLICY_FOR_10000, policy=POLICY_FOR_10000)],
     )
     hh = res.households.loc[1]
@@ -145,7 +146,35 @@ def test_no_policy_finds_people_no_assistance_for_ordinary(presets):
     scn = presets["shanghai_2023"].with_changes({"flags.policy_finds_people": False})
     res = run(
         scn,
-        [person(1, 1, income=25_000.0, scheme="employee")],
+        [person(1, 1, income=25_000.0)],
         [claim(1, level=1, total=20_000.0 + POLICY_FOR_10000, policy=POLICY_FOR_10000)],
     )
     assert res.persons.loc[1, "assistance_paid"] == 0
+
+
+def test_mutual_aid_pays_before_assistance(presets):
+    # 二(四)2 职工医疗互助保障计划 (preset: 50%, limit 10,000) after basic, then 低保 assistance
+    # (四 自负医疗费用
+    # is counted after 各类政策性补充医疗保障). Employee level 1: deductible 1,500, ratio 92%:
+    # policy 107,750 → basic 97,750, OOP 10,000 → mutual aid 5,000 → assistance 90% of 5,000 = 4,500
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, scheme="employee", category="dibao")],
+        [claim(1, level=1, policy=107_750.0)],
+    )
+    p = res.persons.loc[1]
+    assert p.mutual_aid_paid == pytest.approx(5_000.0)
+    assert p.assistance_paid == pytest.approx(4_500.0)
+    assert p.oop == pytest.approx(500.0)
+
+
+def test_children_fund_and_its_contribution_subsidy(presets):
+    # 少儿住院互助基金 for a child (≤ 18); contributions of 低保/孤儿 children paid in full (二(四)2)
+    res = run(
+        presets["shanghai_2023"],
+        [person(1, age=10, category="dibao"), person(2, age=10), person(3, age=40, category="dibao")],
+        [claim(1, level=1, policy=POLICY_FOR_10000), claim(3, level=1, policy=POLICY_FOR_10000)],
+    )
+    assert res.persons.loc[1, "mutual_aid_paid"] == pytest.approx(5_000.0)
+    assert res.persons.loc[3, "mutual_aid_paid"] == 0.0
+    assert res.summary["mutual_aid_subsidy"] == pytest.approx(150.0)  # child 1 only

@@ -20,11 +20,13 @@ def supplement_payment(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(policy-range payment n x 3, out-of-catalogue payment n) of the supplementary insurance.
 
-    The deductible is taken from the policy-range remainder first, then from out-of-catalogue cost.
+    The deductible is taken from out-of-catalogue cost first, then from the policy-range remainder:
+    so an earlier tier paying more never moves deductible onto the out-of-catalogue side (which
+    would cut this payment by more than it saves, raising the patient's OOP).
     """
     pol = rowsum(policy3)
-    ded_pol = np.minimum(pol, sup.deductible)
-    ded_out = np.minimum(outside, sup.deductible - ded_pol)
+    ded_out = np.minimum(outside, sup.deductible)
+    ded_pol = np.minimum(pol, sup.deductible - ded_out)
     pay_pol = sup.ratio_policy * (pol - ded_pol)
     pay_out = sup.ratio_out_of_catalogue * (outside - ded_out)
     if sup.cap is not None:
