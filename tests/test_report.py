@@ -53,6 +53,9 @@ def test_workbook_sheets_totals_and_sources(runs, tmp_path):
     assert total * 1e4 == pytest.approx(res.summary["total_cost"], rel=1e-9)
     oop = sum(r[head.index("个人负担")] for r in _rows(costs))
     assert oop * 1e4 == pytest.approx(res.summary["oop"], rel=1e-6)
+    assert head.index("医疗总费用") == 2 and head[-1] == "个人负担"
+    for r in _rows(costs):  # each row: the payers and oop add up to the total (the Result identity)
+        assert sum(r[3:]) == pytest.approx(r[2], rel=1e-9, abs=1e-6)
     # warnings sheet total row equals the summary count
     warn = _rows(wb["预警"])[-1]
     assert warn[0] == "合计" and warn[2] == pytest.approx(res.summary["warnings"])

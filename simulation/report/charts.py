@@ -13,7 +13,6 @@ from ..labels import metric_label
 from .data import CATEGORY_LABELS, SETTING_LABELS, TEXT, ReportData, label
 
 FONT = "Noto Sans CJK SC"
-PAYERS = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "cap_paid", "oop")
 COLORS = ["#1f5fa8", "#e07b26", "#3a9a4a", "#c63d3d", "#7f5fb2", "#8c6d31", "#d462a8", "#7a7a7a"]
 
 
@@ -54,7 +53,9 @@ def chart_specs(d: ReportData) -> list[Chart]:
         )
     charts.append(c)
 
-    by = d.costs.groupby("setting", sort=False)[list(PAYERS)].sum()
+    payers = [c for c in d.costs.columns if c not in ("category", "setting", "total_cost")]
+    by = d.costs.groupby("setting", sort=False)[payers].sum()
+    payers = [p for p in payers if p == "oop" or by[p].abs().sum() > 0]  # tiers this scenario uses
     order = [s for s in SETTING_LABELS if s in by.index]
     c = Chart(
         "tiers",
@@ -63,7 +64,7 @@ def chart_specs(d: ReportData) -> list[Chart]:
         [label(SETTING_LABELS, s, lang) for s in order],
         ytitle="亿元" if lang == "zh" else "100m yuan",
     )
-    for p in PAYERS:
+    for p in payers:
         c.series.append(Series(metric_label(p, lang), list(by.loc[order, p] / 1e8)))
     charts.append(c)
 

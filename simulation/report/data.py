@@ -202,16 +202,13 @@ CATEGORY_LABELS = {
     "poverty_registered": ("建档立卡贫困人口", "Registered poor"),
     "family_planning": ("计生两户", "Family-planning households"),
 }
-TIER_COLUMNS = (
-    "total_cost",
-    "basic_paid",
-    "critical_paid",
-    "assistance_paid",
-    "supplement_paid",
-    "cap_paid",
-    "oop",
-)
 COUNT_KEYS = ("persons", "households", "warnings", "poor_persons")
+
+
+def tier_columns(frame) -> list[str]:
+    """total_cost, every payer column (`*_paid`, in the frame's order; tiers added later join), oop."""
+    paid = [c for c in frame.columns if str(c).endswith("_paid")]
+    return ["total_cost", *paid, "oop"]
 
 
 def kind_of(key: str) -> str:
@@ -261,7 +258,7 @@ class ReportData:
     funds: pd.DataFrame  # year, fund, fund_label, income, expenditure, balance, months_payable, p10, p50, p90
     fund_note: str
     exhaustion: pd.Series | None
-    costs: pd.DataFrame  # category, setting, TIER_COLUMNS (yuan, weighted)
+    costs: pd.DataFrame  # category, setting, total_cost, each *_paid, oop (yuan, weighted)
     deciles: pd.DataFrame  # decile, households, persons, per_capita_income, total_cost, oop, oop_share, ...
     warnings: pd.DataFrame  # category, households, warning, expenditure_poor, catastrophic, newly_identified
     parameters: pd.DataFrame  # path, value, (baseline), source, assumption
@@ -330,7 +327,7 @@ def _costs(res) -> pd.DataFrame:
     w = p["weight"].reindex(c["person_id"]).to_numpy()
     cat = p["category_applied"].reindex(c["person_id"]).to_numpy()
     df = pd.DataFrame({"category": cat, "setting": c["setting"].astype(str).to_numpy()})
-    for col in TIER_COLUMNS:
+    for col in tier_columns(c):
         df[col] = c[col].to_numpy(dtype=float) * w
     out = df.groupby(["category", "setting"], sort=False).sum().reset_index()
     cat_order = {k: i for i, k in enumerate(CATEGORY_LABELS)}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import metric_label
-from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, TIER_COLUMNS, ReportData, label
+from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, label
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 HEADER_ROW = 2  # row 0 title, row 1 note, row 2 headers, data from row 3
@@ -185,7 +185,7 @@ def write_workbook(d: ReportData, target) -> None:
             ws.write(r0 + i, 1, fund)
             ws.write_number(r0 + i, 2, float(p), b.f["rate"])
 
-    tiers = list(TIER_COLUMNS)
+    tiers = [c for c in d.costs.columns if c not in ("category", "setting")]
     rows = [
         [
             label(CATEGORY_LABELS, r["category"], lang),

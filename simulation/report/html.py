@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..labels import metric_label
 from .charts import chart_specs, charts_html
-from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, TIER_COLUMNS, ReportData, fmt_value, label
+from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, fmt_value, label
 
 CARD_KEYS = (
     "total_cost",
@@ -140,16 +140,17 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             note=d.fund_note,
         )
     )
+    tiers = [c for c in d.costs.columns if c not in ("category", "setting")]
     rows = [
         [label(CATEGORY_LABELS, r["category"], lang), label(SETTING_LABELS, r["setting"], lang)]
-        + [_wan(r[c]) for c in TIER_COLUMNS]
+        + [_wan(r[c]) for c in tiers]
         for _, r in d.costs.iterrows()
     ]
     tables.append(
         _table(
             t["costs"],
             t["wan"],
-            [t["category"], t["setting"]] + [metric_label(c, lang) for c in TIER_COLUMNS],
+            [t["category"], t["setting"]] + [metric_label(c, lang) for c in tiers],
             rows,
             lang,
         )
