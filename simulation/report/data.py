@@ -231,9 +231,9 @@ def fmt_money(v: float, lang: str = "zh") -> str:
     """Compact money for cards: 12.34 亿元 / 5.67 万元."""
     if v is None or not np.isfinite(v):
         return "—"
-    if abs(v) >= 1e8:
-        return f"{v / 1e8:,.2f} 亿元" if lang == "zh" else f"CNY {v / 1e8:,.2f} hundred million"
-    return f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"CNY {v / 1e4:,.2f} ten thousand"
+    if lang != "zh":
+        return f"CNY {v / 1e9:,.2f} bn" if abs(v) >= 1e8 else f"CNY {v / 1e6:,.2f} m"
+    return f"{v / 1e8:,.2f} 亿元" if abs(v) >= 1e8 else f"{v / 1e4:,.2f} 万元"
 
 
 def fmt_value(key: str, v: float, lang: str = "zh") -> str:
@@ -416,6 +416,25 @@ def _file_sha256(path) -> str:
         return ""
 
 
+def _git_commit() -> str:
+    """The checkout's commit, read from .git without running git ('' outside a checkout)."""
+    git = Path(__file__).resolve().parents[2] / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            f = git / ref
+            if f.is_file():
+                return f.read_text().strip()[:12]
+            for line in (git / "packed-refs").read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0][:12]
+            return ""
+        return head[:12]
+    except OSError:
+        return ""
+
+
 def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
     from .. import __version__
 
@@ -439,7 +458,7 @@ def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
         (t["rows"], f"{len(pop.persons):,}"),
         (t["weighted"], f"{res.summary['persons']:,.0f}"),
         (t["draws"], str(int(draws or 0))),
-        (t["version"], f"simulation {__version__}"),
+        (t["version"], f"simulation {__version__}" + (f" (git {_git_commit()})" if _git_commit() else "")),
         (t["date"], datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")),
     ]
 
