@@ -10,7 +10,8 @@ from ..parameters import SCHEMES, Flags
 
 def oop_share(oop: np.ndarray, income: np.ndarray) -> np.ndarray:
     """OOP / income; a household with no income and any OOP has an infinite share."""
-    return np.divide(oop, income, out=np.where(oop > 0, np.inf, 0.0), where=income > 0)
+    with np.errstate(over="ignore"):  # a tiny income under a large OOP overflows to inf, as meant
+        return np.divide(oop, income, out=np.where(oop > 0, np.inf, 0.0), where=income > 0)
 
 
 def expenditure_poor(fl: Flags, hh_oop, hh_income, hh_size) -> tuple[np.ndarray, np.ndarray]:
