@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,8 @@ def _normalize_keys(node: Any, path: str, where: str, depth: int = 0) -> Any:
         return out
     if isinstance(node, list):
         return [_normalize_keys(v, f"{path}.{i}", where, depth + 1) for i, v in enumerate(node)]
+    if isinstance(node, float) and not math.isfinite(node):  # sections typed Any would let it pass
+        raise ScenarioError(f"{where}: {path}: expected a finite number, got {node!r}")
     return node
 
 

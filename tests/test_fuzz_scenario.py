@@ -99,6 +99,7 @@ def mutated_yaml(draw) -> str:
 @example("[]")
 @example("a: &a [*a]")
 @example("year: 2025\n")
+@example("id: x\nyear: .inf\nprojection: {ranges: {medical_cost_growth: [0, .nan]}}")
 @example("a: &x [1,1,1,1,1,1,1,1,1]\nb: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x]\nc: [*y,*y,*y,*y,*y,*y,*y,*y,*y]")
 def test_random_yaml_text(text):
     r = outcome("scenario_from_yaml", scenario_from_yaml, text, WHERE, where=WHERE)
@@ -212,9 +213,21 @@ def test_with_changes_random(data, preset):
         {"medical_assistance.inpatient_ratio.dibao.value.x": 1},
         {"flags.warning.0.threshold": -1},
         {"family_cap.cap.dibao": 1e400},
+        # found by fuzzing: the projection section (typed Any) accepted inf
+        {"projection.ranges.medical_cost_growth.1": float("inf")},
+        {"population": {"x": float("nan")}},
     ],
 )
 def test_with_changes_explicit(changes):
     for scn in SCN.values():
         r = outcome("with_changes", scn.with_changes, changes, where=scn._where)
         assert isinstance(r, (Scenario, ScenarioError))
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_are_refused_everywhere(value):
+    scn = SCN["linan_2024"]
+    with pytest.raises(
+        ScenarioError, match=r"projection\.ranges\.medical_cost_growth.*1: expected a finite number"
+    ):
+        scn.with_changes({"projection.ranges.medical_cost_growth.1": value})
