@@ -154,6 +154,10 @@ def _format_validation(e: ValidationError, where: str) -> str:
     return f"{where}: " + "; ".join(lines) + more
 
 
+def _is_index(p: str) -> bool:
+    return p.isascii() and p.isdigit()  # str.isdigit() also accepts '²' and other non-ASCII digits
+
+
 def _get(tree: Any, parts: list[str]) -> Any:
     node = tree
     for p in parts:
@@ -161,9 +165,9 @@ def _get(tree: Any, parts: list[str]) -> Any:
             node = node["value"]
         if isinstance(node, dict) and p in node:
             node = node[p]
-        elif isinstance(node, dict) and p.isdigit() and int(p) in node:
+        elif isinstance(node, dict) and _is_index(p) and int(p) in node:
             node = node[int(p)]
-        elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
+        elif isinstance(node, list) and _is_index(p) and int(p) < len(node):
             node = node[int(p)]
         else:
             raise KeyError(p)
@@ -177,7 +181,7 @@ def _set(tree: Any, parts: list[str], value: Any, allow_new: bool) -> None:
         if _is_meta_leaf(node):
             node = node["value"]
         if isinstance(node, list):
-            if not (p.isdigit() and int(p) < len(node)):
+            if not (_is_index(p) and int(p) < len(node)):
                 raise KeyError(p)
             if last:
                 _assign(node, int(p), value)
@@ -187,7 +191,7 @@ def _set(tree: Any, parts: list[str], value: Any, allow_new: bool) -> None:
         if not isinstance(node, dict):
             raise KeyError(p)
         key: Any = p
-        if p not in node and p.isdigit() and int(p) in node:
+        if p not in node and _is_index(p) and int(p) in node:
             key = int(p)
         if key not in node:
             if not (last and allow_new):

@@ -135,3 +135,9 @@ def test_value_phased_in_by_year():
     assert scn.for_year(2030).medical_assistance.inpatient_ratio["dibian"] == 0.90
     with pytest.raises(ScenarioError, match=r"values for 2026.*dibian"):
         scn.with_changes({"medical_assistance.inpatient_ratio.dibian": {2025: 0.8, 2026: 1.2}})
+
+
+def test_non_ascii_digit_in_a_path_is_a_scenario_error():
+    # found by the long fuzz profile: '²'.isdigit() is True but int('²') fails
+    with pytest.raises(ScenarioError, match="no such parameter"):
+        load_scenario("shanghai_2023").with_changes({"²": None})
