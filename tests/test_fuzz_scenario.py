@@ -213,6 +213,8 @@ def test_with_changes_random(data, preset):
         {"medical_assistance.inpatient_ratio.dibao.value.x": 1},
         {"flags.warning.0.threshold": -1},
         {"family_cap.cap.dibao": 1e400},
+        {"²": None},  # found by fuzzing: "²".isdigit() made int() raise ValueError
+        {"medical_assistance.inpatient_ratio.²": 0.5},
         # found by fuzzing: the projection section (typed Any) accepted inf
         {"projection.ranges.medical_cost_growth.1": float("inf")},
         {"population": {"x": float("nan")}},

@@ -42,8 +42,8 @@ from simulation.result import PAID_COLUMNS
 PRESETS = ("shanghai_2023", "linan_2024", "bijie_2019", "shuozhou_2021", "jiaxing_2025")
 SCN = {name: load_scenario(name) for name in PRESETS}
 TOL = 0.01
-# half the profile's budget per test ("ci": 20 examples, "long": 1000), so the suite stays fast
-PROP = settings(max_examples=max(10, settings.default.max_examples // 2))
+# a quarter of the profile's budget per test ("ci": 10 examples, "long": 500), so the suite stays fast
+PROP = settings(max_examples=max(8, settings.default.max_examples // 4))
 MONEY_KEYS = (
     "total_cost",
     "basic_paid",
