@@ -13,20 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import WorkbenchError
+from .result import PAID_COLUMNS
 
-TIERS = (
-    "total_cost",
-    "basic_paid",
-    "critical_paid",
-    "mutual_aid_paid",
-    "assistance_paid",
-    "supplement_paid",
-    "other_paid",
-    "cap_paid",
-    "hospital_paid",
-    "premium_subsidy",
-    "oop",
-)
+# every payer of the result's identity, in settlement order, between the cost and what is left
+TIERS = ("total_cost", *PAID_COLUMNS, "premium_subsidy", "oop")
 PUBLIC_TIERS = ("basic_paid", "critical_paid", "assistance_paid", "other_paid", "cap_paid", "premium_subsidy")
 TOLERANCE = 0.01  # yuan: a household whose OOP moves less than this is unchanged
 
