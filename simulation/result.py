@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import CATEGORY_PRIORITY, YearArrays
-from .parameters import CATEGORY_CODES, SETTINGS
+from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
 from .rules.groups import group_sum, rowsum
@@ -248,65 +248,130 @@ class Result:
         return df
 
     def _summary(self) -> Summary:
-        y = self._y
-        p = y.scenario
-        a = y.population.arrays
-        w = a.weight
-        pa = self._person_arrays
-        ha = self._household_arrays
-        s = Summary()
-        s["persons"] = float(w.sum())
-        s["households"] = float(ha["weight"].sum())
-        for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
-            s[k] = float(np.dot(w, pa[k]))
-        poor = y.cat_mask != 0
-        wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
-        cost_poor = float(np.dot(wp, pa["total_cost"]))
-        s["coverage_rate_poor"] = 1.0 - float(np.dot(wp, pa["oop"])) / cost_poor if cost_poor > 0 else 1.0
-        s["personal_burden_rate"] = s["oop"] / s["total_cost"] if s["total_cost"] > 0 else 0.0
-        for scheme in ("employee", "resident"):
-            m = a.employee if scheme == "employee" else ~a.employee
-            wm = w * m
-            pol = float(np.dot(wm, y.policy3[:, 0]))
-            paid = float(np.dot(wm, y.basic3[:, 0] + y.critical3[:, 0]))
-            s[f"policy_reimbursement_rate_{scheme}"] = paid / pol if pol > 0 else 0.0
-        ci = p.critical_illness
-        covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[
-            np.where(a.employee, 0, 1)
-        ]
-        insured_covered = float(np.dot(w, (covered & a.enrolled).astype(float)))
-        premium = ci.premium_per_capita * insured_covered if ci.enabled else 0.0
-        settlement = settle_insurer(premium, s["critical_paid"], ci)
-        s["insurer_premium"] = settlement.premium
-        s["insurer_claims"] = settlement.claims
-        s["insurer_margin"] = settlement.margin
-        s["insurer_margin_rate"] = settlement.margin_rate
-        s["insurer_surplus_returned"] = settlement.surplus_returned
-        s["insurer_loss_compensation"] = settlement.loss_compensation
-        s["quality_deposit"] = settlement.quality_deposit
-        hw = ha["weight"]
-        hh_total = hw.sum()
-        s["catastrophic_rate"] = (
-            float(np.dot(hw, ha["catastrophic"].astype(float))) / hh_total if hh_total else 0.0
+        return summary_from_parts(
+            summary_parts(self._y, self._person_arrays, self._household_arrays), self._y.scenario
         )
-        s["catastrophic_rate_25"] = (
-            float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float))) / hh_total if hh_total else 0.0
-        )
-        s["mutual_aid_subsidy"] = float(np.dot(w, y.mutual_aid_subsidy))
-        if p.premium_sharing is not None:
-            from .rules.premium_sharing import premium_by_level
 
-            pp = y.population.persons
-            district = pp["district"].to_numpy() if "district" in pp else np.full(len(pp), "all")
-            s.update(premium_by_level(p.premium_sharing, pa["premium_subsidy"], w, y.cat_mask, district))
-        s["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
-        cleared = float(np.dot(hw, ha["warning_cleared"].astype(float)))
-        s["warning_cleared_rate"] = cleared / s["warnings"] if s["warnings"] else 1.0
-        s["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"].astype(float)))
-        s["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"].astype(float)))
-        s["poor_persons"] = float(wp.sum())
-        s["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
-        s["enrolled_rate"] = (
-            float(np.dot(w, a.enrolled.astype(float))) / s["persons"] if s["persons"] else 0.0
+
+# ---------------------------------------------------------------------------- summary from additive parts
+# The summary is computed in two steps so a population split into partitions (households whole)
+# reduces exactly: `summary_parts` gives weighted sums and counts, which add across partitions
+# (`add_parts`); `summary_from_parts` turns the totals into the figures, ratios and the nonlinear
+# insurer settlement after summing. The in-memory summary is this same path over one part.
+
+
+def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) -> dict:
+    """Additive parts of the summary: weighted sums and counts (floats) and, under premium sharing,
+    the shared premium subsidy per district (`{district: yuan}`)."""
+    p = y.scenario
+    a = y.population.arrays
+    w = a.weight
+    pa = person_arrays
+    ha = household_arrays
+    hw = ha["weight"]
+    parts: dict = {"persons": float(w.sum()), "households": float(hw.sum())}
+    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+        parts[k] = float(np.dot(w, pa[k]))
+    poor = y.cat_mask != 0
+    wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
+    parts["total_cost_poor"] = float(np.dot(wp, pa["total_cost"]))
+    parts["oop_poor"] = float(np.dot(wp, pa["oop"]))
+    for scheme in ("employee", "resident"):
+        m = a.employee if scheme == "employee" else ~a.employee
+        wm = w * m
+        parts[f"inpatient_policy_cost_{scheme}"] = float(np.dot(wm, y.policy3[:, 0]))
+        parts[f"inpatient_basic_critical_{scheme}"] = float(np.dot(wm, y.basic3[:, 0] + y.critical3[:, 0]))
+    ci = p.critical_illness
+    covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[np.where(a.employee, 0, 1)]
+    parts["critical_insured_persons"] = float(np.dot(w, (covered & a.enrolled).astype(float)))
+    parts["catastrophic_households"] = float(np.dot(hw, ha["catastrophic"].astype(float)))
+    parts["catastrophic_households_25"] = float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float)))
+    parts["mutual_aid_subsidy"] = float(np.dot(w, y.mutual_aid_subsidy))
+    if p.premium_sharing is not None:
+        ps = p.premium_sharing
+        pp = y.population.persons
+        district = pp["district"].to_numpy() if "district" in pp else np.full(len(pp), "all")
+        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories])
+        shared = pa["premium_subsidy"] * w * ((y.cat_mask & bits) != 0)
+        names, codes = np.unique(np.asarray(district, dtype=str), return_inverse=True)
+        per = np.bincount(codes, weights=shared, minlength=len(names))
+        parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
+    parts["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
+    parts["warnings_cleared"] = float(np.dot(hw, ha["warning_cleared"].astype(float)))
+    parts["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"].astype(float)))
+    parts["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"].astype(float)))
+    parts["poor_persons"] = float(wp.sum())
+    parts["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
+    parts["enrolled_persons"] = float(np.dot(w, a.enrolled.astype(float)))
+    return parts
+
+
+def add_parts(a: dict, b: dict) -> dict:
+    """The parts of two disjoint sets of households (sums add, per-district sums add by key)."""
+    if a.keys() != b.keys():
+        raise ValueError(f"add_parts: different keys ({sorted(a.keys() ^ b.keys())})")
+    out: dict = {}
+    for k, v in a.items():
+        if isinstance(v, dict):
+            d = dict(v)
+            for name, x in b[k].items():
+                d[name] = d.get(name, 0.0) + x
+            out[k] = d
+        else:
+            out[k] = v + b[k]
+    return out
+
+
+def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summary:
+    """The summary from (summed) parts; `scenario` is the year's parameters (or a Scenario, whose
+    own year is used). Ratios and the insurer settlement are computed here, after summing."""
+    p = scenario.params if isinstance(scenario, Scenario) else scenario
+    t = parts
+    s = Summary()
+    s["persons"] = t["persons"]
+    s["households"] = t["households"]
+    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+        s[k] = t[k]
+    cost_poor = t["total_cost_poor"]
+    s["coverage_rate_poor"] = 1.0 - t["oop_poor"] / cost_poor if cost_poor > 0 else 1.0
+    s["personal_burden_rate"] = s["oop"] / s["total_cost"] if s["total_cost"] > 0 else 0.0
+    for scheme in ("employee", "resident"):
+        pol = t[f"inpatient_policy_cost_{scheme}"]
+        paid = t[f"inpatient_basic_critical_{scheme}"]
+        s[f"policy_reimbursement_rate_{scheme}"] = paid / pol if pol > 0 else 0.0
+    ci = p.critical_illness
+    premium = ci.premium_per_capita * t["critical_insured_persons"] if ci.enabled else 0.0
+    settlement = settle_insurer(premium, s["critical_paid"], ci)
+    s["insurer_premium"] = settlement.premium
+    s["insurer_claims"] = settlement.claims
+    s["insurer_margin"] = settlement.margin
+    s["insurer_margin_rate"] = settlement.margin_rate
+    s["insurer_surplus_returned"] = settlement.surplus_returned
+    s["insurer_loss_compensation"] = settlement.loss_compensation
+    s["quality_deposit"] = settlement.quality_deposit
+    hh_total = t["households"]
+    s["catastrophic_rate"] = t["catastrophic_households"] / hh_total if hh_total else 0.0
+    s["catastrophic_rate_25"] = t["catastrophic_households_25"] / hh_total if hh_total else 0.0
+    s["mutual_aid_subsidy"] = t["mutual_aid_subsidy"]
+    if p.premium_sharing is not None:
+        from .rules.premium_sharing import premium_by_level
+
+        # the per-district sums as one row each (weight 1, in a shared category): the rule itself
+        # splits them by county class, so the in-memory and partitioned paths share it
+        per = t.get("premium_shared_by_district", {})
+        names = np.asarray(list(per), dtype=str)
+        values = np.fromiter(per.values(), dtype=float, count=len(per))
+        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.premium_sharing.categories])
+        s.update(
+            premium_by_level(
+                p.premium_sharing, values, np.ones(len(values)), np.full(len(values), bits), names
+            )
         )
-        return s
+    s["warnings"] = t["warnings"]
+    s["warning_cleared_rate"] = t["warnings_cleared"] / s["warnings"] if s["warnings"] else 1.0
+    s["expenditure_poor_households"] = t["expenditure_poor_households"]
+    s["newly_identified_households"] = t["newly_identified_households"]
+    s["poor_persons"] = t["poor_persons"]
+    s["unreferred_extra"] = t["unreferred_extra"]
+    s["enrolled_rate"] = t["enrolled_persons"] / s["persons"] if s["persons"] else 0.0
+    return s
