@@ -26,6 +26,7 @@ from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.hospital_liability import hospital_liability
+from .rules.long_term_care import LtcArrays, year_long_term_care
 from .rules.medical_assistance import assistance_payment
 from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
 from .rules.mutual_aid import members as mutual_aid_members
@@ -160,6 +161,7 @@ class YearArrays:
     newly_identified: np.ndarray  # per household
     claim_basic: np.ndarray  # per sorted claim
     claim_base: np.ndarray
+    ltc: LtcArrays | None = None  # long-term care insurance, a separate fund (None: not in the scenario)
 
 
 def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
@@ -200,7 +202,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
     ma_ok = a.enrolled | (not ma.requires_enrolment)
     ma_ok = np.broadcast_to(ma_ok, (n,))
-    take_up = uptake(p.supplement, a.cat_mask) * a.enrolled
+    take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
 
     everyone = np.arange(n)
     cat_mask = a.cat_mask.copy()
@@ -292,6 +294,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         newly_identified=newly,
         claim_basic=basic.paid,
         claim_base=basic.base,
+        ltc=year_long_term_care(p.long_term_care, pop, cat_mask),
     )
 
 

@@ -3,7 +3,10 @@
 employee_pool / resident_pool: contributions + subsidies − basic payments − the critical-illness
 premium transferred (+ surplus returned − policy-loss compensation for the resident side);
 critical_illness: what the insurer holds; assistance: fiscal income − assistance − premium
-subsidies; charity (暖心基金): donations + fiscal − household-cap payments. Opening balances are
+subsidies; charity (暖心基金): donations + fiscal − household-cap payments; long_term_care
+(长期护理保险, an independent fund): individual contributions + the transfer carved out of the
+medical pools' contributions + fiscal subsidies − care benefits (all zero in a scenario without it;
+the transfer is taken off the pools' income). Opening balances are
 given as months of the year's spending (累计结存可支付月数), so they scale with any population.
 """
 
@@ -12,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FUNDS = ("employee_pool", "resident_pool", "critical_illness", "assistance", "charity")
+FUNDS = ("employee_pool", "resident_pool", "critical_illness", "assistance", "charity", "long_term_care")
 FUND_LABELS = {
     "employee_pool": ("职工医保统筹基金", "Employee pooled fund"),
     "resident_pool": ("居民医保基金", "Resident fund"),
     "critical_illness": ("大病保险资金", "Critical-illness insurance"),
     "assistance": ("医疗救助基金", "Medical assistance fund"),
     "charity": ("暖心基金", "Charity fund (暖心基金)"),
+    "long_term_care": ("长期护理保险基金", "Long-term care insurance fund"),
 }
 
 
@@ -38,14 +42,17 @@ def fund_flows(res) -> dict[str, tuple[float, float]]:
         ci.premium_per_capita * float(w[emp].sum()) if ("employee" in ci.schemes and ci.enabled) else 0.0
     )
     premium_res = s["insurer_premium"] - premium_emp
+    ltc_emp = s["ltc_pool_transfer_employee"]  # carved out of the pools' contributions (划转)
+    ltc_res = s["ltc_pool_transfer"] - ltc_emp
     flows = {
         "employee_pool": (
-            fin.employee_per_capita * float(w[emp].sum()),
+            fin.employee_per_capita * float(w[emp].sum()) - ltc_emp,
             float(np.dot(w[a.employee], pa["basic_paid"][a.employee])) + premium_emp,
         ),
         "resident_pool": (
             (fin.resident_individual + fin.resident_subsidy) * float(w[res_].sum())
-            + s["insurer_surplus_returned"],
+            + s["insurer_surplus_returned"]
+            - ltc_res,
             float(np.dot(w[~a.employee], pa["basic_paid"][~a.employee]))
             + premium_res
             + s["insurer_loss_compensation"],
@@ -62,6 +69,7 @@ def fund_flows(res) -> dict[str, tuple[float, float]]:
             (fin.charity_donations_per_capita + fin.charity_fiscal_per_capita) * s["persons"],
             s["cap_paid"],
         ),
+        "long_term_care": (s["ltc_income"], s["ltc_benefit"]),
     }
     return flows
 

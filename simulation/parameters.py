@@ -221,6 +221,10 @@ class Supplement(_Model):
     cap: Money | None = None
     uptake: Ratio = 0.0
     fiscal_enrolment_categories: list[Category] = []  # enrolled by the government: uptake 1
+    # optional fiscal enrolment of further groups (嘉兴 共富方案 二(二)7 积极争取将60岁以上老人、
+    # 持证残疾人等纳入政府资助范围): None / False leaves them at the general uptake
+    fiscal_enrolment_min_age: int | None = Field(None, ge=0, le=150)
+    fiscal_enrolment_disabled: bool = False
     premium: Money = 0.0  # yuan per enrollee per year
 
 
@@ -293,6 +297,57 @@ class OtherSubsidy(_Model):
     annual_limit: Money | None = None
 
 
+# ---------------------------------------------------------------- long-term care insurance (长期护理保险)
+
+CARE_LEVELS: tuple[str, ...] = ("1", "2", "3")  # care_need 1 mild, 2 moderate, 3 severe (重度失能)
+CARE_SETTINGS: tuple[str, ...] = ("home", "institution")  # 居家护理, 机构护理
+CareLevel = Literal["1", "2", "3"]
+
+
+class LtcFinancing(_Model):
+    """Per-capita financing of one scheme's insured, yuan/year (多渠道筹资)."""
+
+    individual: Money = 0.0  # 个人缴费
+    pool_transfer: Money = 0.0  # 医保统筹基金划转 (carved out of the medical pool's contributions)
+    fiscal: Money = 0.0  # 财政补助
+
+
+class LtcSettingTerms(_Model):
+    """Benefit of one care setting: the fund pays `ratio` of the monthly cost of the basic care
+    package (基础服务项目) at the person's care level, at most `monthly_limit`."""
+
+    care_cost: dict[CareLevel, Money]  # monthly cost of the basic package by care level
+    ratio: Ratio
+    monthly_limit: dict[CareLevel, Money] = {}  # missing level: no limit
+
+
+class LongTermCare(_Model):
+    """An independent insurance fund (独立险种) for the care of disabled persons (嘉兴 二(二)6)."""
+
+    enabled: bool = False
+    schemes: list[Scheme] = ["employee", "resident"]  # 覆盖全民、城乡一体
+    financing: dict[Scheme, LtcFinancing] = {}
+    subsidised_categories: list[Category] = []  # individual contribution paid by the government
+    min_level: int = Field(3, ge=1, le=3)  # lowest care_need that qualifies (3: 重度失能 only)
+    months: float = Field(12.0, ge=0.0, le=12.0, allow_inf_nan=False)  # months of care a year
+    settings: dict[Literal["home", "institution"], LtcSettingTerms] = {}
+
+    @model_validator(mode="after")
+    def _complete(self) -> LongTermCare:
+        if not self.enabled:
+            return self
+        for s in self.schemes:
+            if s not in self.financing:
+                raise ValueError(f"financing: missing scheme '{s}' (every covered scheme is financed)")
+        for st in CARE_SETTINGS:
+            if st not in self.settings:
+                raise ValueError(f"settings: missing care setting '{st}' (home and institution)")
+            for lv in CARE_LEVELS[self.min_level - 1 :]:
+                if lv not in self.settings[st].care_cost:
+                    raise ValueError(f"settings.{st}.care_cost: missing a value for care level {lv}")
+        return self
+
+
 # ---------------------------------------------------------------- flags
 
 
@@ -355,6 +410,7 @@ class ScenarioModel(_Model):
     mutual_aid: list[MutualAidPlan] = []
     premium_sharing: PremiumSharing | None = None
     hospital_liability: HospitalLiability = HospitalLiability()
+    long_term_care: LongTermCare = LongTermCare()
     flags: Flags
     financing: Financing
     targets: dict[str, Target] = {}
@@ -447,6 +503,7 @@ class ScenarioModel(_Model):
             cat_keys("premium_sharing.categories", self.premium_sharing.categories)
         for i, o in enumerate(self.other_subsidies):
             cat_keys(f"other_subsidies.{i}.categories", o.categories)
+        cat_keys("long_term_care.subsidised_categories", self.long_term_care.subsidised_categories)
         if errors:
             raise ValueError("; ".join(errors))
         return self

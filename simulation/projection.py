@@ -19,7 +19,9 @@ Fund accounts per year (`Projection.funds`, one row per (year, fund)):
   out, except the 10% quality deposit, withheld each year and released to the insurer after the
   next year's assessment (or forfeited to the resident pool); its balance is the deposit held;
 * assistance: fiscal income − assistance − premium subsidies (balance vs Jiaxing's ≤ 15%);
-* charity (暖心基金): donations + fiscal − household-cap payments (fiscal share ≤ 1/3, Lin'an).
+* charity (暖心基金): donations + fiscal − household-cap payments (fiscal share ≤ 1/3, Lin'an);
+* long_term_care (长期护理保险, Jiaxing): individual + pool transfer + fiscal − care benefits; its
+  per-capita financing, care prices and benefit limits follow income growth (care is labour).
 
 `balance = opening + income − expenditure` for every row; `months_payable` is the balance in months
 of the year's spending (累计结存可支付月数). Year 0 opens with `financing.opening_reserve_months`.
@@ -73,6 +75,10 @@ DEFAULT_SOURCES: dict[str, str] = {
     "index_thresholds_to_income": (
         "临安 封顶制方案 三(一): warning lines are last year's per-capita disposable income, so they move "
         "with income; dibao standards are indexed too (assumption)"
+    ),
+    "long_term_care_indexing": (
+        "assumption: long-term-care financing per head, care prices and benefit limits follow "
+        "per-capita income (care is labour; contributions are set against income, 嘉兴 二(一)2)"
     ),
     "behaviour.elasticity": (
         "RAND Health Insurance Experiment: price elasticity of medical spending about −0.2 "
@@ -284,7 +290,32 @@ def _scaled_params(
                 for w, bw in zip(fl.warning, base.flags.warning)
             ]
         upd["flags"] = fl.model_copy(update=fupd)
+    if (
+        p_t.long_term_care.enabled
+        and income_f != 1.0
+        and not any(k.startswith("long_term_care.") for k in scenario.series)
+    ):
+        upd["long_term_care"] = _indexed_ltc(base.long_term_care, income_f)
     return p_t.model_copy(update=upd)
+
+
+def _indexed_ltc(ltc, f: float):
+    """Long-term care with per-capita financing, care prices and benefit limits times `f`
+    (DEFAULT_SOURCES["long_term_care_indexing"])."""
+    fin = {
+        k: v.model_copy(update={n: getattr(v, n) * f for n in type(v).model_fields})
+        for k, v in ltc.financing.items()
+    }
+    settings = {
+        k: v.model_copy(
+            update={
+                "care_cost": {lv: c * f for lv, c in v.care_cost.items()},
+                "monthly_limit": {lv: c * f for lv, c in v.monthly_limit.items()},
+            }
+        )
+        for k, v in ltc.settings.items()
+    }
+    return ltc.model_copy(update={"financing": fin, "settings": settings})
 
 
 # ---------------------------------------------------------------------------- the projection
@@ -481,6 +512,7 @@ def fund_table(results: list, years: list[int]) -> pd.DataFrame:
             "critical_illness": 0.0,
             "assistance": flows["assistance"][0],
             "charity": fin.charity_fiscal_per_capita * s["persons"],
+            "long_term_care": s["ltc_fiscal"],
         }
         months = fin.opening_reserve_months
         for fund in FUNDS:

@@ -16,6 +16,7 @@ from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
 from .rules.groups import group_sum, rowsum
+from .rules.supplement import fiscally_enrolled
 from .scenario import Scenario
 
 PAID_COLUMNS = (
@@ -105,6 +106,10 @@ class Result:
         df["income"] = a.income
         df["weight"] = a.weight
         df["warning"] = self._y.warning_person
+        ltc = self._y.ltc
+        if ltc is not None:  # long-term care: its own fund, outside the medical identity (no _paid)
+            for k in ("cost", "benefit", "oop", "individual", "subsidy"):
+                df[f"ltc_{k}"] = getattr(ltc, k)
         df.index = pd.Index(pp["person_id"].to_numpy(), name="person_id")
         return df
 
@@ -303,6 +308,13 @@ def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) ->
     parts["poor_persons"] = float(wp.sum())
     parts["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
     parts["enrolled_persons"] = float(np.dot(w, a.enrolled.astype(float)))
+    # long-term care insurance (嘉兴 二(二)6) and the 大病无忧 enrollees the government pays for
+    from .rules.long_term_care import ltc_parts
+
+    parts.update(ltc_parts(y.ltc, w))
+    sup = p.supplement
+    fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
+    parts["supplement_fiscal_enrollees"] = float(np.dot(w, fiscal))
     return parts
 
 
@@ -374,4 +386,9 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s["poor_persons"] = t["poor_persons"]
     s["unreferred_extra"] = t["unreferred_extra"]
     s["enrolled_rate"] = t["enrolled_persons"] / s["persons"] if s["persons"] else 0.0
+    from .rules.long_term_care import ltc_figures
+
+    s.update(ltc_figures(t))
+    s["supplement_fiscal_enrollees"] = t["supplement_fiscal_enrollees"]
+    s["supplement_fiscal_premium"] = p.supplement.premium * t["supplement_fiscal_enrollees"]
     return s

@@ -327,6 +327,29 @@ class _Chunk:
         self.claims.append((setting, who, lvl, x, policy, np.ones(k, dtype=bool), month))
 
 
+def _care_need(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """care_need 0-3 by age (× the poor's and the disabled's odds) and the institutional setting;
+    drawn last from the chunk's generator, so every earlier draw is unchanged."""
+    cn = c.spec.care_need
+    if cn is None:
+        return np.zeros(c.n, dtype=np.int64), np.zeros(c.n, dtype=bool)
+    table = np.zeros((101, 3))
+    for k, row in cn.prevalence.items():
+        lo, hi = (int(x) for x in k.split("-"))
+        table[lo : min(hi, 100) + 1] = row
+    prev = table[np.minimum(c.age, 100)]
+    odds = np.where(c.poor, cn.poor_factor, 1.0) * np.where(c.disabled_flag, cn.disabled_factor, 1.0)
+    prev = prev * odds[:, None]
+    prev = prev / np.maximum(prev.sum(axis=1), 1.0)[:, None]  # never more than certain
+    cum = np.cumsum(prev[:, ::-1], axis=1)  # level 3 first
+    u = c.rng.random(c.n)
+    level = 3 - (u[:, None] >= cum).sum(axis=1)  # 0 when u is past every level
+    level = np.where(u < cum[:, -1], level, 0)
+    share = np.array([0.0, *cn.institution_share])
+    institution = (level > 0) & (c.rng.random(c.n) < share[level])
+    return level.astype(np.int64), institution
+
+
 def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
     levels = list(params.hospital_levels)
     c = _Chunk(spec, params, n, rng)
@@ -338,6 +361,7 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
     c.inpatient(levels)
     c.spending("outpatient", levels)
     c.spending("chronic", levels)
+    care_need, institution = _care_need(c)
     persons = pd.DataFrame(
         {
             "person_id": np.arange(pid0 + 1, pid0 + n + 1, dtype=np.int64),
@@ -352,7 +376,8 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
             "veteran": False,
             "union_member": False,
             "enrolled": True,
-            "care_need": np.zeros(n, dtype=np.int64),
+            "care_need": care_need,
+            "care_setting": np.where(institution, "institution", "home").astype(object),
             "urban": c.urban,
         }
     )

@@ -24,6 +24,7 @@ PERSON_OPTIONAL = {
     "union_member": False,
     "enrolled": True,
     "care_need": 0,
+    "care_setting": "home",
 }
 CLAIM_COLUMNS = ("person_id", "setting", "hospital_level", "total_cost", "policy_cost")
 CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0}
@@ -50,6 +51,7 @@ COLUMN_ALIASES = {
     "参保": "enrolled",
     "是否参保": "enrolled",
     "失能等级": "care_need",
+    "护理方式": "care_setting",
     "住院/门诊": "setting",
     "就诊类型": "setting",
     "医疗类别": "setting",
@@ -74,6 +76,14 @@ SCHEME_ALIASES = {
     "居民医保": "resident",
     "城乡居民": "resident",
     "城乡居民医保": "resident",
+}
+CARE_SETTING_ALIASES = {
+    "home": "home",
+    "居家": "home",
+    "居家护理": "home",
+    "institution": "institution",
+    "机构": "institution",
+    "机构护理": "institution",
 }
 SETTING_ALIASES = {
     "inpatient": "inpatient",
@@ -275,6 +285,10 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
             out[col] = _bool_column(df, col, source, off)
         elif col == "care_need":
             out[col] = _int_column(df, col, source, off, lo=0, hi=3, what="a care level 0-3")
+        elif col == "care_setting":
+            out[col] = _coded_column(
+                df, col, source, off, CARE_SETTING_ALIASES, "home or institution (居家/机构)"
+            )
         else:
             out[col] = df[col].astype("string").fillna("all").to_numpy(dtype=object)
     extra = [c for c in df.columns if c not in out.columns]

@@ -154,6 +154,24 @@ class SpendingSpec(_Model):
         return self
 
 
+class CareNeedSpec(_Model):
+    """Long-term-care need (care_need 1-3) by age and the share of each level cared for in an
+    institution (else at home); drawn after everything else, so older draws are unchanged."""
+
+    prevalence: dict[str, tuple[Ratio, Ratio, Ratio]]  # age band -> share at level 1, 2, 3
+    poor_factor: Positive = 1.0  # relative odds in an assistance category
+    disabled_factor: Positive = 1.0  # relative odds of 持证残疾人
+    institution_share: tuple[Ratio, Ratio, Ratio] = (0.0, 0.0, 0.0)  # by level 1, 2, 3
+
+    @field_validator("prevalence")
+    @classmethod
+    def _ages(cls, v):
+        for k, row in v.items():
+            if sum(row) > 1.0:
+                raise ValueError(f"prevalence.{k}: the three levels add up to more than 1")
+        return _bands(v, "prevalence")
+
+
 class SchemeSpec(_Model):
     employee_share: Ratio  # share of insured persons in the employee scheme (target-matched)
     propensity: dict[str, dict[str, NonNeg]]  # urban/rural -> child/working/retired -> relative odds
@@ -230,6 +248,7 @@ class PopulationSpec(_Model):
     schemes: SchemeSpec
     categories: dict[str, CategorySpec] = {}
     disabled_share: Ratio = 0.0
+    care_need: CareNeedSpec | None = None  # long-term-care need; None: everyone 0
     income: IncomeSpec
     inpatient: InpatientSpec
     outpatient: SpendingSpec

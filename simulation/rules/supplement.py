@@ -10,9 +10,20 @@ from ..parameters import CAT_BIT_OF, Supplement
 from .groups import rowsum
 
 
-def uptake(sup: Supplement, cat_mask: np.ndarray) -> np.ndarray:
+def uptake(sup: Supplement, cat_mask: np.ndarray, age=None, disabled=None) -> np.ndarray:
+    return np.where(fiscally_enrolled(sup, cat_mask, age, disabled), 1.0, sup.uptake)
+
+
+def fiscally_enrolled(sup: Supplement, cat_mask: np.ndarray, age=None, disabled=None) -> np.ndarray:
+    """Persons the government enrols (premium paid): the named categories and, as options, persons
+    of `fiscal_enrolment_min_age` or older and 持证残疾人 (嘉兴 共富方案 二(二)7)."""
     fiscal = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
-    return np.where((cat_mask & fiscal) != 0, 1.0, sup.uptake)
+    out = (cat_mask & fiscal) != 0
+    if age is not None and sup.fiscal_enrolment_min_age is not None:
+        out = out | (age >= sup.fiscal_enrolment_min_age)
+    if disabled is not None and sup.fiscal_enrolment_disabled:
+        out = out | disabled
+    return out
 
 
 def supplement_payment(
