@@ -12,3 +12,8 @@ class ScenarioError(WorkbenchError):
 
 class PopulationError(WorkbenchError):
     """Person or claim input is invalid."""
+
+
+class PopulationTooLargeError(PopulationError):
+    """A population that would not fit in the available memory, refused before it is built; the
+    message names the size, the estimate and the available memory in GiB, and what to do instead."""

@@ -433,7 +433,10 @@ def generate_population(
     (weights sum to `population.insured`), deterministic for (seed, chunk_persons).
 
     Raises ScenarioError for a bad or missing `population:` section, PopulationError for bad
-    arguments."""
+    arguments, PopulationTooLargeError for a size that would not fit in memory."""
+    from ..limits import check_persons
+
+    check_persons(persons)  # refused up front with an estimate (simulation/limits.py)
     parts_p, parts_c, masks = [], [], []
     for pp, cc, mask in iter_chunks(scenario, persons, seed, chunk_persons):
         parts_p.append(pp)

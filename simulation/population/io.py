@@ -61,7 +61,11 @@ def read_table(source: str | Path | bytes, name: str = "table") -> tuple[pd.Data
 
 def load_population(persons: str | Path | bytes, claims: str | Path | bytes) -> Population:
     """Load persons and claims files (CSV or Parquet); every bad row is reported with its
-    file, row (the line number in a CSV) and column. Raises PopulationError."""
+    file, row (the line number in a CSV) and column. Raises PopulationError
+    (PopulationTooLargeError, before reading, for files that would not fit in memory)."""
+    from ..limits import check_files
+
+    check_files(persons, claims)
     pdf, pwhere = read_table(persons, "persons")
     cdf, cwhere = read_table(claims, "claims")
     # data rows start on line 2 of a CSV (after the header)
