@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from simulation import (
+    Population,
     ScenarioError,
     WorkbenchError,
     available_presets,
@@ -24,7 +28,7 @@ from simulation import (
     simulate,
 )
 from simulation.labels import metric_label
-from simulation.parameters import CATEGORY_LABELS
+from simulation.parameters import CAT_BIT_OF, CATEGORY_CODES, CATEGORY_LABELS
 
 from ._text import text
 
@@ -62,8 +66,9 @@ def label(key: str) -> str:
 
 
 def cat_label(code: str) -> str:
-    zh, en = CATEGORY_LABELS.get(code, (code, code))
-    return zh if lang() == "zh" else en
+    """Label of a category code, or of a combination `a|b` (labels joined by +)."""
+    i = 0 if lang() == "zh" else 1
+    return "+".join(CATEGORY_LABELS.get(c, (c, c))[i] for c in str(code).split("|"))
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -224,18 +229,106 @@ def population():
     return generated_population(ss["preset"], ss["pop_n"], ss["pop_seed"])
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _run(pop_key: str, preset: str, changes_json: str, _pop, _scn):
-    return simulate(_pop, _scn)
+# Results and projections are large (about 460 bytes a person for a Result, one Result a year for
+# a projection: 0.5 GB and 2.3 GB at 1e6 persons), so they live in one store shared by every
+# session, bounded by bytes rather than by a count; the small tables the pages draw (fund table,
+# targets, comparison) are cached apart under string keys, so they outlive the runs they come from.
+CACHE_BUDGET = int(float(os.environ.get("WORKBENCH_CACHE_MB", "3000")) * 1e6)
+
+
+def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:
+    """Approximate bytes of numpy arrays and DataFrames reachable from a Result or Projection
+    (the population, shared by every run, is not counted)."""
+    seen = set() if seen is None else seen
+    if id(x) in seen or depth > 4 or isinstance(x, (Population, str, bytes, int, float)):
+        return 0
+    seen.add(id(x))
+    if isinstance(x, np.ndarray):
+        return x.nbytes
+    if isinstance(x, (pd.DataFrame, pd.Series)):
+        return int(x.memory_usage(deep=False).sum()) if isinstance(x, pd.DataFrame) else x.nbytes
+    if isinstance(x, dict):
+        return sum(_nbytes(v, seen, depth + 1) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(_nbytes(v, seen, depth + 1) for v in x)
+    d = getattr(x, "__dict__", None)
+    return sum(_nbytes(v, seen, depth + 1) for v in d.values()) if d else 0
+
+
+class RunStore:
+    """Least-recently-used store of runs bounded by `budget` bytes, shared across sessions.
+
+    `get(key, make)` returns the cached value or makes it (once, even when two sessions ask at
+    the same time). Entries flagged `pinned` (the preset's own run, which the other pages compare
+    against) are evicted only after every unpinned one, and the most recently used pinned entry
+    and the newest entry never: the budget may be exceeded by those two."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self._d: OrderedDict = OrderedDict()  # key -> (value, bytes, pinned)
+        self._lock = threading.Lock()
+        self._making: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(b for _, b, _ in self._d.values())
+
+    def get(self, key, make, pinned: bool = False):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                return self._d[key][0]
+            key_lock = self._making.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._d:
+                    self._d.move_to_end(key)
+                    return self._d[key][0]
+            try:
+                value = make()
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
+            with self._lock:
+                self._d[key] = (value, _nbytes(value), pinned)
+                self._evict(newest=key)
+        return value
+
+    def _evict(self, newest) -> None:
+        total = self.nbytes
+        while total > self.budget:
+            keys = [k for k in self._d if k != newest]
+            pinned = [k for k in keys if self._d[k][2]]
+            victims = [k for k in keys if not self._d[k][2]] or pinned[:-1]
+            if not victims:
+                return
+            total -= self._d.pop(victims[0])[1]
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    return RunStore(CACHE_BUDGET)
+
+
+def scenario_key(scn) -> str:
+    """The scenario's changes against its preset, as canonical JSON (a cache key)."""
+    return json.dumps(dict(scn.changes), sort_keys=True)
+
+
+def _run(pop_key: str, preset: str, changes_json: str, pop, scn):
+    return run_store().get(
+        ("run", pop_key, preset, changes_json), lambda: simulate(pop, scn), pinned=changes_json == "{}"
+    )
 
 
 def result():
     """The current scenario's Result (cached per population and scenario)."""
     ss = st.session_state
     scn = scenario()
-    return _run(
-        population_key(), ss["preset"], json.dumps(dict(scn.changes), sort_keys=True), population(), scn
-    )
+    return _run(population_key(), ss["preset"], scenario_key(scn), population(), scn)
 
 
 def baseline_result():
@@ -243,31 +336,67 @@ def baseline_result():
     return _run(population_key(), ss["preset"], "{}", population(), preset_scenario(ss["preset"]))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _projection(pop_key: str, preset: str, changes_json: str, _pop, _scn):
+def _projection(pop_key: str, preset: str, changes_json: str, pop, scn):
     from simulation.projection import project
 
-    return project(_pop, _scn)
+    def make():
+        # the first year is the run the Results page already made (same scenario, same year)
+        first = None if scn.series else _run(pop_key, preset, changes_json, pop, scn)
+        return project(pop, scn, first_result=first)
+
+    return run_store().get(("projection", pop_key, preset, changes_json), make, pinned=changes_json == "{}")
 
 
 def projection(base: bool = False):
     ss = st.session_state
     scn = preset_scenario(ss["preset"]) if base else scenario()
-    key = "{}" if base else json.dumps(dict(scn.changes), sort_keys=True)
+    key = "{}" if base else scenario_key(scn)
     return _projection(population_key(), ss["preset"], key, population(), scn)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _fund_tables(pop_key: str, preset: str, changes_json: str, _pop, _scn):
+    proj = _projection(pop_key, preset, changes_json, _pop, _scn)
+    return proj.funds, proj.targets
+
+
+def fund_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The edited scenario's fund table and per-year targets table (small; cached apart from the
+    projection, which may be evicted)."""
+    ss = st.session_state
+    scn = scenario()
+    return _fund_tables(population_key(), ss["preset"], scenario_key(scn), population(), scn)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _comparison(pop_key: str, preset: str, changes_json: str, _pop, _scn):
+    from simulation.compare import compare
+
+    base = _projection(pop_key, preset, "{}", _pop, preset_scenario(preset))
+    return compare(base, _projection(pop_key, preset, changes_json, _pop, _scn))
+
+
+def comparison():
+    """compare(preset projection, edited projection), cached per population and scenario."""
+    ss = st.session_state
+    scn = scenario()
+    return _comparison(population_key(), ss["preset"], scenario_key(scn), population(), scn)
+
+
+def _mask_name(mask: int) -> str:
+    return "|".join(c for c in CATEGORY_CODES if c != "none" and mask & CAT_BIT_OF[c]) or "none"
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def category_codes(pop_key: str, _pop) -> tuple[np.ndarray, list[str]]:
-    """Integer code of each person's category string (for fast weighted sums by category)."""
-    cats = _pop.persons["category"].astype(str).to_numpy()
-    names, codes = np.unique(cats, return_inverse=True)
-    return codes, [str(n) for n in names]
+    """Group of each person by the set of categories held (the engine's bit mask, so aliases and
+    the order of `a|b` do not split groups), and the groups' names (`none`, `dibao`, `dibao|orphan`)."""
+    masks, codes = np.unique(_pop.arrays.cat_mask, return_inverse=True)
+    return codes.astype(np.intp), [_mask_name(int(m)) for m in masks]
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def weights(pop_key: str, _pop) -> np.ndarray:
-    return _pop.persons["weight"].to_numpy(dtype=float)
+def weights(pop_key: str, pop) -> np.ndarray:
+    return pop.arrays.weight
 
 
 # ---------------------------------------------------------------------------- levers
@@ -357,15 +486,21 @@ def assistance_ratio_paths(scn) -> list[tuple[str, object]]:
 
 
 # ---------------------------------------------------------------------------- aggregates
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _category_persons(pop_key: str, _pop) -> np.ndarray:
+    codes, names = category_codes(pop_key, _pop)
+    return np.bincount(codes, weights=_pop.arrays.weight, minlength=len(names))
+
+
 def by_category(res, pop_key: str, pop) -> pd.DataFrame:
     """Weighted persons, total cost, oop and coverage by category (bincount on cached codes)."""
     codes, names = category_codes(pop_key, pop)
-    w = weights(pop_key, pop)
-    pa = res._person_arrays
+    pa = res.person_arrays()
+    w = pa["weight"]
     n = len(names)
     df = pd.DataFrame(
         {
-            "persons": np.bincount(codes, weights=w, minlength=n),
+            "persons": _category_persons(pop_key, pop),
             "total_cost": np.bincount(codes, weights=w * pa["total_cost"], minlength=n),
             "oop": np.bincount(codes, weights=w * pa["oop"], minlength=n),
         },
@@ -377,23 +512,30 @@ def by_category(res, pop_key: str, pop) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _deciles(pop_key: str, _res) -> np.ndarray:
-    """Income decile of each household: depends on the population only, so computed once."""
+def _deciles(pop_key: str, _res) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Income decile (0-9) of each household, with the weighted persons and income of each decile:
+    they depend on the population only, so they are computed once."""
     from simulation.compare import income_deciles
 
-    return income_deciles(_res)
+    h = _res.household_arrays()
+    dec = (income_deciles(_res) - 1).astype(np.intp)
+    w = h["weight"]
+    persons = np.bincount(dec, weights=w * h["size"], minlength=10)
+    income = np.bincount(dec, weights=w * h["income"], minlength=10)
+    return dec, persons, income
 
 
 def by_decile(res, pop_key: str) -> pd.DataFrame:
-    h = res._household_arrays
-    dec = _deciles(pop_key, res)
+    """Persons, cost, oop, coverage and oop share of income by household income decile (1-10)."""
+    h = res.household_arrays()
+    dec, persons, income = _deciles(pop_key, res)
     w = h["weight"]
     df = pd.DataFrame(
         {
-            "persons": np.bincount(dec, weights=w * h["size"], minlength=11)[1:],
-            "total_cost": np.bincount(dec, weights=w * h["total_cost"], minlength=11)[1:],
-            "oop": np.bincount(dec, weights=w * h["oop"], minlength=11)[1:],
-            "income": np.bincount(dec, weights=w * h["income"], minlength=11)[1:],
+            "persons": persons,
+            "total_cost": np.bincount(dec, weights=w * h["total_cost"], minlength=10),
+            "oop": np.bincount(dec, weights=w * h["oop"], minlength=10),
+            "income": income,
         },
         index=pd.Index(range(1, 11), name="decile"),
     )

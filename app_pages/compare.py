@@ -4,15 +4,13 @@ coverage by category, households better and worse off."""
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, label, money, projection, scenario, t
-from simulation.compare import compare
+from app_pages._common import cat_label, comparison, label, money, scenario, t
 
 st.header(t("compare_title"))
 scn = scenario()
 if not scn.changes:
     st.info(t("compare_same"))
-base_p, reform_p = projection(base=True), projection()
-cmp = compare(base_p, reform_p)
+cmp = comparison()
 
 st.metric(t("added_public_cost"), money(cmp.added_public_cost), border=True)
 tier_labels = {k: label(k) for k in cmp.tiers.index.get_level_values(1).unique()}

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import lang, pct, projection, scenario, t
+from app_pages._common import fund_tables, lang, pct, scenario, t
 from simulation.funds import FUND_LABELS
 from simulation.uncertainty import monte_carlo
 
@@ -15,8 +15,7 @@ scn = scenario()
 i = 0 if lang() == "zh" else 1
 fund_labels = {k: v[i] for k, v in FUND_LABELS.items()}
 
-proj = projection()
-funds = proj.funds
+funds, targets = fund_tables()
 st.plotly_chart(
     charts.fund_bands(
         funds[["year", "fund", "balance"]], fund_labels, t("funds_deterministic"), t("balance")
@@ -40,7 +39,7 @@ else:
     st.info(t("mc_hint"))
 
 st.subheader(t("targets_title"))
-tt = proj.targets.copy()
+tt = targets.copy()
 tt["label"] = tt["label"] if lang() == "zh" else tt["label_en"]
 mark = {True: t("passed_yes"), False: t("passed_no")}
 tt["cell"] = [

@@ -19,6 +19,7 @@ from app_pages._common import (
     pct,
     population,
     population_key,
+    preset_scenario,
     result,
     scenario,
     t,
@@ -30,15 +31,10 @@ scn = scenario()
 
 with st.expander(t("quick_levers"), expanded=True):
     items = assistance_ratio_paths(scn)
-    cols = st.columns(max(1, len(items)))
-    base_values = dict(items)
-    from app_pages._common import preset_scenario
-
     base = preset_scenario(st.session_state["preset"])
-    for col, (path, _) in zip(cols, items):
+    for col, (path, _) in zip(st.columns(max(1, len(items))), items):
         with col:
             lever(scn, path, base.get(path), prefix="q")
-    _ = base_values
 
 res = result()
 s = res.summary
@@ -107,16 +103,15 @@ c2.plotly_chart(
 
 thr = float(scn.params.flags.catastrophic_threshold)
 st.subheader(t("catastrophic_title", thr=pct(thr)))
-h = res._household_arrays
+h = res.household_arrays()
 cat_idx = np.flatnonzero(h["catastrophic"])
 k = min(50, len(cat_idx))
 st.caption(t("catastrophic_count", n=len(cat_idx), w=float(h["weight"][cat_idx].sum()), k=k))
 if k:
     top = cat_idx[np.argsort(-h["oop_share"][cat_idx], kind="stable")[:k]]
-    hid = pop.arrays.household_ids[top]
     table = pd.DataFrame(
         {
-            t("household_id"): hid,
+            t("household_id"): h["household_id"][top],
             t("size"): h["size"][top],
             t("income"): h["income"][top].round(0),
             t("total_cost"): h["total_cost"][top].round(0),

@@ -1,13 +1,17 @@
 """预警名单 Warnings: households flagged (early warning, expenditure-poor, catastrophic) with filters
-and a CSV download."""
+and a CSV download. Filters run on the result's household arrays; a table is built only for the
+households selected, and the CSV only when the button is clicked."""
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from app_pages._common import cat_label, result, t
 
 st.header(t("warn_title"))
 res = result()
-h = res.households
+h = res.household_arrays()
+category = res.household_category
 flags = ["warning", "expenditure_poor", "catastrophic"]
 chosen = (
     st.pills(
@@ -20,22 +24,28 @@ chosen = (
     )
     or []
 )
-mask = h[chosen].any(axis=1) if chosen else h["warning"] & False
-cats = sorted(h.loc[mask, "category"].astype(str).unique())
+mask = np.zeros(len(h["household_id"]), dtype=bool)
+for f in chosen:
+    mask |= h[f]
+cats = sorted(np.unique(category[mask].astype(str)).tolist())
 pick = st.multiselect(t("warn_categories"), cats, default=cats, format_func=cat_label, key="warn_cats")
 min_oop = st.number_input(t("warn_min_oop"), 0.0, 1e8, 0.0, step=1000.0, key="warn_min_oop")
-sel = h[mask & h["category"].astype(str).isin(pick) & (h["oop"] >= min_oop)]
-sel = sel.sort_values("oop_share", ascending=False)
-st.caption(t("warn_count", n=len(sel)))
+idx = np.flatnonzero(mask & np.isin(category.astype(str), pick) & (h["oop"] >= min_oop))
+idx = idx[np.argsort(-h["oop_share"][idx], kind="stable")]
+st.caption(t("warn_count", n=len(idx)))
 cols = ["size", "category", "income", "total_cost", "oop", "oop_share", *flags]
-view = sel[cols].copy()
+sel = pd.DataFrame(
+    {c: (category[idx] if c == "category" else h[c][idx]) for c in cols},
+    index=pd.Index(h["household_id"][idx], name="household_id"),
+)
+view = sel.head(2000).copy()
 view["category"] = view["category"].map(cat_label)
 view = view.rename(columns={c: t(c) if c not in flags else t(f"flag_{c}") for c in cols})
 view.index.name = t("household_id")
-st.dataframe(view.head(2000), width="stretch")
+st.dataframe(view, width="stretch")
 st.download_button(
     t("download_csv"),
-    data=sel[cols].to_csv().encode("utf-8-sig"),
+    data=lambda: sel.to_csv().encode("utf-8-sig"),
     file_name="warnings.csv",
     mime="text/csv",
     on_click="ignore",

@@ -257,6 +257,35 @@ class Result:
             summary_parts(self._y, self._person_arrays, self._household_arrays), self._y.scenario
         )
 
+    # ------------------------------------------------------------------ arrays (no DataFrames)
+    def person_arrays(self) -> dict[str, np.ndarray]:
+        """The per-person figures as numpy arrays, in the row order of `persons` (the population's
+        table order), without building a DataFrame: `person_id`, `household` (position of the
+        person's household in `household_arrays()`), `weight`, `cat_mask` (bit mask of the person's
+        categories, `parameters.CAT_BIT_OF`), `employee` (bool), `warning` (bool), and the money
+        columns of `persons` (`total_cost, policy_cost`, every `*_paid`, `oop`, `premium_subsidy`,
+        `oop_before_cap`, `unreferred_extra`). A new dict of shared, read-only-by-convention arrays:
+        do not modify them in place."""
+        y = self._y
+        a = y.population.arrays
+        return {
+            "person_id": y.population.persons["person_id"].to_numpy(),
+            "household": a.household,
+            "weight": a.weight,
+            "cat_mask": a.cat_mask,
+            "employee": a.employee,
+            "warning": y.warning_person,
+            **self._person_arrays,
+        }
+
+    def household_arrays(self) -> dict[str, np.ndarray]:
+        """The per-household figures as numpy arrays, in the row order of `households`, without
+        building a DataFrame: `household_id` and the columns of `households` except `category`
+        (`size, income, total_cost, oop, oop_share, expenditure_poor, catastrophic, warning,
+        weight`, …); `household_category` gives the category when needed. A new dict of shared
+        arrays: do not modify them in place."""
+        return {"household_id": self._y.population.arrays.household_ids, **self._household_arrays}
+
 
 # ---------------------------------------------------------------------------- summary from additive parts
 # The summary is computed in two steps so a population split into partitions (households whole)
