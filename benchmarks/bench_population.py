@@ -11,6 +11,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,22 @@ dt = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({{"seconds": dt, "claims": len(pop.claims), "peak_bytes": peak}}))
 """
+
+
+def time_generate(scn, n: int, seed: int = 7):
+    """(population, seconds) of one `generate_population` call."""
+    from simulation import generate_population
+
+    t = time.perf_counter()
+    pop = generate_population(scn, persons=n, seed=seed)
+    return pop, time.perf_counter() - t
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def run(n: int, scenario: str) -> dict:

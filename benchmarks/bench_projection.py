@@ -18,6 +18,13 @@ from simulation.projection import format_funds, project
 from simulation.uncertainty import monte_carlo
 
 
+def time_projection(pop, scn, years: int = 10):
+    """(projection, seconds) of one `project` call over `years`."""
+    t = time.perf_counter()
+    proj = project(pop, scn, years=years)
+    return proj, time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", default="linan_2024")
@@ -35,9 +42,7 @@ def main() -> None:
     pop = generate_population(scn, persons=args.persons, seed=7)
     t_gen = time.perf_counter() - t
     print(f"generate {args.persons:,} persons: {t_gen:.1f} s ({pop})")
-    t = time.perf_counter()
-    proj = project(pop, scn, years=args.years)
-    t_proj = time.perf_counter() - t
+    proj, t_proj = time_projection(pop, scn, args.years)
     print(
         f"{args.years}-year projection at {args.persons:,} persons: {t_proj:.1f} s "
         f"({t_proj / args.years:.2f} s/year)"
