@@ -1,0 +1,359 @@
+"""Compiled fast path of the engine: the same rules as `simulation.rules`, fused into two loops.
+
+`claims_pass` walks the claims once (sorted by person, then month) and does tier 1 with every
+running total (per-year deductibles, referral chains, setting and scheme caps, the unreferred
+terms) while summing person x setting totals; `tiers_pass` walks the persons once and evaluates
+tiers 2-4 under each category a person holds, keeping the best (就高不重复). The numpy modules in
+`simulation.rules` stay the readable reference: tests/test_fast_path.py holds the two equal.
+
+Compiled with numba (`cache=True`: the machine code is kept on disk next to this file, so only the
+first run on a machine pays the compile time; `compile_seconds()` reports it).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def claims_pass(
+    cp,
+    setting,
+    level,
+    chain,
+    referred,
+    policy,
+    total,
+    hospital,
+    employee,
+    age,
+    term_set,
+    insured,
+    ded_t,
+    ratio_t,
+    per_year_t,
+    uded_t,
+    uratio_t,
+    uper_year_t,
+    setting_cap_t,
+    scheme_cap_t,
+    retiree_bonus,
+    retirement_age,
+    level_pays,
+    n,
+    any_unreferred,
+):
+    """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule."""
+    m = len(cp)
+    paid = np.empty(m)
+    applied_out = np.empty(m)
+    extra = np.zeros(m)
+    base = np.empty(m)
+    sums = np.zeros((7, n, 3))  # total, policy, basic, base, deductible part, extra, hospital
+    earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
+    used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
+    used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
+    i = 0
+    while i < m:
+        p = cp[i]
+        j = i
+        while j < m and cp[j] == p:
+            j += 1
+        sch = 0 if employee[p] else 1
+        ts = term_set[p]
+        bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
+        scap = scheme_cap_t[ts, sch]
+        earlier[:] = 0.0
+        used_r[:] = 0.0
+        used_a[:] = 0.0
+        sch_used_r = 0.0
+        sch_used_a = 0.0
+        for k in range(i, j):
+            s = setting[k]
+            lv = level[k]
+            pol = policy[k]
+            fp = level_pays[lv]
+            pin = pol if (fp and insured[p]) else 0.0
+            d_ref = ded_t[ts, sch, s, lv]
+            d_un = uded_t[ts, sch, s, lv]
+            if chain[k] >= 0 and s == INPATIENT:
+                # one deductible per referral chain: pay only what exceeds the highest one already paid
+                prior_r = 0.0
+                prior_u = 0.0
+                for q in range(i, k):
+                    if chain[q] == chain[k] and setting[q] == INPATIENT:
+                        prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
+                        prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
+                d_ref = max(d_ref - prior_r, 0.0)
+                d_un = max(d_un - prior_u, 0.0)
+            ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
+            cap_s = setting_cap_t[ts, sch, s]
+            capped = s != OUTPATIENT
+
+            # referred terms (what everyone is paid unless unreferred)
+            if per_year_t[ts, sch, s]:
+                a_ref = min(max(d_ref - earlier[s], 0.0), pin)
+            else:
+                a_ref = min(pin, d_ref)
+            raw = ratio_ref * (pin - a_ref)
+            if cap_s < np.inf:
+                raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
+            else:
+                raw_c = raw
+            used_r[s] += raw
+            if capped and scap < np.inf:
+                kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
+                sch_used_r += raw_c
+                raw_c = kept
+            paid_ref = raw_c
+
+            paid_k = paid_ref
+            if any_unreferred:
+                if referred[k]:
+                    d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
+                else:
+                    d_a = d_un
+                    r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
+                    py_a = uper_year_t[ts, sch, s]
+                if py_a:
+                    a_act = min(max(d_a - earlier[s], 0.0), pin)
+                else:
+                    a_act = min(pin, d_a)
+                raw = r_a * (pin - a_act)
+                if cap_s < np.inf:
+                    raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
+                else:
+                    raw_c = raw
+                used_a[s] += raw
+                if capped and scap < np.inf:
+                    kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
+                    sch_used_a += raw_c
+                    raw_c = kept
+                if not referred[k]:
+                    paid_k = raw_c
+                    extra[k] = max(paid_ref - raw_c, 0.0)
+            earlier[s] += pin
+
+            paid[k] = paid_k
+            if fp:
+                base[k] = max(pol - paid_k - extra[k], 0.0)
+                applied_out[k] = a_ref if (fp and insured[p]) else pol
+            else:
+                base[k] = 0.0
+                applied_out[k] = 0.0
+            sums[0, p, s] += total[k]
+            sums[1, p, s] += pol
+            sums[2, p, s] += paid_k
+            sums[3, p, s] += base[k]
+            sums[4, p, s] += applied_out[k]
+            sums[5, p, s] += extra[k]
+            sums[6, p, s] += hospital[k]
+        i = j
+    return paid, applied_out, extra, base, sums
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _critical(b, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio):
+    """Best banded payment over the category's schedules, at most the base (rules.critical_illness)."""
+    if not ci_enabled:
+        return 0.0
+    best = -np.inf
+    for j in range(s_lo[c], s_hi[c]):
+        out = 0.0
+        lo = thr[j]
+        for k in range(b_lo[j], b_hi[j]):
+            hi = upper[k]
+            r = ratio[k]
+            if r > 0:
+                out += r * min(max(b - lo, 0.0), hi - lo)
+            lo = hi
+        out = min(out, cap[j])
+        if out > best:
+            best = out
+    return min(best, b)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _supplement(pol3, outside, ded, rp, ro, cap, take_up, out3):
+    """Policy-range payment into out3 and the out-of-catalogue payment (rules.supplement)."""
+    pol = pol3[0] + pol3[1] + pol3[2]
+    ded_out = min(outside, ded)
+    ded_pol = min(pol, ded - ded_out)
+    pay_pol = rp * (pol - ded_pol)
+    pay_out = ro * (outside - ded_out)
+    tot = pay_pol + pay_out
+    if tot > cap:
+        scale = cap / max(tot, 1e-300)
+        pay_pol = pay_pol * scale
+        pay_out = pay_out * scale
+    amount = take_up * pay_pol
+    for s in range(3):
+        out3[s] = (pol3[s] / pol if pol > 0 else 0.0) * amount
+    return take_up * pay_out
+
+
+@njit(cache=True, nogil=True)
+def tiers_pass(
+    idx,
+    cat_mask,
+    ci_base3,
+    ma_base3,
+    remaining3,
+    outside,
+    ci_ok,
+    ma_ok,
+    take_up,
+    members,
+    cat_bit,
+    ci_enabled,
+    s_lo,
+    s_hi,
+    thr,
+    cap,
+    b_lo,
+    b_hi,
+    upper,
+    ratio,
+    ma_ratio,
+    ma_ded,
+    ma_out_limit,
+    ma_limit,
+    plan_on,
+    plan_ratio,
+    plan_ded,
+    plan_limit,
+    sup_on,
+    sup_before,
+    sup_ded,
+    sup_rp,
+    sup_ro,
+    sup_cap,
+):
+    """Tiers 2-4 for persons `idx` under each held category (row 0 of the tables = `none`).
+
+    Order as rules: critical illness, mutual aid, [supplement], assistance, [supplement]; the
+    category paying most in total is kept, a real category winning ties against `none`."""
+    n = len(idx)
+    crit = np.zeros((n, 3))
+    asst = np.zeros((n, 3))
+    sup = np.zeros((n, 3))
+    mut = np.zeros((n, 3))
+    sup_out = np.zeros(n)
+    category = np.empty(n, dtype=np.int64)
+    c3 = np.empty(3)
+    r3 = np.empty(3)
+    m3 = np.empty(3)
+    s3 = np.empty(3)
+    a3 = np.empty(3)
+    b3 = np.empty(3)
+    t3 = np.empty(3)
+    n_cat = len(cat_bit)
+    n_plans = len(plan_ratio)
+    for t in range(n):
+        p = idx[t]
+        best_total = 0.0
+        for c in range(n_cat):
+            if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
+                continue
+            # critical illness on the year's base, spread over settings in proportion
+            cib_tot = ci_base3[p, 0] + ci_base3[p, 1] + ci_base3[p, 2]
+            ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
+            ci_tot = ci_tot * ci_ok[p]
+            q = ci_tot / cib_tot if cib_tot > 0 else 0.0
+            for s in range(3):
+                c3[s] = ci_base3[p, s] * q
+                r3[s] = max(remaining3[p, s] - c3[s], 0.0)
+                m3[s] = 0.0
+                s3[s] = 0.0
+            # mutual-aid plans in order, each on what the earlier ones left
+            for j in range(n_plans):
+                for s in range(3):
+                    b3[s] = (r3[s] - m3[s]) * plan_on[j, s]
+                b = b3[0] + b3[1] + b3[2]
+                pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
+                pay = min(pay, plan_limit[j]) * members[j, p]
+                f = pay / b if b > 0 else 0.0
+                for s in range(3):
+                    m3[s] += b3[s] * f
+            for s in range(3):
+                r3[s] = r3[s] - m3[s]
+            so = 0.0
+            if sup_on and sup_before:
+                so = _supplement(r3, outside[p], sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+            # assistance on the policy-range cost still borne
+            for s in range(3):
+                b3[s] = max(min(ma_base3[p, s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
+            if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
+                tot = b3[0] + b3[1] + b3[2]
+                if ma_ded[c] > 0:
+                    keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
+                    for s in range(3):
+                        b3[s] = b3[s] * keep
+                for s in range(3):
+                    a3[s] = b3[s] * ma_ratio[c, s]
+                op = a3[1] + a3[2]
+                if op > ma_out_limit[c]:
+                    sc = ma_out_limit[c] / max(op, 1e-300)
+                    a3[1] *= sc
+                    a3[2] *= sc
+                at = a3[0] + a3[1] + a3[2]
+                if at > ma_limit[c]:
+                    sc = ma_limit[c] / max(at, 1e-300)
+                    for s in range(3):
+                        a3[s] *= sc
+                for s in range(3):
+                    a3[s] = a3[s] * ma_ok[p]
+            else:
+                a3[:] = 0.0
+            if sup_on and not sup_before:
+                for s in range(3):
+                    t3[s] = r3[s] - a3[s]
+                so = _supplement(t3, outside[p], sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+            total = ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
+            if c == 0 or total > best_total or (total >= best_total and category[t] == 0):
+                best_total = total
+                category[t] = c
+                for s in range(3):
+                    crit[t, s] = c3[s]
+                    asst[t, s] = a3[s]
+                    sup[t, s] = s3[s]
+                    mut[t, s] = m3[s]
+                sup_out[t] = so
+    return crit, asst, sup, sup_out, mut, category
+
+
+_COMPILE_SECONDS: float | None = None
+
+
+def compile_seconds() -> float:
+    """Time to load (or, on a machine's first run, compile and cache) the kernels, in seconds."""
+    global _COMPILE_SECONDS
+    if _COMPILE_SECONDS is None:
+        t = time.perf_counter()
+        _warm_up()
+        _COMPILE_SECONDS = time.perf_counter() - t
+    return _COMPILE_SECONDS
+
+
+def _warm_up() -> None:
+    i1 = np.zeros(1, dtype=np.int64)
+    f1 = np.zeros(1)
+    b1 = np.zeros(1, dtype=np.bool_)
+    t4 = np.zeros((1, 2, 3, 1))
+    t3 = np.zeros((1, 2, 3))
+    claims_pass(
+        i1, i1, i1, i1 - 1, ~b1, f1, f1, f1, b1, f1, i1, ~b1,
+        t4, t4, t3.astype(np.bool_), t4, t4, t3.astype(np.bool_), t3, np.zeros((1, 2)),
+        np.zeros(2), np.zeros(2), ~b1, 1, False,
+    )  # fmt: skip
+    f3 = np.zeros((1, 3))
+    tiers_pass(
+        i1, i1, f3, f3, f3, f1, ~b1, ~b1, f1, np.zeros((0, 1), dtype=np.bool_), i1, True,
+        i1, i1 + 1, f1, f1 + np.inf, i1, i1 + 1, f1 + np.inf, f1, f3, f1, f1 + np.inf, f1 + np.inf,
+        np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros(0), False, True, 0.0, 0.0, 0.0, np.inf,
+    )  # fmt: skip
