@@ -267,16 +267,7 @@ class PartitionedPopulation:
 
     def load(self, i: int) -> Population:
         """Partition i as a Population (trusted: this module wrote it)."""
-        name = self.partitions[i]["name"]
-        d = self.directory
-        try:
-            persons = pd.read_parquet(d / "persons" / name)
-            claims = pd.read_parquet(d / "claims" / name)
-        except Exception as e:
-            raise PopulationError(
-                f"{d}: partition {name} unreadable ({type(e).__name__}: {str(e)[:120]})"
-            ) from None
-        return _trusted(persons, claims, f"{self.manifest.get('source', d)} [{name}]")
+        return read_partition(self.directory, self.partitions[i]["name"], self.manifest.get("source"))
 
     def load_all(self) -> Population:
         """Every partition in one Population (only for populations that fit in memory)."""
@@ -284,6 +275,20 @@ class PartitionedPopulation:
         persons = pd.concat([p.persons for p in pops], ignore_index=True)
         claims = pd.concat([p.claims for p in pops], ignore_index=True)
         return _trusted(persons, claims, str(self.manifest.get("source", self.directory)))
+
+
+def read_partition(directory: str | Path, name: str, source: str | None = None) -> Population:
+    """One partition (`part-NNNNN.parquet`) of a partitioned directory as a trusted Population,
+    without reading the manifest (what a worker does; `PartitionedPopulation` checked it)."""
+    d = Path(directory)
+    try:
+        persons = pd.read_parquet(d / "persons" / name)
+        claims = pd.read_parquet(d / "claims" / name)
+    except Exception as e:  # pyarrow raises many types for a broken file
+        raise PopulationError(
+            f"{d}: partition {name} unreadable ({type(e).__name__}: {str(e)[:120]})"
+        ) from None
+    return _trusted(persons, claims, f"{source or d} [{name}]")
 
 
 def open_partitioned(directory: str | Path) -> PartitionedPopulation:
