@@ -27,7 +27,7 @@ from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.hospital_liability import hospital_liability
 from .rules.long_term_care import LtcArrays, year_long_term_care
-from .rules.medical_assistance import assistance_payment
+from .rules.medical_assistance import assistance_payment, out_of_city_excluded
 from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
 from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import other_subsidies
@@ -198,6 +198,10 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
     ci_base3 = ci_base3 * settings_on
     ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+    if ma.out_of_city != "all" and a.claim_out_of_city is not None:  # 异地就医 outside the base
+        claim_ma = basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
+        excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
+        ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
     ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
     ma_ok = a.enrolled | (not ma.requires_enrolment)

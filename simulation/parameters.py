@@ -197,6 +197,9 @@ class MedicalAssistance(_Model):
     outpatient_annual_limit: dict[Category, Money] = {}  # limit of outpatient + chronic alone
     base_includes_below_deductible: bool = True
     requires_enrolment: bool = True
+    # out-of-city care (异地就医) in the base: all of it, only registered (办理就医关系转移或异地就医
+    # 实时结算, 沪府办规〔2022〕19号 二(二)3), or none (local care only)
+    out_of_city: Literal["all", "registered", "local"] = "all"
 
 
 class PremiumSubsidyRule(_Model):

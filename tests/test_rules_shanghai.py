@@ -178,3 +178,42 @@ def test_children_fund_and_its_contribution_subsidy(presets):
     assert res.persons.loc[1, "mutual_aid_paid"] == pytest.approx(5_000.0)
     assert res.persons.loc[3, "mutual_aid_paid"] == 0.0
     assert res.summary["mutual_aid_subsidy"] == pytest.approx(150.0)  # child 1 only
+
+
+def test_out_of_city_care_counts_only_when_registered(presets):
+    """二(二)3 救助对象办理就医关系转移或异地就医实时结算后, 其在外省市定点医疗机构发生的符合规定的
+    医疗费用, 可纳入医疗救助范围: a 低保 patient's 10,000 left after basic is assisted at 90% = 9,000
+    when local or registered, not at all when unregistered; with one local and one unregistered
+    admission (each leaving 10,000) only the local 10,000 is assisted (9,000)."""
+    scn = presets["shanghai_2023"]
+    persons = [person(i, category="dibao") for i in (1, 2, 3, 4)]
+    claims = [
+        claim(1, level=1, policy=POLICY_FOR_10000, out_of_city="本市"),
+        claim(2, level=1, policy=POLICY_FOR_10000, out_of_city="registered"),
+        claim(3, level=1, policy=POLICY_FOR_10000, out_of_city="未备案"),
+        claim(4, level=1, policy=POLICY_FOR_10000),
+        claim(4, level=1, policy=POLICY_FOR_10000, out_of_city="unregistered"),
+    ]
+    p = run(scn, persons, claims).persons
+    assert p.loc[1, "assistance_paid"] == pytest.approx(9_000.0)
+    assert p.loc[2, "assistance_paid"] == pytest.approx(9_000.0)
+    assert p.loc[3, "assistance_paid"] == 0
+    assert p.loc[3, "oop"] == pytest.approx(10_000.0)
+    assert p.loc[4, "assistance_paid"] == pytest.approx(9_000.0)
+    assert p.loc[4, "oop"] == pytest.approx(11_000.0)
+    # a scenario counting all out-of-city care assists the unregistered admission too
+    every = scn.with_changes({"medical_assistance.out_of_city": "all"})
+    assert run(every, persons, claims).persons.loc[3, "assistance_paid"] == pytest.approx(9_000.0)
+
+
+def test_special_relief_has_its_own_standards(presets):
+    """二(二)4 特殊救济对象等医疗救助标准另行制定: own parameters (the preset's assumption: 80% inpatient,
+    the 低收入 level); raising them leaves 低收入 unchanged: 10,000 → 8,000, then 9,500 at 95%."""
+    scn = presets["shanghai_2023"]
+    persons = [person(1, category="special_relief"), person(2, category="dibian")]
+    claims = [claim(1, level=1, policy=POLICY_FOR_10000), claim(2, level=1, policy=POLICY_FOR_10000)]
+    p = run(scn, persons, claims).persons
+    assert p["assistance_paid"].tolist() == pytest.approx([8_000.0, 8_000.0])
+    reform = scn.with_changes({"medical_assistance.inpatient_ratio.special_relief": 0.95})
+    p = run(reform, persons, claims).persons
+    assert p["assistance_paid"].tolist() == pytest.approx([9_500.0, 8_000.0])

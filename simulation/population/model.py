@@ -27,7 +27,9 @@ PERSON_OPTIONAL = {
     "care_setting": "home",
 }
 CLAIM_COLUMNS = ("person_id", "setting", "hospital_level", "total_cost", "policy_cost")
-CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0}
+CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0, "out_of_city": "local"}
+# out_of_city codes in PopulationArrays.claim_out_of_city
+OUT_OF_CITY_CODES = ("local", "registered", "unregistered")
 
 # Chinese headers as settlement systems export them, accepted as aliases of contract columns
 COLUMN_ALIASES = {
@@ -65,6 +67,7 @@ COLUMN_ALIASES = {
     "病种编码": "disease",
     "转诊链": "referral_chain",
     "月份": "month",
+    "异地就医": "out_of_city",
 }
 SCHEME_ALIASES = {
     "employee": "employee",
@@ -76,6 +79,19 @@ SCHEME_ALIASES = {
     "居民医保": "resident",
     "城乡居民": "resident",
     "城乡居民医保": "resident",
+}
+OUT_OF_CITY_ALIASES = {
+    "local": "local",
+    "": "local",
+    "本市": "local",
+    "本地": "local",
+    "registered": "registered",
+    "备案": "registered",
+    "已备案": "registered",
+    "异地备案": "registered",
+    "unregistered": "unregistered",
+    "未备案": "unregistered",
+    "异地未备案": "unregistered",
 }
 CARE_SETTING_ALIASES = {
     "home": "home",
@@ -358,6 +374,15 @@ def validate_claims(
             ).astype(np.int8)
         elif col == "referral_chain":
             out[col] = _int_column(df.assign(referral_chain=df[col].fillna(-1)), col, source, off, lo=-1)
+        elif col == "out_of_city":
+            out[col] = _coded_column(
+                df,
+                col,
+                source,
+                off,
+                OUT_OF_CITY_ALIASES,
+                "local, registered or unregistered (本市/备案/未备案)",
+            )
         else:
             out[col] = df[col].astype("string").fillna("").to_numpy(dtype=object)
     extra = [c for c in df.columns if c not in out.columns]
@@ -444,6 +469,7 @@ class PopulationArrays:
     disease_names: np.ndarray
     claim_ps_order: np.ndarray  # sorted-claim positions grouped by person x setting (stable)
     claim_ps_inverse: np.ndarray
+    claim_out_of_city: np.ndarray | None = None  # index into OUT_OF_CITY_CODES (None: all local)
 
     @classmethod
     def build(cls, pop: Population) -> PopulationArrays:
@@ -503,11 +529,22 @@ class PopulationArrays:
             claim_referred=c["referred"].to_numpy(dtype=bool)[order],
             claim_chain=c["referral_chain"].to_numpy(dtype=np.int64)[order],
             claim_month=c["month"].to_numpy(dtype=np.int8)[order],
+            claim_out_of_city=_out_of_city_codes(c)[order],
         )
         for v in arrays.__dict__.values():
             if isinstance(v, np.ndarray):
                 v.flags.writeable = False
         return arrays
+
+
+def _out_of_city_codes(claims: pd.DataFrame) -> np.ndarray:
+    if "out_of_city" not in claims:
+        return np.zeros(len(claims), dtype=np.int8)
+    v = claims["out_of_city"].astype(str).to_numpy()
+    out = np.zeros(len(v), dtype=np.int8)
+    for i, code in enumerate(OUT_OF_CITY_CODES[1:], start=1):
+        out[v == code] = i
+    return out
 
 
 def _category_mask(categories: pd.Series) -> np.ndarray:

@@ -37,3 +37,15 @@ def assistance_payment(base3: np.ndarray, ma: MedicalAssistance, category: str) 
         scale = np.where(tot > limit, limit / np.maximum(tot, 1e-300), 1.0)
         pay *= scale[:, None]
     return pay
+
+
+def out_of_city_excluded(
+    ma: MedicalAssistance, out_of_city: np.ndarray, claim_base: np.ndarray
+) -> np.ndarray:
+    """Per claim, the part of the assistance base excluded as out-of-city care (异地就医): codes
+    0 local, 1 registered, 2 unregistered (population.model.OUT_OF_CITY_CODES). Shanghai counts
+    registered out-of-city care only (沪府办规〔2022〕19号 二(二)3)."""
+    if ma.out_of_city == "all":
+        return np.zeros_like(claim_base)
+    lowest = 2 if ma.out_of_city == "registered" else 1
+    return np.where(out_of_city >= lowest, claim_base, 0.0)
