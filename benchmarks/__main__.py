@@ -160,8 +160,8 @@ def tables(rows: list[dict], args) -> str:
         "",
         "### OpenFisca reference of the core chain (basic → critical illness → assistance → household cap)",
         "",
-        "The preset with supplement, mutual aid, other subsidies, hospital liability and 政策找人 switched "
-        "off (`openfisca_reference.core_scenario`) in both; *simulate core* is our `simulate` of that "
+        "The preset with supplement, mutual aid, other subsidies and 政策找人 switched off "
+        "(`openfisca_reference.core_scenario`) in both; *simulate core* is our `simulate` of that "
         "scenario on the same population. *equal*: the five totals (basic, critical, assistance, cap, "
         "OOP) agree within rtol 1e-9 (largest relative difference shown).",
         "",
@@ -252,8 +252,15 @@ def machine() -> dict:
         info["commit"] = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "simulation"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        if dirty:
+            info["commit"] += " + uncommitted changes in simulation/"
     except OSError:
         info["commit"] = "?"
+    if not (ROOT / ".git").exists():
+        info["commit"] = os.environ.get("BENCH_COMMIT", "?") + f" (a snapshot in {ROOT})"
     return info
 
 
