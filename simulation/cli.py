@@ -72,14 +72,56 @@ def population_from_args(args, scn):
 
 def _run_args(p: argparse.ArgumentParser) -> None:
     _add_population_args(p)
-    p.add_argument("--out", default=None, help="report file (.xlsx, .html or .pdf)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="report file (.xlsx, .html or .pdf); with --population, a directory for the per-person tables",
+    )
+    p.add_argument(
+        "--population",
+        default=None,
+        metavar="DIR",
+        help="a partitioned population directory (generate --population DIR), simulated out of core on Dask",
+    )
+    p.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS|local",
+        help="with --population: a Dask scheduler address, or 'local' for a LocalCluster on this machine",
+    )
+
+
+def _run_partitioned(args, scn) -> int:
+    from .distributed import simulate_partitioned
+    from .population.parquet import open_partitioned
+
+    if args.persons is not None or args.persons_csv is not None or args.claims_csv is not None:
+        raise WorkbenchError(
+            "--population DIR is the whole population: drop --persons/--persons-csv/--claims-csv"
+        )
+    if args.dask is None:
+        raise WorkbenchError("--population DIR runs on Dask: add --dask local or --dask ADDRESS")
+    pp = open_partitioned(args.population)
+    res = simulate_partitioned(pp, scn, args.dask, out=args.out)
+    print(f"{scn.params.title} — {pp}")
+    print(format_summary(res.summary, args.lang))
+    persons = res.summary["persons"]
+    rows = pp.manifest["persons"]
+    print(f"simulated {rows:,} rows ({persons:,.0f} persons) in {res.seconds:,.1f} s on Dask")
+    if res.out is not None:
+        print(f"per-person results: {res.out}")
+    return 0
 
 
 def _run(args) -> int:
     from .engine import simulate
     from .scenario import load_scenario
 
+    if args.dask is not None and args.population is None:
+        raise WorkbenchError("--dask needs --population DIR (a partitioned population)")
     scn = load_scenario(args.scenario)
+    if args.population is not None:
+        return _run_partitioned(args, scn)
     pop = population_from_args(args, scn)
     res = simulate(pop, scn)
     print(f"{scn.params.title} — {pop}")
@@ -93,6 +135,38 @@ def _run(args) -> int:
 
 
 register("run", "simulate one year and print the summary", _run_args, _run)
+
+
+def _generate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
+    p.add_argument("--persons", type=int, required=True, help="size of the generated population")
+    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
+    p.add_argument("--population", required=True, metavar="DIR", help="directory to write the partitions to")
+    p.add_argument(
+        "--partition-persons", type=int, default=1_000_000, help="persons per partition (default 1,000,000)"
+    )
+
+
+def _generate(args) -> int:
+    from .population.parquet import generate_partitioned, open_partitioned
+    from .scenario import load_scenario
+
+    scn = load_scenario(args.scenario)
+    if args.partition_persons <= 0:
+        raise WorkbenchError(f"--partition-persons: expected a positive number, got {args.partition_persons}")
+    d = generate_partitioned(
+        scn, args.persons, args.population, seed=args.seed, persons_per_partition=args.partition_persons
+    )
+    print(open_partitioned(d))
+    return 0
+
+
+register(
+    "generate",
+    "generate a population to Parquet partitions (for run --population)",
+    _generate_args,
+    _generate,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,8 +183,9 @@ class PartitionedResult:
         return df.set_index(index)
 
 
-def _connect(client):
-    """(Client, owned resources to close). `client` is a dask Client, "local" or an address."""
+def _connect(client, timeout: str = "10s"):
+    """(Client, owned resources to close). `client` is a dask Client, "local" or an address
+    (connection attempts give up after `timeout`)."""
     from dask.distributed import Client, LocalCluster
 
     if isinstance(client, Client):
@@ -197,7 +198,7 @@ def _connect(client):
         c = Client(cluster)
         return c, [c, cluster]
     try:
-        c = Client(client.strip(), timeout="10s")
+        c = Client(client.strip(), timeout=timeout)
     except (OSError, TimeoutError, ValueError) as e:
         raise WorkbenchError(
             f"--dask {client}: cannot reach a Dask scheduler there ({type(e).__name__})"
