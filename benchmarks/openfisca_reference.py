@@ -662,6 +662,9 @@ def claim_arrays(pop, scenario) -> dict[str, np.ndarray]:
     p = scenario.params
     if len(a.claim_chain) and (a.claim_chain >= 0).any():
         raise NotImplementedError("OpenFisca reference: referral chains (one deductible per chain)")
+    away = getattr(a, "claim_out_of_city", None)
+    if getattr(p.medical_assistance, "out_of_city", "all") != "all" and away is not None and away.any():
+        raise NotImplementedError("OpenFisca reference: out-of-city claims (medical_assistance.out_of_city)")
     lookup = {lv: i for i, lv in enumerate(p.hospital_levels)}
     level = np.array([lookup[str(n)] for n in a.level_names], dtype=np.int64)[a.claim_level]
     has = np.zeros(a.n_persons, dtype=bool)
