@@ -22,6 +22,7 @@ from .rules.basic_insurance import (
     person_term_set,
 )
 from .rules.critical_illness import critical_payment
+from .rules.enrolment import with_enrolment
 from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
@@ -170,6 +171,7 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
 
 
 def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
+    pop = with_enrolment(pop, p.enrolment)  # 毕节 二(二): the new poor identified by the deadline
     a = pop.arrays
     n = a.n_persons
     hospital_claim = np.zeros(len(a.claim_total))

@@ -351,6 +351,14 @@ class LongTermCare(_Model):
         return self
 
 
+class Enrolment(_Model):
+    """Enrolment of persons newly identified as poor during the year (毕节 医保扶贫方案 二(二):
+    每年8月底前新认定的纳入当年度基本医保; 9月至12月新认定且未参保的纳入下一年度)."""
+
+    new_poor_deadline_month: int | None = Field(None, ge=1, le=12)  # None: no such rule
+    new_poor_categories: list[Category] = []  # categories whose new holders it covers (empty: any)
+
+
 # ---------------------------------------------------------------- flags
 
 
@@ -414,6 +422,7 @@ class ScenarioModel(_Model):
     premium_sharing: PremiumSharing | None = None
     hospital_liability: HospitalLiability = HospitalLiability()
     long_term_care: LongTermCare = LongTermCare()
+    enrolment: Enrolment = Enrolment()
     flags: Flags
     financing: Financing
     targets: dict[str, Target] = {}
@@ -507,6 +516,7 @@ class ScenarioModel(_Model):
         for i, o in enumerate(self.other_subsidies):
             cat_keys(f"other_subsidies.{i}.categories", o.categories)
         cat_keys("long_term_care.subsidised_categories", self.long_term_care.subsidised_categories)
+        cat_keys("enrolment.new_poor_categories", self.enrolment.new_poor_categories)
         if errors:
             raise ValueError("; ".join(errors))
         return self

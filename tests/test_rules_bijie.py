@@ -136,3 +136,33 @@ def test_premium_subsidy_shared_by_county_class(presets):
     assert s["premium_subsidy_province"] == pytest.approx(100 + 50)
     assert s["premium_subsidy_city"] == pytest.approx(20)
     assert s["premium_subsidy_county"] == pytest.approx(30 + 100)
+
+
+def test_new_poor_identified_by_end_of_august_are_insured_this_year(presets):
+    """二(二) 每年8月底前新认定的医保扶贫保障对象纳入当年度基本医保; 9月至12月新认定且未参保的纳入下一年度.
+    Three uninsured 建档立卡 residents, each with one level-1 admission of policy 10,100 (poor terms:
+    deductible 100, ratio 90% → basic 9,000): identified in August → insured, basic 9,000 and the
+    100-yuan premium subsidy; identified in September and uninsured → no insurance tier pays, no
+    subsidy this year; identified in October but already insured → paid as usual (9,000)."""
+    scn = presets["bijie_2019"]
+    persons = [
+        person(1, category="poverty_registered", enrolled=False, identified_month=8),
+        person(2, category="poverty_registered", enrolled=False, identified_month=9),
+        person(3, category="poverty_registered", enrolled=True, identified_month=10),
+    ]
+    claims = [claim(i, level=1, policy=10_100.0) for i in (1, 2, 3)]
+    res = simulate(population(persons, claims), scn)
+    p = res.persons
+    assert p.loc[1, "basic_paid"] == pytest.approx(9_000.0)
+    assert p.loc[1, "premium_subsidy"] == pytest.approx(100.0)
+    assert p.loc[2, "basic_paid"] == p.loc[2, "critical_paid"] == 0
+    assert p.loc[2, "premium_subsidy"] == 0
+    assert p.loc[3, "basic_paid"] == pytest.approx(9_000.0)
+    assert res.summary["enrolled_rate"] == pytest.approx(2 / 3)
+    # a deadline at the end of September (a reform) insures the second person too
+    later = simulate(population(persons, claims), scn.with_changes({"enrolment.new_poor_deadline_month": 9}))
+    assert later.persons.loc[2, "basic_paid"] == pytest.approx(9_000.0)
+    # scenarios without the rule ignore the month
+    assert simulate(population(persons, claims), presets["linan_2024"]).summary[
+        "enrolled_rate"
+    ] == pytest.approx(1 / 3)

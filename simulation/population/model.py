@@ -25,6 +25,7 @@ PERSON_OPTIONAL = {
     "enrolled": True,
     "care_need": 0,
     "care_setting": "home",
+    "identified_month": 0,
 }
 CLAIM_COLUMNS = ("person_id", "setting", "hospital_level", "total_cost", "policy_cost")
 CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0, "out_of_city": "local"}
@@ -54,6 +55,7 @@ COLUMN_ALIASES = {
     "是否参保": "enrolled",
     "失能等级": "care_need",
     "护理方式": "care_setting",
+    "认定月份": "identified_month",
     "住院/门诊": "setting",
     "就诊类型": "setting",
     "医疗类别": "setting",
@@ -301,6 +303,10 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
             out[col] = _bool_column(df, col, source, off)
         elif col == "care_need":
             out[col] = _int_column(df, col, source, off, lo=0, hi=3, what="a care level 0-3")
+        elif col == "identified_month":
+            out[col] = _int_column(
+                df, col, source, off, lo=0, hi=12, what="a month 0-12 (0: not newly identified)"
+            )
         elif col == "care_setting":
             out[col] = _coded_column(
                 df, col, source, off, CARE_SETTING_ALIASES, "home or institution (居家/机构)"
@@ -470,6 +476,7 @@ class PopulationArrays:
     claim_ps_order: np.ndarray  # sorted-claim positions grouped by person x setting (stable)
     claim_ps_inverse: np.ndarray
     claim_out_of_city: np.ndarray | None = None  # index into OUT_OF_CITY_CODES (None: all local)
+    identified_month: np.ndarray | None = None  # month newly identified as poor this year (0: not new)
 
     @classmethod
     def build(cls, pop: Population) -> PopulationArrays:
@@ -530,6 +537,11 @@ class PopulationArrays:
             claim_chain=c["referral_chain"].to_numpy(dtype=np.int64)[order],
             claim_month=c["month"].to_numpy(dtype=np.int8)[order],
             claim_out_of_city=_out_of_city_codes(c)[order],
+            identified_month=(
+                p["identified_month"].to_numpy(dtype=np.int8)
+                if "identified_month" in p
+                else np.zeros(len(p), dtype=np.int8)
+            ),
         )
         for v in arrays.__dict__.values():
             if isinstance(v, np.ndarray):
