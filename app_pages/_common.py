@@ -395,10 +395,6 @@ def category_codes(pop_key: str, _pop) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.intp), [_mask_name(int(m)) for m in masks]
 
 
-def weights(pop_key: str, pop) -> np.ndarray:
-    return pop.arrays.weight
-
-
 # ---------------------------------------------------------------------------- levers
 def lever_paths(scn) -> dict[str, list[tuple[str, object]]]:
     """Numeric and boolean parameters grouped by tier (top-level section)."""
@@ -486,24 +482,30 @@ def assistance_ratio_paths(scn) -> list[tuple[str, object]]:
 
 
 # ---------------------------------------------------------------------------- aggregates
+def _group_matrix(group: np.ndarray, weight: np.ndarray, k: int):
+    """Sparse k x n matrix with the weight of row i in column i at row group[i]: `M @ x` gives the
+    weighted sum of x per group in one pass, without the temporaries of `bincount(g, w * x)`."""
+    from scipy import sparse
+
+    n = len(group)
+    return sparse.csr_matrix((weight, (group, np.arange(n))), shape=(k, n))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _category_persons(pop_key: str, _pop) -> np.ndarray:
+def _category_matrix(pop_key: str, _pop):
     codes, names = category_codes(pop_key, _pop)
-    return np.bincount(codes, weights=_pop.arrays.weight, minlength=len(names))
+    m = _group_matrix(codes, _pop.arrays.weight, len(names))
+    return m, np.asarray(m.sum(axis=1)).ravel()
 
 
 def by_category(res, pop_key: str, pop) -> pd.DataFrame:
-    """Weighted persons, total cost, oop and coverage by category (bincount on cached codes)."""
-    codes, names = category_codes(pop_key, pop)
+    """Weighted persons, total cost, oop and coverage by category (a cached sparse matrix per
+    population times the result's arrays)."""
+    _, names = category_codes(pop_key, pop)
+    m, persons = _category_matrix(pop_key, pop)
     pa = res.person_arrays()
-    w = pa["weight"]
-    n = len(names)
     df = pd.DataFrame(
-        {
-            "persons": _category_persons(pop_key, pop),
-            "total_cost": np.bincount(codes, weights=w * pa["total_cost"], minlength=n),
-            "oop": np.bincount(codes, weights=w * pa["oop"], minlength=n),
-        },
+        {"persons": persons, "total_cost": m @ pa["total_cost"], "oop": m @ pa["oop"]},
         index=pd.Index(names, name="category"),
     )
     df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)
@@ -512,31 +514,22 @@ def by_category(res, pop_key: str, pop) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _deciles(pop_key: str, _res) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Income decile (0-9) of each household, with the weighted persons and income of each decile:
-    they depend on the population only, so they are computed once."""
+def _deciles(pop_key: str, _res) -> tuple:
+    """Household income deciles depend on the population only, so they are computed once: the
+    sparse 10 x households matrix of household weights, and each decile's persons and income."""
     from simulation.compare import income_deciles
 
     h = _res.household_arrays()
-    dec = (income_deciles(_res) - 1).astype(np.intp)
-    w = h["weight"]
-    persons = np.bincount(dec, weights=w * h["size"], minlength=10)
-    income = np.bincount(dec, weights=w * h["income"], minlength=10)
-    return dec, persons, income
+    m = _group_matrix((income_deciles(_res) - 1).astype(np.intp), h["weight"], 10)
+    return m, m @ h["size"].astype(float), m @ h["income"]
 
 
 def by_decile(res, pop_key: str) -> pd.DataFrame:
     """Persons, cost, oop, coverage and oop share of income by household income decile (1-10)."""
     h = res.household_arrays()
-    dec, persons, income = _deciles(pop_key, res)
-    w = h["weight"]
+    m, persons, income = _deciles(pop_key, res)
     df = pd.DataFrame(
-        {
-            "persons": persons,
-            "total_cost": np.bincount(dec, weights=w * h["total_cost"], minlength=10),
-            "oop": np.bincount(dec, weights=w * h["oop"], minlength=10),
-            "income": income,
-        },
+        {"persons": persons, "total_cost": m @ h["total_cost"], "oop": m @ h["oop"], "income": income},
         index=pd.Index(range(1, 11), name="decile"),
     )
     df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)

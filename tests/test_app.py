@@ -160,3 +160,60 @@ def test_figure_builders():
     assert list(w.data[0].x)[0] == "total" and list(w.data[0].x)[-1] == "oop"
     bands = pd.DataFrame({"year": [1, 2], "fund": ["a", "a"], "p10": [1, 2], "p50": [2, 3], "p90": [3, 4]})
     assert len(charts.fund_bands(bands, {}, "t", "y").data) == 3
+
+
+def test_page_aggregates_match_the_tables():
+    """by_category / by_decile (sparse matrices on the result's arrays) equal pandas group sums
+    over res.persons / res.households; the category groups follow the engine's bit mask."""
+    from app_pages._common import by_category, by_decile
+    from simulation import generate_population, load_scenario, simulate
+    from simulation.compare import income_deciles
+
+    scn = load_scenario("shanghai_2023")
+    pop = generate_population(scn, persons=3000, seed=3)
+    res = simulate(pop, scn)
+    key = "test:shanghai:3000:3"
+    p = res.persons
+    cat = by_category(res, key, pop)
+    mask = res.person_arrays()["cat_mask"]
+    assert np.array_equal(mask, pop.arrays.cat_mask)
+    for name, row in cat.iterrows():
+        parts = set(name.split("|")) - {"none"}
+        in_group = np.array([set(c.split("|")) - {"none"} == parts for c in p["category"].astype(str)])
+        w = p["weight"].to_numpy() * in_group
+        assert row["persons"] == pytest.approx(w.sum())
+        assert row["oop"] == pytest.approx(float(w @ p["oop"].to_numpy()))
+        assert row["total_cost"] == pytest.approx(float(w @ p["total_cost"].to_numpy()))
+    assert cat["persons"].sum() == pytest.approx(p["weight"].sum())
+    h = res.households
+    dec = by_decile(res, key)
+    d = income_deciles(res)
+    for k in range(1, 11):
+        w = h["weight"].to_numpy() * (d == k)
+        assert dec.loc[k, "oop"] == pytest.approx(float(w @ h["oop"].to_numpy()))
+        assert dec.loc[k, "persons"] == pytest.approx(float(w @ h["size"].to_numpy()))
+    ha = res.household_arrays()
+    assert np.array_equal(ha["household_id"], h.index.to_numpy())
+    assert np.array_equal(res.person_arrays()["person_id"], p.index.to_numpy())
+
+
+def test_run_store_is_bounded_by_bytes_and_keeps_pinned_runs():
+    from app_pages._common import RunStore
+
+    store = RunStore(budget=3 * 8000)
+    made = []
+
+    def make(i):
+        made.append(i)
+        return np.zeros(1000)  # 8000 bytes
+
+    store.get("base", lambda: make("base"), pinned=True)
+    for i in range(5):
+        store.get(i, lambda i=i: make(i))
+    assert len(store) == 3 and store.nbytes <= 3 * 8000
+    store.get("base", lambda: make("again"))  # the pinned preset run survived the moves
+    assert "again" not in made
+    store.get(4, lambda: make("again"))  # the newest entry is kept
+    assert "again" not in made
+    store.get(0, lambda: make("again"))  # the oldest unpinned one was evicted
+    assert made[-1] == "again"
