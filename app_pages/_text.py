@@ -60,6 +60,16 @@ TEXT: dict[str, dict[str, str]] = {
         "upload_use": "使用上传数据",
         "upload_need_both": "请同时上传人员文件和费用文件。",
         "upload_error": "数据无法读取：{msg}",
+        "upload_too_big": (
+            "文件 {name} 大小为 {size}，超过{kind}的上传上限 {limit}，未读取。"
+            "请拆分或压缩后再上传（人群数据可转为 Parquet，或用命令行分区运行）。"
+        ),
+        "upload_kind_scenario": "情景文件",
+        "upload_kind_population": "人群数据文件",
+        "pop_too_big": (
+            "生成 {n:,} 人约需内存 {need}，本机当前可用 {avail}，已保留原人数。"
+            "请减少人数（本机约 {fits:,} 人以内），或用命令行分区运行：{hint}"
+        ),
         "upload_ok": "已载入 {n:,} 名参保人、{c:,} 条费用记录。",
         "use_generated": "改用生成人群",
         "chart_age": "年龄分布",
@@ -219,6 +229,17 @@ TEXT: dict[str, dict[str, str]] = {
         "upload_use": "Use the uploaded data",
         "upload_need_both": "Upload both the persons and the claims file.",
         "upload_error": "The data cannot be read: {msg}",
+        "upload_too_big": (
+            "{name} is {size}, above the {limit} upload limit for {kind}; it was not read. Split or compress "
+            "it (population data: convert it to Parquet, or run it partitioned from the command line)."
+        ),
+        "upload_kind_scenario": "scenario files",
+        "upload_kind_population": "population files",
+        "pop_too_big": (
+            "Generating {n:,} persons needs about {need} of memory but {avail} is available; the previous "
+            "size is kept. Use fewer persons (about {fits:,} at most here), or run it partitioned from the "
+            "command line: {hint}"
+        ),
         "upload_ok": "Loaded {n:,} persons and {c:,} claims.",
         "use_generated": "Use the generated population",
         "chart_age": "Age distribution",

@@ -9,11 +9,30 @@ import streamlit as st
 
 from app_pages import _charts as charts
 from app_pages._common import cat_label, population, population_key, preset_scenario, result, t
-from simulation import PopulationError, WorkbenchError
+from app_pages._limits import too_big
+from simulation import PopulationError, WorkbenchError, limits
 from simulation.calibration import calibrate
 
 ss = st.session_state
 st.header(t("page_population"))
+
+
+def _on_pop_n() -> None:
+    """A size that would not fit in memory is refused here, with the estimate, before generating."""
+    n = int(ss["pop_n_widget"])
+    need, (avail, _src) = limits.estimate_bytes(n), limits.available_memory()
+    if limits.check_enabled() and avail is not None and need > max(avail, limits.MIN_BYTES):
+        ss["pop_n_refused"] = t(
+            "pop_too_big",
+            n=n,
+            need=limits.gib(need),
+            avail=limits.gib(avail),
+            fits=int(avail / limits.bytes_per_person() // 1000 * 1000),
+            hint=limits.DASK_HINT,
+        )
+        return
+    ss["pop_n"] = n
+
 
 mode = st.radio(
     t("pop_source"),
@@ -35,8 +54,10 @@ if mode == "generated":
         10_000_000,
         step=1000,
         key="pop_n_widget",
-        on_change=lambda: ss.update(pop_n=int(ss["pop_n_widget"])),
+        on_change=_on_pop_n,
     )
+    if ss.get("pop_n_refused"):
+        st.error(ss.pop("pop_n_refused"))
     c2.number_input(
         t("pop_seed"),
         0,
@@ -53,18 +74,33 @@ else:
         if pf is None or cf is None:
             st.error(t("upload_need_both"))
         else:
-            pb, cb = pf.getvalue(), cf.getvalue()
-            digest = hashlib.sha256(pb + b"\0" + cb).hexdigest()[:16]
-            try:
-                from app_pages._common import uploaded_population
+            ss["population_pending"] = {
+                "persons": (pf.name, pf.size, pf.getvalue),
+                "claims": (cf.name, cf.size, cf.getvalue),
+            }
 
-                pop = uploaded_population(digest, pb, cb)
-                ss["upload"] = {"digest": digest, "persons": pb, "claims": cb}
-                st.success(t("upload_ok", n=len(pop.persons), c=len(pop.claims)))
-            except (PopulationError, WorkbenchError, ValueError) as e:
-                st.error(t("upload_error", msg=str(e)))
-            except Exception as e:  # never a traceback for a bad file
-                st.error(t("upload_error", msg=f"{type(e).__name__}: {e}"))
+# an upload is handled once; tests inject one as
+# ss["population_pending"] = {"persons": (name, size, bytes), "claims": (name, size, bytes)}
+pending = ss.pop("population_pending", None)
+if pending is not None:
+    refused = [too_big("population", name, size, t) for name, size, _ in pending.values()]
+    refused = [m for m in refused if m]
+    if refused:  # before a byte is parsed
+        for m in refused:
+            st.error(m)
+    else:
+        pb, cb = (d() if callable(d) else d for _, _, d in (pending["persons"], pending["claims"]))
+        digest = hashlib.sha256(pb + b"\0" + cb).hexdigest()[:16]
+        try:
+            from app_pages._common import uploaded_population
+
+            pop = uploaded_population(digest, pb, cb)
+            ss["upload"] = {"digest": digest, "persons": pb, "claims": cb}
+            st.success(t("upload_ok", n=len(pop.persons), c=len(pop.claims)))
+        except (PopulationError, WorkbenchError, ValueError) as e:
+            st.error(t("upload_error", msg=str(e)))
+        except Exception as e:  # never a traceback for a bad file
+            st.error(t("upload_error", msg=f"{type(e).__name__}: {e}"))
 
 pop = population()
 persons = pop.persons

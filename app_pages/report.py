@@ -4,6 +4,7 @@ imported lazily so the app still runs when that module is absent."""
 import streamlit as st
 
 from app_pages._common import baseline_result, lang, result, scenario, t
+from app_pages._limits import safe_file_name
 
 st.header(t("report_title"))
 try:
@@ -44,7 +45,7 @@ for col, name, key, ext, mime in (
     col.download_button(
         t(key),
         data=_builder(fn),
-        file_name=f"{scn.id}_report.{ext}",
+        file_name=safe_file_name(f"{scn.id}_report.{ext}", f"report.{ext}"),
         mime=mime,
         on_click="ignore",
         key=f"dl_{ext}",

@@ -12,6 +12,7 @@ from app_pages._common import (
     set_change,
     t,
 )
+from app_pages._limits import safe_file_name, too_big
 from simulation import ScenarioError, available_presets, scenario_from_yaml
 
 ss = st.session_state
@@ -37,10 +38,20 @@ base = preset_scenario(ss["preset"])
 scn = scenario()
 
 up = st.file_uploader(t("upload_yaml"), type=["yaml", "yml"], key="yaml_upload")
+# an upload is handled once; tests inject one as ss["yaml_pending"] = {"name": ..., "data": bytes}
+pending = ss.pop("yaml_pending", None)
 if up is not None and ss.get("_yaml_done") != up.file_id:
     ss["_yaml_done"] = up.file_id
+    pending = {"name": up.name, "size": up.size, "data": up.getvalue}
+if pending is not None:
+    data = pending["data"]
+    size = pending.get("size", len(data) if isinstance(data, bytes) else 0)
+    refused = too_big("scenario", pending["name"], size, t)  # before a byte is parsed
     try:
-        loaded = scenario_from_yaml(up.getvalue().decode("utf-8-sig"), up.name)
+        if refused:
+            raise ScenarioError(refused)
+        raw = data() if callable(data) else data
+        loaded = scenario_from_yaml(raw.decode("utf-8-sig"), safe_file_name(pending["name"], "upload.yaml"))
         if loaded.id in presets:
             ss["preset"] = loaded.id
             base = preset_scenario(loaded.id)
@@ -56,13 +67,17 @@ if up is not None and ss.get("_yaml_done") != up.file_id:
         ss["changes"] = changes
         st.success(t("yaml_loaded", name=loaded.id, n=len(changes)))
         scn = scenario()
-    except (ScenarioError, UnicodeDecodeError) as e:
-        st.error(t("bad_scenario", msg=str(e)))
+    except ScenarioError as e:
+        st.error(refused or t("bad_scenario", msg=str(e)))
+    except UnicodeDecodeError:
+        st.error(t("bad_scenario", msg=f"{safe_file_name(pending['name'])}: not UTF-8 text"))
+    except Exception as e:  # never a traceback for a bad file
+        st.error(t("bad_scenario", msg=f"{type(e).__name__}: {e}"))
 
 st.download_button(
     t("download_yaml"),
     data=scn.to_yaml().encode("utf-8"),
-    file_name=f"{scn.id}_edited.yaml",
+    file_name=safe_file_name(f"{scn.id}_edited.yaml"),
     mime="text/yaml",
     on_click="ignore",
     key="yaml_download",
