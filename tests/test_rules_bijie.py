@@ -166,3 +166,43 @@ def test_new_poor_identified_by_end_of_august_are_insured_this_year(presets):
     assert simulate(population(persons, claims), presets["linan_2024"]).summary[
         "enrolled_rate"
     ] == pytest.approx(1 / 3)
+
+
+def test_seven_hospital_classes_have_their_own_terms(presets):
+    """二(四)1 表1/表2: seven classes of designated hospitals, each its own level (the tables lost
+    their numbers: the preset's assumptions). A poor resident's admission of policy 11,000 pays
+    (deductible, ratio): 省外公立 (1,000, 60%) → 6,000; Ⅰ类省级 (800, 65%) → 6,630;
+    定点民营 (250, 80%) → 8,600; 非定点民营 → nothing (不予报销)."""
+    scn = presets["bijie_2019"]
+    labels = {v.label for v in scn.params.hospital_levels.values()}
+    for cls in (
+        "一级专科及二级定点医疗机构",
+        "二、三级专科及三级定点医疗机构",
+        "Ⅰ类贵州省级定点医疗机构",
+        "Ⅱ类贵州省级定点医疗机构",
+        "省内非贵州省级定点公立医疗机构",
+        "省外非贵州省级定点公立医疗机构",
+        "毕节市、县定点民营医疗机构",
+    ):
+        assert cls in labels
+    levels = ("out_of_province", "province_1", "private_designated", "private_undesignated")
+    persons = [person(i, category="poverty_registered") for i in range(1, 5)]
+    claims = [claim(i, level=lv, policy=11_000.0) for i, lv in enumerate(levels, start=1)]
+    p = simulate(population(persons, claims), scn).persons
+    assert p["basic_paid"].tolist() == pytest.approx([6_000.0, 6_630.0, 8_600.0, 0.0])
+
+
+def test_upward_transfer_to_a_provincial_hospital_pays_the_difference(presets):
+    """二(四)1 上转患者只需要补足高级别医院起付线: 一级专科及二级 (poor: 250) then Ⅰ类省级 (800) in one
+    referral chain: the second admission's deductible is 800 − 250 = 550, so on policy 10,000 at 65%
+    it pays 0.65 × 9,450 = 6,142.50 instead of 0.65 × 9,200 = 5,980 alone."""
+    scn = presets["bijie_2019"]
+    chain = [
+        claim(1, level=2, policy=10_000.0, referral_chain=1, month=3),
+        claim(1, level="province_1", policy=10_000.0, referral_chain=1, month=4),
+    ]
+    alone = [claim(2, level="province_1", policy=10_000.0)]
+    persons = [person(1, category="poverty_registered"), person(2, category="poverty_registered")]
+    p = simulate(population(persons, chain + alone), scn).persons
+    assert p.loc[1, "basic_paid"] == pytest.approx(0.85 * 9_750 + 0.65 * 9_450)
+    assert p.loc[2, "basic_paid"] == pytest.approx(0.65 * 9_200)
