@@ -127,12 +127,13 @@ def _write_manifest(d: Path, parts: list[dict], **meta) -> None:
 
 def household_partitions(household_ids: np.ndarray, persons_per_partition: int) -> np.ndarray:
     """Partition index of each person: households in order of first appearance, cut into runs of
-    about `persons_per_partition` persons; a household is never split (a partition may exceed
-    the target by less than one household)."""
+    about `persons_per_partition` persons (a new partition starts with the first household that
+    begins past a multiple of it); a household is never split and no partition is empty."""
     codes, _ = pd.factorize(household_ids, sort=False)
     size = np.bincount(codes)
     before = np.cumsum(size) - size  # persons in earlier households
-    return (before // persons_per_partition)[codes]
+    _, part = np.unique(before // persons_per_partition, return_inverse=True)  # no empty partition
+    return part[codes]
 
 
 def save_partitioned(pop: Population, directory: str | Path, persons_per_partition: int = 1_000_000) -> Path:
