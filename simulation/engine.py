@@ -13,22 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
 from .rules.basic_insurance import (
+    BasicResult,
     basic_insurance,
     build_tables,
     map_levels,
     person_term_set,
 )
-from .rules.critical_illness import critical_payment
+from .rules.critical_illness import critical_payment, schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.hospital_liability import hospital_liability
 from .rules.long_term_care import LtcArrays, year_long_term_care
-from .rules.medical_assistance import assistance_payment, out_of_city_excluded
+from .rules.medical_assistance import assistance_payment, assistance_ratios, out_of_city_excluded
 from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
 from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import other_subsidies
@@ -131,6 +133,64 @@ def _person_tiers(
     return best
 
 
+@dataclass(frozen=True)
+class TierTables:
+    """Tiers 2-4 parameters as arrays for the compiled pass; row 0 is `none`, then the scenario's
+    categories in CATEGORY_CODES order."""
+
+    args: tuple
+    code: np.ndarray  # CATEGORY_CODES index of each row
+
+
+def tier_tables(p: ScenarioModel) -> TierTables:
+    ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
+    codes = ["none"] + [c for c in CATEGORY_CODES if c != "none" and c in p.categories]
+    s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio = [], [], [], [], [], [], [], []
+    for code in codes:
+        s_lo.append(len(thr))
+        for sched in schedules_for(ci, code):
+            thr.append(sched.threshold)
+            cap.append(sched.cap)
+            b_lo.append(len(upper))
+            upper.extend(sched.uppers)
+            ratio.extend(sched.ratios)
+            b_hi.append(len(upper))
+        s_hi.append(len(thr))
+    ma_ratio = np.array([assistance_ratios(ma, c) for c in codes], dtype=float)
+    plans = p.mutual_aid
+    args = (
+        np.array([CAT_BIT_OF[c] for c in codes], dtype=np.int64),
+        bool(ci.enabled),
+        np.array(s_lo, dtype=np.int64),
+        np.array(s_hi, dtype=np.int64),
+        np.array(thr, dtype=float),
+        np.array(cap, dtype=float),
+        np.array(b_lo, dtype=np.int64),
+        np.array(b_hi, dtype=np.int64),
+        np.array(upper, dtype=float),
+        np.array(ratio, dtype=float),
+        ma_ratio,
+        np.array([ma.deductible.get(c, 0.0) for c in codes], dtype=float),
+        np.array([_or_inf(ma.outpatient_annual_limit.get(c)) for c in codes]),
+        np.array([_or_inf(ma.annual_limit.get(c)) for c in codes]),
+        np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
+        np.array([pl.ratio for pl in plans], dtype=float),
+        np.array([pl.deductible for pl in plans], dtype=float),
+        np.array([_or_inf(pl.annual_limit) for pl in plans], dtype=float),
+        bool(sup.enabled),
+        sup.order == "before_assistance",
+        float(sup.deductible),
+        float(sup.ratio_policy),
+        float(sup.ratio_out_of_catalogue),
+        _or_inf(sup.cap),
+    )
+    return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes]))
+
+
+def _or_inf(x) -> float:
+    return np.inf if x is None else float(x)
+
+
 @dataclass
 class YearArrays:
     """Everything one simulated year produces, as arrays (the Result builds tables from them)."""
@@ -170,7 +230,23 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
     return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
 
 
-def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
+def _basic_fast(a, level, tables, tset, hospital_claim):
+    """Tier 1 and the person x setting sums in one compiled pass over the claims."""
+    paid, applied, extra, base, sums = kernels.claims_pass(
+        a.claim_person, a.claim_setting.astype(np.int64), np.asarray(level, dtype=np.int64),
+        a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
+        a.employee, a.age.astype(float), tset, a.enrolled,
+        tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
+        tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
+        tables.retirement_age.astype(float), tables.level_pays, a.n_persons,
+        bool((~a.claim_referred).any()),
+    )  # fmt: skip
+    return BasicResult(paid=paid, deductible_part=applied, extra=extra, base=base), tuple(sums)
+
+
+def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArrays:
+    """One year. `fast` runs tiers 1-4 in the compiled kernels (simulation.kernels); `fast=False`
+    runs the numpy rules, the readable reference the kernels are tested against."""
     pop = with_enrolment(pop, p.enrolment)  # 毕节 二(二): the new poor identified by the deadline
     a = pop.arrays
     n = a.n_persons
@@ -183,24 +259,31 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     level = map_levels(a.level_names, p, pop.source)[a.claim_level] if len(a.claim_level) else a.claim_level
     tables = build_tables(p)
     tset = person_term_set(a.cat_mask, scheme, tables)
-    basic = basic_insurance(a, level, tables, tset, a.enrolled)
-
-    hospital3 = _person_setting(a, hospital_claim)
-    total3 = _person_setting(a, a.claim_total)
-    policy3 = _person_setting(a, a.claim_policy)
-    basic3 = _person_setting(a, basic.paid)
-    base3 = _person_setting(a, basic.base)
-    ded3 = _person_setting(a, basic.deductible_part)
-    extra3 = _person_setting(a, basic.extra)
-    outside = rowsum(total3 - policy3)
-    remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
-
+    if fast:
+        basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3) = _basic_fast(
+            a, level, tables, tset, hospital_claim
+        )
+    else:
+        basic = basic_insurance(a, level, tables, tset, a.enrolled)
+        hospital3 = _person_setting(a, hospital_claim)
+        total3 = _person_setting(a, a.claim_total)
+        policy3 = _person_setting(a, a.claim_policy)
+        basic3 = _person_setting(a, basic.paid)
+        base3 = _person_setting(a, basic.base)
+        ded3 = _person_setting(a, basic.deductible_part)
+        extra3 = _person_setting(a, basic.extra)
     ci, ma = p.critical_illness, p.medical_assistance
     settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
-    ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-    ci_base3 = ci_base3 * settings_on
-    ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-    if ma.out_of_city != "all" and a.claim_out_of_city is not None:  # 异地就医 outside the base
+    out_of_city = ma.out_of_city != "all" and a.claim_out_of_city is not None
+    ma_base3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
+    if not fast:
+        outside = rowsum(total3 - policy3)
+        remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
+        ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+        ci_base3 = ci_base3 * settings_on
+    if not fast or out_of_city:
+        ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+    if out_of_city:  # 异地就医 outside the base
         claim_ma = basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
         excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
         ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
@@ -213,11 +296,42 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     everyone = np.arange(n)
     cat_mask = a.cat_mask.copy()
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    tiers = _person_tiers(
-        p, everyone, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
-    )
+    if fast:
+        tt = tier_tables(p)
+        aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
+        ci_ok = np.asarray(ci_ok, dtype=bool)
+        ma_ok = np.ascontiguousarray(ma_ok, dtype=bool)
+
+        def person_tiers(idx, cat_mask):
+            crit, asst, sup, sup_out, mut, row = kernels.tiers_pass(
+                idx, cat_mask, total3, policy3, basic3, base3, ded3, ma_base3,
+                ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+                ci_ok, ma_ok, take_up, aid_matrix, *tt.args,
+            )  # fmt: skip
+            return PersonTiers(crit, asst, sup, sup_out, tt.code[row], mut)
+    else:
+
+        def person_tiers(idx, cat_mask):
+            return _person_tiers(
+                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
+            )
+
+    tiers = person_tiers(everyone, cat_mask)
 
     def finish(tiers: PersonTiers, cat_mask: np.ndarray):
+        if fast:
+            oop_pre, counted = kernels.finish_pass(
+                total3, policy3, basic3, tiers.critical3, tiers.mutual3, tiers.assistance3,
+                tiers.supplement3, tiers.supplement_outside, p.family_cap.out_of_catalogue_reasonable_share,
+            )  # fmt: skip
+        else:
+            oop_pre, counted = _finish_reference(tiers)
+        other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
+        counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
+        cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
+        return oop_pre, other_paid, cap_paid, hh_cap
+
+    def _finish_reference(tiers: PersonTiers):
         paid_person = (
             rowsum(basic3)
             + rowsum(tiers.critical3)
@@ -232,11 +346,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
             outside - tiers.supplement_outside, 0.0
         )
-        counted = np.minimum(counted, oop_pre)
-        other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
-        counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
-        cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
-        return oop_pre, other_paid, cap_paid, hh_cap
+        return oop_pre, np.minimum(counted, oop_pre)
 
     oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
     hh_size = np.bincount(a.household, minlength=a.n_households)
@@ -254,9 +364,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             members = newly[a.household]
             cat_mask = np.where(members, cat_mask | bit, cat_mask)
             idx = np.flatnonzero(members)
-            again = _person_tiers(
-                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
-            )
+            again = person_tiers(idx, cat_mask)
             for name in (
                 "critical3",
                 "assistance3",

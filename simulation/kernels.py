@@ -6,13 +6,11 @@ terms) while summing person x setting totals; `tiers_pass` walks the persons onc
 tiers 2-4 under each category a person holds, keeping the best (就高不重复). The numpy modules in
 `simulation.rules` stay the readable reference: tests/test_fast_path.py holds the two equal.
 
-Compiled with numba (`cache=True`: the machine code is kept on disk next to this file, so only the
-first run on a machine pays the compile time; `compile_seconds()` reports it).
+Compiled with numba (`cache=True`: the machine code is kept on disk in __pycache__, so only the
+first run on a machine pays the compile time; `python -m benchmarks` reports the first call).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from numba import njit
@@ -201,10 +199,15 @@ def _supplement(pol3, outside, ded, rp, ro, cap, take_up, out3):
 def tiers_pass(
     idx,
     cat_mask,
-    ci_base3,
-    ma_base3,
-    remaining3,
-    outside,
+    total3,
+    policy3,
+    basic3,
+    base3,
+    ded3,
+    ma_given3,
+    ci_from_base,
+    ma_from_base,
+    ci_settings,
     ci_ok,
     ma_ok,
     take_up,
@@ -254,20 +257,32 @@ def tiers_pass(
     t3 = np.empty(3)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
+    cb3 = np.empty(3)
+    mb3 = np.empty(3)
+    rem0 = np.empty(3)
+    ma_given = ma_given3.shape[0] > 0
     for t in range(n):
         p = idx[t]
         best_total = 0.0
+        # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
+        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
+        outside = outside + (total3[p, 2] - policy3[p, 2])
+        for s in range(3):
+            rem0[s] = policy3[p, s] - basic3[p, s]
+            above = max(base3[p, s] - ded3[p, s], 0.0)
+            cb3[s] = (base3[p, s] if ci_from_base else above) * ci_settings[s]
+            mb3[s] = ma_given3[p, s] if ma_given else (base3[p, s] if ma_from_base else above)
         for c in range(n_cat):
             if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
                 continue
             # critical illness on the year's base, spread over settings in proportion
-            cib_tot = ci_base3[p, 0] + ci_base3[p, 1] + ci_base3[p, 2]
+            cib_tot = cb3[0] + cb3[1] + cb3[2]
             ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
             ci_tot = ci_tot * ci_ok[p]
             q = ci_tot / cib_tot if cib_tot > 0 else 0.0
             for s in range(3):
-                c3[s] = ci_base3[p, s] * q
-                r3[s] = max(remaining3[p, s] - c3[s], 0.0)
+                c3[s] = cb3[s] * q
+                r3[s] = max(rem0[s] - c3[s], 0.0)
                 m3[s] = 0.0
                 s3[s] = 0.0
             # mutual-aid plans in order, each on what the earlier ones left
@@ -284,10 +299,10 @@ def tiers_pass(
                 r3[s] = r3[s] - m3[s]
             so = 0.0
             if sup_on and sup_before:
-                so = _supplement(r3, outside[p], sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+                so = _supplement(r3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
             # assistance on the policy-range cost still borne
             for s in range(3):
-                b3[s] = max(min(ma_base3[p, s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
+                b3[s] = max(min(mb3[s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
             if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
                 tot = b3[0] + b3[1] + b3[2]
                 if ma_ded[c] > 0:
@@ -313,7 +328,7 @@ def tiers_pass(
             if sup_on and not sup_before:
                 for s in range(3):
                     t3[s] = r3[s] - a3[s]
-                so = _supplement(t3, outside[p], sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+                so = _supplement(t3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
             total = ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
             if c == 0 or total > best_total or (total >= best_total and category[t] == 0):
                 best_total = total
@@ -327,33 +342,26 @@ def tiers_pass(
     return crit, asst, sup, sup_out, mut, category
 
 
-_COMPILE_SECONDS: float | None = None
-
-
-def compile_seconds() -> float:
-    """Time to load (or, on a machine's first run, compile and cache) the kernels, in seconds."""
-    global _COMPILE_SECONDS
-    if _COMPILE_SECONDS is None:
-        t = time.perf_counter()
-        _warm_up()
-        _COMPILE_SECONDS = time.perf_counter() - t
-    return _COMPILE_SECONDS
-
-
-def _warm_up() -> None:
-    i1 = np.zeros(1, dtype=np.int64)
-    f1 = np.zeros(1)
-    b1 = np.zeros(1, dtype=np.bool_)
-    t4 = np.zeros((1, 2, 3, 1))
-    t3 = np.zeros((1, 2, 3))
-    claims_pass(
-        i1, i1, i1, i1 - 1, ~b1, f1, f1, f1, b1, f1, i1, ~b1,
-        t4, t4, t3.astype(np.bool_), t4, t4, t3.astype(np.bool_), t3, np.zeros((1, 2)),
-        np.zeros(2), np.zeros(2), ~b1, 1, False,
-    )  # fmt: skip
-    f3 = np.zeros((1, 3))
-    tiers_pass(
-        i1, i1, f3, f3, f3, f1, ~b1, ~b1, f1, np.zeros((0, 1), dtype=np.bool_), i1, True,
-        i1, i1 + 1, f1, f1 + np.inf, i1, i1 + 1, f1 + np.inf, f1, f3, f1, f1 + np.inf, f1 + np.inf,
-        np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros(0), False, True, 0.0, 0.0, 0.0, np.inf,
-    )  # fmt: skip
+@njit(cache=True, nogil=True)
+def finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share):
+    """Per person: OOP before the cap and the reasonable cost the cap counts (engine.finish)."""
+    n = total3.shape[0]
+    oop = np.empty(n)
+    counted = np.empty(n)
+    for p in range(n):
+        paid = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+        paid = paid + ((crit[p, 0] + crit[p, 1]) + crit[p, 2])
+        paid = paid + ((asst[p, 0] + asst[p, 1]) + asst[p, 2])
+        paid = paid + ((sup[p, 0] + sup[p, 1]) + sup[p, 2])
+        paid = paid + sup_out[p]
+        paid = paid + ((mut[p, 0] + mut[p, 1]) + mut[p, 2])
+        o = max(((total3[p, 0] + total3[p, 1]) + total3[p, 2]) - paid, 0.0)
+        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
+        outside = outside + (total3[p, 2] - policy3[p, 2])
+        x0 = (((policy3[p, 0] - basic3[p, 0]) - crit[p, 0]) - mut[p, 0]) - asst[p, 0] - sup[p, 0]
+        x1 = (((policy3[p, 1] - basic3[p, 1]) - crit[p, 1]) - mut[p, 1]) - asst[p, 1] - sup[p, 1]
+        x2 = (((policy3[p, 2] - basic3[p, 2]) - crit[p, 2]) - mut[p, 2]) - asst[p, 2] - sup[p, 2]
+        c = max((x0 + x1) + x2, 0.0) + out_share * max(outside - sup_out[p], 0.0)
+        oop[p] = o
+        counted[p] = min(c, o)
+    return oop, counted
