@@ -230,10 +230,12 @@ def population():
 
 
 # Results and projections are large (about 460 bytes a person for a Result, one Result a year for
-# a projection: 0.5 GB and 2.3 GB at 1e6 persons), so they live in one store shared by every
-# session, bounded by bytes rather than by a count; the small tables the pages draw (fund table,
-# targets, comparison) are cached apart under string keys, so they outlive the runs they come from.
-CACHE_BUDGET = int(float(os.environ.get("WORKBENCH_CACHE_MB", "3000")) * 1e6)
+# a projection: 0.5 GB and 2.3 GB at 1e6 persons), so they live in stores shared by every session,
+# bounded by bytes rather than by a count: one for runs (the Results page), one for projections
+# (Funds, Compare), so a projection never pushes the current run out. The small tables the pages
+# draw (fund table, targets, comparison) are cached apart under string keys and outlive the runs.
+RUN_BUDGET = int(float(os.environ.get("WORKBENCH_RUN_CACHE_MB", "2000")) * 1e6)
+PROJECTION_BUDGET = int(float(os.environ.get("WORKBENCH_PROJECTION_CACHE_MB", "1500")) * 1e6)
 
 
 def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:
@@ -289,11 +291,14 @@ class RunStore:
                     return self._d[key][0]
             try:
                 value = make()
-            finally:
+            except BaseException:
                 with self._lock:
                     self._making.pop(key, None)
+                raise
+            size = _nbytes(value)
             with self._lock:
-                self._d[key] = (value, _nbytes(value), pinned)
+                self._d[key] = (value, size, pinned)
+                self._making.pop(key, None)
                 self._evict(newest=key)
         return value
 
@@ -310,7 +315,13 @@ class RunStore:
 
 @st.cache_resource(show_spinner=False)
 def run_store() -> RunStore:
-    return RunStore(CACHE_BUDGET)
+    return RunStore(RUN_BUDGET)
+
+
+@st.cache_resource(show_spinner=False)
+def projection_store() -> RunStore:
+    """Projections: the preset's (pinned) and the newest always stay, more while they fit."""
+    return RunStore(PROJECTION_BUDGET)
 
 
 def scenario_key(scn) -> str:
@@ -320,7 +331,7 @@ def scenario_key(scn) -> str:
 
 def _run(pop_key: str, preset: str, changes_json: str, pop, scn):
     return run_store().get(
-        ("run", pop_key, preset, changes_json), lambda: simulate(pop, scn), pinned=changes_json == "{}"
+        (pop_key, preset, changes_json), lambda: simulate(pop, scn), pinned=changes_json == "{}"
     )
 
 
@@ -344,7 +355,7 @@ def _projection(pop_key: str, preset: str, changes_json: str, pop, scn):
         first = None if scn.series else _run(pop_key, preset, changes_json, pop, scn)
         return project(pop, scn, first_result=first)
 
-    return run_store().get(("projection", pop_key, preset, changes_json), make, pinned=changes_json == "{}")
+    return projection_store().get((pop_key, preset, changes_json), make, pinned=changes_json == "{}")
 
 
 def projection(base: bool = False):
