@@ -6,6 +6,7 @@ Bad arguments and bad files end in one line on stderr and exit code 2, never a t
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 
@@ -122,6 +123,10 @@ def _run(args) -> int:
     scn = load_scenario(args.scenario)
     if args.population is not None:
         return _run_partitioned(args, scn)
+    if args.out:  # a bad report name fails before the run
+        from .report import check_report_path
+
+        check_report_path(args.out)
     pop = population_from_args(args, scn)
     res = simulate(pop, scn)
     print(f"{scn.params.title} — {pop}")
@@ -169,6 +174,14 @@ register(
 )
 
 
+def _check_names(args) -> None:
+    """No file or folder name on the command line holds a NUL byte or another control character."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and re.search(r"[\x00-\x1f\x7f]", value):
+            shown = re.sub(r"[\x00-\x1f\x7f]", "?", value)
+            raise WorkbenchError(f"--{name.replace('_', '-')} {shown}: NUL or control characters in a name")
+
+
 def main(argv: list[str] | None = None) -> int:
     # import modules that register further commands
     for mod in ("calibration", "projection"):
@@ -185,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         add_args(sub.add_parser(name, help=help_))
     args = parser.parse_args(argv)
     try:
+        _check_names(args)
         return COMMANDS[args.command][2](args)
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)

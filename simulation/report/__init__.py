@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 from ..errors import WorkbenchError
-from ..io_safe import atomic_write
+from ..io_safe import _CONTROL, atomic_write, safe_output_path
 from .data import CAVEAT, ReportData, build
 
 FORMATS = (".xlsx", ".html", ".pdf")
@@ -77,21 +77,26 @@ def figures(result, lang: str = "zh", baseline=None, **opts) -> dict:
 _BUILDERS = {".xlsx": excel_bytes, ".html": html_bytes, ".pdf": pdf_bytes}
 
 
-def write_report(result, path, lang: str = "zh", baseline=None, **opts) -> Path:
-    """Write the report in the format of `path`'s suffix (.xlsx, .html, .pdf); returns the path.
-
-    Raises WorkbenchError for an unknown suffix or a folder that does not exist; the report is built
-    in memory first and moved into place, so a failure never leaves half a file."""
-    p = Path(path)
-    suffix = p.suffix.lower()
+def check_report_path(path, base_dir=None) -> Path:
+    """The checked target of a report (see write_report); raises WorkbenchError."""
+    suffix = Path(path).suffix.lower() if isinstance(path, (str, os.PathLike)) else ""
     if suffix not in _BUILDERS:
         raise WorkbenchError(
-            f"{path}: unknown report format {suffix or '(no suffix)'!r}; use .xlsx, .html or .pdf"
+            f"{_CONTROL.sub('?', str(path))}: unknown report format {suffix or '(no suffix)'!r}; "
+            "use .xlsx, .html or .pdf"
         )
-    if p.exists() and p.is_dir():
-        raise WorkbenchError(f"{path}: is a folder; give a file name ending in {suffix}")
-    if not p.parent.exists():  # fail before the (slow) build
-        raise WorkbenchError(f"{path}: folder {p.parent} does not exist")
+    return safe_output_path(path, base_dir)
+
+
+def write_report(result, path, lang: str = "zh", baseline=None, base_dir=None, **opts) -> Path:
+    """Write the report in the format of `path`'s suffix (.xlsx, .html, .pdf); returns the path.
+
+    Raises WorkbenchError for an unknown suffix, a folder that does not exist, a name with NUL or
+    control characters and, with `base_dir` (or SIMULATION_OUTPUT_DIR), a name with `..` or one
+    resolving outside that folder; the report is built in memory first and moved into place, so a
+    failure never leaves half a file."""
+    p = check_report_path(path, base_dir)  # before the (slow) build
+    suffix = p.suffix.lower()
     data = _BUILDERS[suffix](result, lang=lang, baseline=baseline, **opts)
 
     def write(tmp: Path) -> None:
@@ -106,4 +111,14 @@ def write_report(result, path, lang: str = "zh", baseline=None, **opts) -> Path:
         raise WorkbenchError(f"{path}: cannot write the report ({e.strerror or e})") from None
 
 
-__all__ = ["CAVEAT", "FORMATS", "build", "excel_bytes", "figures", "html_bytes", "pdf_bytes", "write_report"]
+__all__ = [
+    "CAVEAT",
+    "FORMATS",
+    "build",
+    "check_report_path",
+    "excel_bytes",
+    "figures",
+    "html_bytes",
+    "pdf_bytes",
+    "write_report",
+]
