@@ -58,6 +58,7 @@ def measure(n: int, preset: str, repeats: int, years: int, openfisca: bool, proj
     }
     if openfisca:
         out.update(_openfisca(pop, preset, repeats))
+        out["peak_openfisca"] = peak_rss_bytes()
     if projection:
         _, out["projection"] = time_projection(pop, scn, years)
         out["years"] = years
@@ -163,13 +164,15 @@ def tables(rows: list[dict], args) -> str:
         "The preset with supplement, mutual aid, other subsidies and 政策找人 switched off "
         "(`openfisca_reference.core_scenario`) in both; *simulate core* is our `simulate` of that "
         "scenario on the same population. *equal*: the five totals (basic, critical, assistance, cap, "
-        "OOP) agree within rtol 1e-9 (largest relative difference shown).",
+        "OOP) agree within rtol 1e-9 (largest relative difference shown). OpenFisca computes only those "
+        "five outputs; `simulate` also builds the summary (warnings, premium subsidies, the insurer's "
+        "settlement), so the ratios favour OpenFisca slightly. *peak*: ru_maxrss after OpenFisca.",
         "",
         "| preset | persons | simulate core s | OpenFisca build s | OpenFisca compute s "
         "| OpenFisca M/s (build+compute) | OpenFisca / simulate (compute) "
         "| OpenFisca / simulate (build+compute) "
-        "| equal (max rel diff) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| equal (max rel diff) | peak GiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         if "error" in r:
@@ -182,13 +185,14 @@ def tables(rows: list[dict], args) -> str:
                 f"| {r['openfisca_compute']:.3f} | {_rate(n, of)} "
                 f"| {r['openfisca_compute'] / r['simulate_core']:.1f}× "
                 f"| {of / r['simulate_core']:.1f}× "
-                f"| {'yes' if r['openfisca_equal'] else '**NO**'} ({r['openfisca_max_rel_diff']:.1e}) |"
+                f"| {'yes' if r['openfisca_equal'] else '**NO**'} ({r['openfisca_max_rel_diff']:.1e}) "
+                f"| {r['peak_openfisca'] / 2**30:.2f} |"
             )
         else:
             note = (
                 r.get("openfisca_note") or f"skipped above --openfisca-max {args.openfisca_max:,.0f} persons"
             )
-            out.append(f"| {r['preset']} | {n:,} | – | – | – | – | – | – | {note} |")
+            out.append(f"| {r['preset']} | {n:,} | – | – | – | – | – | – | {note} | – |")
     out += [
         "",
         f"### {args.years}-year projection (`simulation.projection.project`)",
@@ -270,16 +274,17 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
     head = [
         "# Benchmark results (issue #7)",
         "",
-        "Re-run (one command, about 10 minutes at 1e7 on 2 cores; on a quiet machine):",
+        "Re-run on a quiet machine (one command; the 1e7 rows take most of the time, since each preset "
+        "generates its own 10-million-person population):",
         "",
         "```bash",
         COMMAND,
         "```",
         "",
         "It rewrites this file. `--sizes 1e5 1e6` is quicker; `--presets linan_2024` for one preset; "
-        "`--openfisca-max 1e7` and `--projection-max 1e7` also run those at 1e7 (OpenFisca at 1e7 needs "
-        'about 10 GiB); `--note "…"` adds a remark below. One script each: `python '
-        "benchmarks/bench_rules.py`, `bench_population.py`, `bench_projection.py`, "
+        "`--openfisca-max 1e7` and `--projection-max 1e7` also run those at 1e7 (their memory grows about "
+        'linearly: ten times the peak columns at 1e6); `--note "…"` adds a remark below. '
+        "One script each: `python benchmarks/bench_rules.py`, `bench_population.py`, `bench_projection.py`, "
         "`python -m benchmarks.openfisca_reference --persons 1000000`.",
         "",
         "## Machine and run",
