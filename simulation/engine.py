@@ -233,9 +233,9 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
 def _basic_fast(a, level, tables, tset, hospital_claim):
     """Tier 1 and the person x setting sums in one compiled pass over the claims."""
     paid, applied, extra, base, sums = kernels.claims_pass(
-        a.claim_person, a.claim_setting.astype(np.int64), np.asarray(level, dtype=np.int64),
+        a.claim_person, a.claim_setting, np.asarray(level, dtype=np.int64),
         a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
-        a.employee, a.age.astype(float), tset, a.enrolled,
+        a.employee, a.age, tset, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
         tables.retirement_age.astype(float), tables.level_pays, a.n_persons,

@@ -12,14 +12,17 @@ first run on a machine pays the compile time; `python -m benchmarks` reports the
 
 from __future__ import annotations
 
+import os
+import types
+
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 
 
-@njit(cache=True, nogil=True)
-def claims_pass(
+def _claims_pass(
     cp,
     setting,
     level,
@@ -53,105 +56,111 @@ def claims_pass(
     extra = np.zeros(m)
     base = np.empty(m)
     sums = np.zeros((7, n, 3))  # total, policy, basic, base, deductible part, extra, hospital
-    earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
-    used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
-    used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
-    i = 0
-    while i < m:
-        p = cp[i]
-        j = i
-        while j < m and cp[j] == p:
-            j += 1
-        sch = 0 if employee[p] else 1
-        ts = term_set[p]
-        bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
-        scap = scheme_cap_t[ts, sch]
-        earlier[:] = 0.0
-        used_r[:] = 0.0
-        used_a[:] = 0.0
-        sch_used_r = 0.0
-        sch_used_a = 0.0
-        for k in range(i, j):
-            s = setting[k]
-            lv = level[k]
-            pol = policy[k]
-            fp = level_pays[lv]
-            pin = pol if (fp and insured[p]) else 0.0
-            d_ref = ded_t[ts, sch, s, lv]
-            d_un = uded_t[ts, sch, s, lv]
-            if chain[k] >= 0 and s == INPATIENT:
-                # one deductible per referral chain: pay only what exceeds the highest one already paid
-                prior_r = 0.0
-                prior_u = 0.0
-                for q in range(i, k):
-                    if chain[q] == chain[k] and setting[q] == INPATIENT:
-                        prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
-                        prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
-                d_ref = max(d_ref - prior_r, 0.0)
-                d_un = max(d_un - prior_u, 0.0)
-            ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
-            cap_s = setting_cap_t[ts, sch, s]
-            capped = s != OUTPATIENT
+    # persons' claim runs in chunks over the cores; each person's claims stay in one thread
+    starts = np.flatnonzero(np.diff(cp)) + 1
+    bounds = np.empty(len(starts) + 2, dtype=np.int64)
+    bounds[0] = 0
+    bounds[1:-1] = starts
+    bounds[-1] = m
+    n_runs = len(bounds) - 1 if m > 0 else 0
+    n_chunks = min(n_runs, 64)
+    for ch in prange(n_chunks):
+        earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
+        used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
+        used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
+        for r in range(ch * n_runs // n_chunks, (ch + 1) * n_runs // n_chunks):
+            i = bounds[r]
+            j = bounds[r + 1]
+            p = cp[i]
+            sch = 0 if employee[p] else 1
+            ts = term_set[p]
+            bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
+            scap = scheme_cap_t[ts, sch]
+            earlier[:] = 0.0
+            used_r[:] = 0.0
+            used_a[:] = 0.0
+            sch_used_r = 0.0
+            sch_used_a = 0.0
+            for k in range(i, j):
+                s = setting[k]
+                lv = level[k]
+                pol = policy[k]
+                fp = level_pays[lv]
+                pin = pol if (fp and insured[p]) else 0.0
+                d_ref = ded_t[ts, sch, s, lv]
+                d_un = uded_t[ts, sch, s, lv]
+                if chain[k] >= 0 and s == INPATIENT:
+                    # one deductible per referral chain: only what exceeds the highest one already paid
+                    prior_r = 0.0
+                    prior_u = 0.0
+                    for q in range(i, k):
+                        if chain[q] == chain[k] and setting[q] == INPATIENT:
+                            prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
+                            prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
+                    d_ref = max(d_ref - prior_r, 0.0)
+                    d_un = max(d_un - prior_u, 0.0)
+                ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
+                cap_s = setting_cap_t[ts, sch, s]
+                capped = s != OUTPATIENT
 
-            # referred terms (what everyone is paid unless unreferred)
-            if per_year_t[ts, sch, s]:
-                a_ref = min(max(d_ref - earlier[s], 0.0), pin)
-            else:
-                a_ref = min(pin, d_ref)
-            raw = ratio_ref * (pin - a_ref)
-            if cap_s < np.inf:
-                raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
-            else:
-                raw_c = raw
-            used_r[s] += raw
-            if capped and scap < np.inf:
-                kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
-                sch_used_r += raw_c
-                raw_c = kept
-            paid_ref = raw_c
-
-            paid_k = paid_ref
-            if any_unreferred:
-                if referred[k]:
-                    d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
+                # referred terms (what everyone is paid unless unreferred)
+                if per_year_t[ts, sch, s]:
+                    a_ref = min(max(d_ref - earlier[s], 0.0), pin)
                 else:
-                    d_a = d_un
-                    r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
-                    py_a = uper_year_t[ts, sch, s]
-                if py_a:
-                    a_act = min(max(d_a - earlier[s], 0.0), pin)
-                else:
-                    a_act = min(pin, d_a)
-                raw = r_a * (pin - a_act)
+                    a_ref = min(pin, d_ref)
+                raw = ratio_ref * (pin - a_ref)
                 if cap_s < np.inf:
-                    raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
+                    raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
                 else:
                     raw_c = raw
-                used_a[s] += raw
+                used_r[s] += raw
                 if capped and scap < np.inf:
-                    kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
-                    sch_used_a += raw_c
+                    kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
+                    sch_used_r += raw_c
                     raw_c = kept
-                if not referred[k]:
-                    paid_k = raw_c
-                    extra[k] = max(paid_ref - raw_c, 0.0)
-            earlier[s] += pin
+                paid_ref = raw_c
 
-            paid[k] = paid_k
-            if fp:
-                base[k] = max(pol - paid_k - extra[k], 0.0)
-                applied_out[k] = a_ref if (fp and insured[p]) else pol
-            else:
-                base[k] = 0.0
-                applied_out[k] = 0.0
-            sums[0, p, s] += total[k]
-            sums[1, p, s] += pol
-            sums[2, p, s] += paid_k
-            sums[3, p, s] += base[k]
-            sums[4, p, s] += applied_out[k]
-            sums[5, p, s] += extra[k]
-            sums[6, p, s] += hospital[k]
-        i = j
+                paid_k = paid_ref
+                if any_unreferred:
+                    if referred[k]:
+                        d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
+                    else:
+                        d_a = d_un
+                        r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
+                        py_a = uper_year_t[ts, sch, s]
+                    if py_a:
+                        a_act = min(max(d_a - earlier[s], 0.0), pin)
+                    else:
+                        a_act = min(pin, d_a)
+                    raw = r_a * (pin - a_act)
+                    if cap_s < np.inf:
+                        raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
+                    else:
+                        raw_c = raw
+                    used_a[s] += raw
+                    if capped and scap < np.inf:
+                        kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
+                        sch_used_a += raw_c
+                        raw_c = kept
+                    if not referred[k]:
+                        paid_k = raw_c
+                        extra[k] = max(paid_ref - raw_c, 0.0)
+                earlier[s] += pin
+
+                paid[k] = paid_k
+                if fp:
+                    base[k] = max(pol - paid_k - extra[k], 0.0)
+                    applied_out[k] = a_ref if (fp and insured[p]) else pol
+                else:
+                    base[k] = 0.0
+                    applied_out[k] = 0.0
+                sums[0, p, s] += total[k]
+                sums[1, p, s] += pol
+                sums[2, p, s] += paid_k
+                sums[3, p, s] += base[k]
+                sums[4, p, s] += applied_out[k]
+                sums[5, p, s] += extra[k]
+                sums[6, p, s] += hospital[k]
     return paid, applied_out, extra, base, sums
 
 
@@ -195,8 +204,7 @@ def _supplement(pol3, outside, ded, rp, ro, cap, take_up, out3):
     return take_up * pay_out
 
 
-@njit(cache=True, nogil=True)
-def tiers_pass(
+def _tiers_pass(
     idx,
     cat_mask,
     total3,
@@ -248,107 +256,110 @@ def tiers_pass(
     mut = np.zeros((n, 3))
     sup_out = np.zeros(n)
     category = np.empty(n, dtype=np.int64)
-    c3 = np.empty(3)
-    r3 = np.empty(3)
-    m3 = np.empty(3)
-    s3 = np.empty(3)
-    a3 = np.empty(3)
-    b3 = np.empty(3)
-    t3 = np.empty(3)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
-    cb3 = np.empty(3)
-    mb3 = np.empty(3)
-    rem0 = np.empty(3)
     ma_given = ma_given3.shape[0] > 0
-    for t in range(n):
-        p = idx[t]
-        best_total = 0.0
-        # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
-        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
-        outside = outside + (total3[p, 2] - policy3[p, 2])
-        for s in range(3):
-            rem0[s] = policy3[p, s] - basic3[p, s]
-            above = max(base3[p, s] - ded3[p, s], 0.0)
-            cb3[s] = (base3[p, s] if ci_from_base else above) * ci_settings[s]
-            mb3[s] = ma_given3[p, s] if ma_given else (base3[p, s] if ma_from_base else above)
-        for c in range(n_cat):
-            if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
-                continue
-            # critical illness on the year's base, spread over settings in proportion
-            cib_tot = cb3[0] + cb3[1] + cb3[2]
-            ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
-            ci_tot = ci_tot * ci_ok[p]
-            q = ci_tot / cib_tot if cib_tot > 0 else 0.0
+    n_chunks = min(n, 64)
+    for ch in prange(n_chunks):
+        c3 = np.empty(3)
+        r3 = np.empty(3)
+        m3 = np.empty(3)
+        s3 = np.empty(3)
+        a3 = np.empty(3)
+        b3 = np.empty(3)
+        t3 = np.empty(3)
+        cb3 = np.empty(3)
+        mb3 = np.empty(3)
+        rem0 = np.empty(3)
+        for t in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            p = idx[t]
+            best_total = 0.0
+            # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
+            outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
+            outside = outside + (total3[p, 2] - policy3[p, 2])
             for s in range(3):
-                c3[s] = cb3[s] * q
-                r3[s] = max(rem0[s] - c3[s], 0.0)
-                m3[s] = 0.0
-                s3[s] = 0.0
-            # mutual-aid plans in order, each on what the earlier ones left
-            for j in range(n_plans):
+                rem0[s] = policy3[p, s] - basic3[p, s]
+                above = max(base3[p, s] - ded3[p, s], 0.0)
+                cb3[s] = (base3[p, s] if ci_from_base else above) * ci_settings[s]
+                mb3[s] = ma_given3[p, s] if ma_given else (base3[p, s] if ma_from_base else above)
+            for c in range(n_cat):
+                if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
+                    continue
+                # critical illness on the year's base, spread over settings in proportion
+                cib_tot = cb3[0] + cb3[1] + cb3[2]
+                ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
+                ci_tot = ci_tot * ci_ok[p]
+                q = ci_tot / cib_tot if cib_tot > 0 else 0.0
                 for s in range(3):
-                    b3[s] = (r3[s] - m3[s]) * plan_on[j, s]
-                b = b3[0] + b3[1] + b3[2]
-                pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
-                pay = min(pay, plan_limit[j]) * members[j, p]
-                f = pay / b if b > 0 else 0.0
-                for s in range(3):
-                    m3[s] += b3[s] * f
-            for s in range(3):
-                r3[s] = r3[s] - m3[s]
-            so = 0.0
-            if sup_on and sup_before:
-                so = _supplement(r3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
-            # assistance on the policy-range cost still borne
-            for s in range(3):
-                b3[s] = max(min(mb3[s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
-            if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
-                tot = b3[0] + b3[1] + b3[2]
-                if ma_ded[c] > 0:
-                    keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
+                    c3[s] = cb3[s] * q
+                    r3[s] = max(rem0[s] - c3[s], 0.0)
+                    m3[s] = 0.0
+                    s3[s] = 0.0
+                # mutual-aid plans in order, each on what the earlier ones left
+                for j in range(n_plans):
                     for s in range(3):
-                        b3[s] = b3[s] * keep
-                for s in range(3):
-                    a3[s] = b3[s] * ma_ratio[c, s]
-                op = a3[1] + a3[2]
-                if op > ma_out_limit[c]:
-                    sc = ma_out_limit[c] / max(op, 1e-300)
-                    a3[1] *= sc
-                    a3[2] *= sc
-                at = a3[0] + a3[1] + a3[2]
-                if at > ma_limit[c]:
-                    sc = ma_limit[c] / max(at, 1e-300)
+                        b3[s] = (r3[s] - m3[s]) * plan_on[j, s]
+                    b = b3[0] + b3[1] + b3[2]
+                    pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
+                    pay = min(pay, plan_limit[j]) * members[j, p]
+                    f = pay / b if b > 0 else 0.0
                     for s in range(3):
-                        a3[s] *= sc
+                        m3[s] += b3[s] * f
                 for s in range(3):
-                    a3[s] = a3[s] * ma_ok[p]
-            else:
-                a3[:] = 0.0
-            if sup_on and not sup_before:
+                    r3[s] = r3[s] - m3[s]
+                so = 0.0
+                if sup_on and sup_before:
+                    so = _supplement(r3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+                # assistance on the policy-range cost still borne
                 for s in range(3):
-                    t3[s] = r3[s] - a3[s]
-                so = _supplement(t3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
-            total = ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
-            if c == 0 or total > best_total or (total >= best_total and category[t] == 0):
-                best_total = total
-                category[t] = c
-                for s in range(3):
-                    crit[t, s] = c3[s]
-                    asst[t, s] = a3[s]
-                    sup[t, s] = s3[s]
-                    mut[t, s] = m3[s]
-                sup_out[t] = so
+                    b3[s] = max(min(mb3[s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
+                if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
+                    tot = b3[0] + b3[1] + b3[2]
+                    if ma_ded[c] > 0:
+                        keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
+                        for s in range(3):
+                            b3[s] = b3[s] * keep
+                    for s in range(3):
+                        a3[s] = b3[s] * ma_ratio[c, s]
+                    op = a3[1] + a3[2]
+                    if op > ma_out_limit[c]:
+                        sc = ma_out_limit[c] / max(op, 1e-300)
+                        a3[1] *= sc
+                        a3[2] *= sc
+                    at = a3[0] + a3[1] + a3[2]
+                    if at > ma_limit[c]:
+                        sc = ma_limit[c] / max(at, 1e-300)
+                        for s in range(3):
+                            a3[s] *= sc
+                    for s in range(3):
+                        a3[s] = a3[s] * ma_ok[p]
+                else:
+                    a3[:] = 0.0
+                if sup_on and not sup_before:
+                    for s in range(3):
+                        t3[s] = r3[s] - a3[s]
+                    so = _supplement(t3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+                total = (
+                    ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
+                )
+                if c == 0 or total > best_total or (total >= best_total and category[t] == 0):
+                    best_total = total
+                    category[t] = c
+                    for s in range(3):
+                        crit[t, s] = c3[s]
+                        asst[t, s] = a3[s]
+                        sup[t, s] = s3[s]
+                        mut[t, s] = m3[s]
+                    sup_out[t] = so
     return crit, asst, sup, sup_out, mut, category
 
 
-@njit(cache=True, nogil=True)
-def finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share):
+def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share):
     """Per person: OOP before the cap and the reasonable cost the cap counts (engine.finish)."""
     n = total3.shape[0]
     oop = np.empty(n)
     counted = np.empty(n)
-    for p in range(n):
+    for p in prange(n):
         paid = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
         paid = paid + ((crit[p, 0] + crit[p, 1]) + crit[p, 2])
         paid = paid + ((asst[p, 0] + asst[p, 1]) + asst[p, 2])
@@ -365,3 +376,40 @@ def finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_shar
         oop[p] = o
         counted[p] = min(c, o)
     return oop, counted
+
+
+# Each kernel is compiled twice: serial, and parallel over chunks of persons (prange). Threads only
+# pay off on large inputs; on small ones (tests, the app's small populations) their start-up costs
+# more than the work, and under oversubscription far more.
+PARALLEL_MIN = int(os.environ.get("SIMULATION_PARALLEL_MIN", "200000"))
+
+
+def _compiled(fn, parallel: bool):
+    name = fn.__name__.lstrip("_") + ("_parallel" if parallel else "_serial")
+    clone = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = name  # its own on-disk cache entry
+    return njit(cache=True, nogil=True, parallel=parallel)(clone)
+
+
+def _pick(serial, parallel, size: int):
+    return parallel if size >= PARALLEL_MIN and numba.get_num_threads() > 1 else serial
+
+
+_claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
+_tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
+_finish = (_compiled(_finish_pass, False), _compiled(_finish_pass, True))
+
+
+def claims_pass(cp, *args):
+    """Tier 1 per claim and the person x setting sums (see `_claims_pass`)."""
+    return _pick(*_claims, len(cp))(cp, *args)
+
+
+def tiers_pass(idx, *args):
+    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`)."""
+    return _pick(*_tiers, len(idx))(idx, *args)
+
+
+def finish_pass(total3, *args):
+    """OOP before the cap and the reasonable cost it counts (see `_finish_pass`)."""
+    return _pick(*_finish, len(total3))(total3, *args)
