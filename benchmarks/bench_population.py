@@ -17,15 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import json, resource, sys, time
+import json, sys
 sys.path.insert(0, {root!r})
-from simulation import generate_population, load_scenario
-scn = load_scenario({scenario!r})
-t = time.perf_counter()
-pop = generate_population(scn, persons={n}, seed=7)
-dt = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"seconds": dt, "claims": len(pop.claims), "peak_bytes": peak}}))
+from benchmarks.bench_population import peak_rss_bytes, time_generate
+from simulation import load_scenario
+pop, dt = time_generate(load_scenario({scenario!r}), {n}, seed=7)
+print(json.dumps({{"seconds": dt, "claims": len(pop.claims), "peak_bytes": peak_rss_bytes()}}))
 """
 
 
