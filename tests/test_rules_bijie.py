@@ -206,3 +206,29 @@ def test_upward_transfer_to_a_provincial_hospital_pays_the_difference(presets):
     p = simulate(population(persons, chain + alone), scn).persons
     assert p.loc[1, "basic_paid"] == pytest.approx(0.85 * 9_750 + 0.65 * 9_450)
     assert p.loc[2, "basic_paid"] == pytest.approx(0.65 * 9_200)
+
+
+def test_generated_population_carries_the_bijie_clauses(presets):
+    """The generator draws what the clauses need: counties (二(三) premium sharing by county class),
+    the 25 quota diseases (二(四)4, cost above the quota → hospital_paid), referral chains (二(四)1) and
+    identification months with some new poor uninsured (二(二)); the deep-poverty counties hold more
+    poor households than 金沙县."""
+    from simulation import generate_population
+
+    scn = presets["bijie_2019"]
+    pop = generate_population(scn, persons=30_000, seed=11)
+    pp, cc = pop.persons, pop.claims
+    assert set(pp["district"]) <= set(scn.params.premium_sharing.districts)
+    poor = pp["category"] != "none"
+    share = poor.groupby(pp["district"]).mean()
+    assert share[["纳雍县", "赫章县", "威宁县"]].min() > share["金沙县"]
+    coded = cc[cc["disease"] != ""]
+    assert len(coded) > 0 and set(coded["disease"]) <= set(scn.params.hospital_liability.disease_quota)
+    assert (coded["setting"] == "inpatient").all()
+    assert (cc["referral_chain"] >= 0).any()
+    assert pp["identified_month"].between(0, 12).all() and (pp["identified_month"] > 0).any()
+    assert ((pp["identified_month"] > 0) | pp["enrolled"]).all()  # only new poor start uninsured
+    res = simulate(pop, scn)
+    assert res.summary["hospital_paid"] > 0
+    levels = res.summary
+    assert levels["premium_subsidy_province"] > 0 and levels["premium_subsidy_county"] > 0

@@ -114,3 +114,19 @@ def test_warning_cleared_rate(linan):
     res = simulate(population(persons, [outside(1, 25_000.0), outside(2, 25_000.0)]), linan)
     assert res.households["warning_cleared"].to_dict() == {1: False, 2: True}
     assert res.summary["warning_cleared_rate"] == pytest.approx(0.5)
+
+
+def test_generated_population_has_towns_veterans_and_union_members(presets):
+    """三(二)-(三): the generator draws Lin'an's 18 towns/streets (per-district KPIs), veterans and union
+    members (梯次减负 before the cap), so by_district() has a row per town and other_paid is positive."""
+    from simulation import generate_population
+
+    scn = presets["linan_2024"]
+    pop = generate_population(scn, persons=20_000, seed=5)
+    pp = pop.persons
+    assert pp["district"].nunique() == 18
+    assert 0.02 < pp["veteran"].mean() < 0.06
+    assert pp.loc[pp["union_member"], "scheme"].eq("employee").all()
+    res = simulate(pop, scn)
+    assert len(res.by_district()) == 18
+    assert res.summary["other_paid"] > 0

@@ -217,3 +217,19 @@ def test_special_relief_has_its_own_standards(presets):
     reform = scn.with_changes({"medical_assistance.inpatient_ratio.special_relief": 0.95})
     p = run(reform, persons, claims).persons
     assert p["assistance_paid"].tolist() == pytest.approx([9_500.0, 8_000.0])
+
+
+def test_generated_population_has_out_of_city_admissions(presets):
+    """二(二)3: generated admissions include registered and unregistered out-of-city care; counting all
+    of it (a reform) can only raise assistance."""
+    from simulation import generate_population
+
+    scn = presets["shanghai_2023"]
+    pop = generate_population(scn, persons=20_000, seed=5)
+    codes = set(pop.claims["out_of_city"])
+    assert {"local", "registered", "unregistered"} <= codes
+    base = simulate(pop, scn).summary["assistance_paid"]
+    every = simulate(pop, scn.with_changes({"medical_assistance.out_of_city": "all"})).summary[
+        "assistance_paid"
+    ]
+    assert every >= base

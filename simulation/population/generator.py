@@ -33,8 +33,8 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import PopulationError
-from ..parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS
-from .model import Population
+from ..parameters import CARE_SETTINGS, CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS
+from .model import OUT_OF_CITY_CODES, Population
 from .spec import PopulationSpec, band_edges, population_spec
 
 CHUNK_PERSONS = 1_000_000
@@ -350,6 +350,107 @@ def _care_need(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     return level.astype(np.int64), institution
 
 
+def _districts(c: _Chunk) -> np.ndarray | None:
+    """District per person (households whole): share × poverty/elderly odds, normalised."""
+    ds = c.spec.districts
+    if not ds:
+        return None
+    names = list(ds)
+    elderly_h = np.bincount(c.hh, weights=(c.age >= 60).astype(float), minlength=c.H) > 0
+    poor_h = np.bincount(c.hh, weights=c.poor.astype(float), minlength=c.H) > 0
+    share = np.array([ds[k].share for k in names])
+    pr = np.array([ds[k].poverty_risk for k in names])
+    er = np.array([ds[k].elderly_risk for k in names])
+    w = share[None, :] * np.where(poor_h[:, None], pr, 1.0) * np.where(elderly_h[:, None], er, 1.0)
+    cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    code = np.minimum((c.rng.random(c.H)[:, None] >= cum).sum(axis=1), len(names) - 1)
+    return np.asarray(names, dtype=object)[code[c.hh]]
+
+
+def _flags(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(veteran among adults, union member among working-age employees) at the spec's shares."""
+    spec, n = c.spec, c.n
+    veteran = np.zeros(n, dtype=bool)
+    union = np.zeros(n, dtype=bool)
+    if spec.veteran_share > 0:
+        adult = c.age >= 18
+        p = min(spec.veteran_share * n / max(int(adult.sum()), 1), 1.0)
+        veteran = adult & (c.rng.random(n) < p)
+    if spec.union_share > 0:
+        working = c.employee & (c.age >= 18) & (c.age < 60)
+        union = working & (c.rng.random(n) < spec.union_share)
+    return veteran, union
+
+
+def _new_poor(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(identified_month per person, enrolled) for households newly identified this year."""
+    npo = c.spec.new_poor
+    month = np.zeros(c.n, dtype=np.int8)
+    enrolled = np.ones(c.n, dtype=bool)
+    if npo is None or npo.share <= 0:
+        return month, enrolled
+    cats = npo.categories or [k for k in c.p.categories if k != "none"]
+    bits = np.bitwise_or.reduce([CAT_BIT_OF[k] for k in cats if k in CAT_BIT_OF] or [0])
+    holds_h = np.bincount(c.hh, weights=((c.cat_mask & bits) != 0).astype(float), minlength=c.H) > 0
+    new_h = holds_h & (c.rng.random(c.H) < npo.share)
+    month_h = np.where(new_h, c.rng.integers(1, 13, c.H), 0)
+    uninsured_h = new_h & (c.rng.random(c.H) < npo.uninsured_share)
+    holds = (c.cat_mask & bits) != 0
+    month = np.where(holds, month_h[c.hh], 0).astype(np.int8)
+    enrolled = ~(holds & uninsured_h[c.hh])
+    return month, enrolled
+
+
+def _claim_extras(c: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Inpatient admissions: quota-disease codes (re-costed around the case cost), referral chains
+    of persons with several admissions, out-of-city admissions. Returns per inpatient claim
+    (disease code, referral chain, out-of-city code or None) and updates the costs in place."""
+    spec, rng = c.spec, c.rng
+    setting, who, lvl, x, policy, referred, month = c.claims[0]
+    k = len(who)
+    disease = np.full(k, "", dtype=object)
+    if spec.diseases and k:
+        quota = c.p.hospital_liability.disease_quota
+        coded = np.zeros(k, dtype=bool)
+        share = np.divide(policy, x, out=np.ones(k), where=x > 0)
+        for code, d in spec.diseases.items():
+            lo, hi = (int(v) for v in d.ages.split("-"))
+            ok_person = (c.age >= lo) & (c.age <= hi)
+            pool = np.flatnonzero(ok_person[who] & ~coded)
+            m = min(int(rng.poisson(d.incidence * int(ok_person.sum()))), len(pool))
+            if m == 0:
+                continue
+            pick = rng.choice(pool, size=m, replace=False)
+            mean = d.cost_mean if d.cost_mean is not None else quota[code].quota * spec.disease_cost_factor
+            sig = spec.disease_sigma
+            x[pick] = mean * np.exp(sig * rng.standard_normal(m) - sig**2 / 2)
+            policy[pick] = x[pick] * share[pick]
+            disease[pick] = code
+            coded[pick] = True
+        # the other admissions of each level are rescaled so every level keeps its mean cost
+        means = np.array([c.spec.inpatient.costs.cost_mean[lv] for lv in c.p.hospital_levels])
+        n_l = np.bincount(lvl, minlength=len(means))
+        fixed = np.bincount(lvl, weights=np.where(coded, x, 0.0), minlength=len(means))
+        free = np.bincount(lvl, weights=np.where(coded, 0.0, x), minlength=len(means))
+        need = means * n_l - fixed
+        scale = np.divide(need, free, out=np.ones(len(means)), where=(free > 0) & (need > 0))
+        f = np.where(coded, 1.0, scale[lvl])
+        x *= f
+        policy *= f
+    chain = np.full(k, -1, dtype=np.int64)
+    if spec.referral_chain_share > 0 and k:
+        several = np.bincount(who, minlength=c.n) >= 2
+        in_chain = several & (rng.random(c.n) < spec.referral_chain_share)
+        chain = np.where(in_chain[who], 1, -1).astype(np.int64)
+    out = None
+    if spec.out_of_city:
+        r = spec.out_of_city.get("registered", 0.0)
+        un = spec.out_of_city.get("unregistered", 0.0)
+        u = rng.random(k)
+        out = np.where(u < r, 1, np.where(u < r + un, 2, 0)).astype(np.int8)
+    return disease, chain, out
+
+
 def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
     levels = list(params.hospital_levels)
     c = _Chunk(spec, params, n, rng)
@@ -362,6 +463,10 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
     c.spending("outpatient", levels)
     c.spending("chronic", levels)
     care_need, institution = _care_need(c)
+    district = _districts(c)
+    veteran, union = _flags(c)
+    identified_month, enrolled = _new_poor(c)
+    ip_disease, ip_chain, ip_out = _claim_extras(c)
     persons = pd.DataFrame(
         {
             "person_id": np.arange(pid0 + 1, pid0 + n + 1, dtype=np.int64),
@@ -371,13 +476,14 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
             "category": c.category_strings(),
             "income": c.income,
             "weight": np.ones(n),
-            "district": "all",
+            "district": "all" if district is None else district,
             "disabled": c.disabled_flag,
-            "veteran": False,
-            "union_member": False,
-            "enrolled": True,
+            "veteran": veteran,
+            "union_member": union,
+            "enrolled": enrolled,
             "care_need": care_need,
-            "care_setting": np.where(institution, "institution", "home").astype(object),
+            "care_setting": np.asarray(CARE_SETTINGS, dtype=object)[institution.astype(np.int64)],
+            "identified_month": identified_month.astype(np.int64),
             "urban": c.urban,
         }
     )
@@ -392,11 +498,18 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
             "total_cost": np.concatenate([t[3] for t in c.claims]),
             "policy_cost": np.concatenate([t[4] for t in c.claims]),
             "referred": np.concatenate([t[5] for t in c.claims]),
-            "disease": "",
-            "referral_chain": np.full(len(lvl), -1, dtype=np.int64),
+            "disease": np.concatenate([ip_disease, np.full(len(lvl) - len(ip_disease), "", dtype=object)]),
+            "referral_chain": np.concatenate(
+                [ip_chain, np.full(len(lvl) - len(ip_chain), -1, dtype=np.int64)]
+            ),
             "month": np.concatenate([t[6] for t in c.claims]).astype(np.int8),
         }
     )
+    if ip_out is None:
+        claims["out_of_city"] = "local"
+    else:
+        codes = np.concatenate([ip_out, np.zeros(len(lvl) - len(ip_out), dtype=np.int8)])
+        claims["out_of_city"] = np.asarray(OUT_OF_CITY_CODES, dtype=object)[codes]
     return persons, claims, c.cat_mask, int(c.H)
 
 

@@ -172,6 +172,31 @@ class CareNeedSpec(_Model):
         return _bands(v, "prevalence")
 
 
+class DistrictSpec(_Model):
+    """A town/street or county: its share of households and where poverty and ageing concentrate."""
+
+    share: Ratio  # share of households (before the risks below shift poor/elderly ones)
+    poverty_risk: Positive = 1.0  # relative odds that a poor household lives here
+    elderly_risk: Positive = 1.0  # relative odds that a household with a member aged 60+ lives here
+
+
+class DiseaseSpec(_Model):
+    """A disease paid by quota (毕节 25 种重大疾病): admissions per insured person a year among the
+    ages given; the case cost is the scenario's quota × `cost_factor` unless `cost_mean` is set."""
+
+    incidence: Annotated[float, Field(ge=0.0, le=0.2, allow_inf_nan=False)]
+    ages: str = Field("0-100", pattern=AGE_BAND_PATTERN)
+    cost_mean: Positive | None = None
+
+
+class NewPoorSpec(_Model):
+    """Persons newly identified during the year (identified_month 1-12, uniform)."""
+
+    share: Ratio  # share of the persons holding `categories` who were identified this year
+    uninsured_share: Ratio = 0.0  # of those, share not insured before identification
+    categories: list[str] = []  # empty: every assistance category
+
+
 class SchemeSpec(_Model):
     employee_share: Ratio  # share of insured persons in the employee scheme (target-matched)
     propensity: dict[str, dict[str, NonNeg]]  # urban/rural -> child/working/retired -> relative odds
@@ -249,6 +274,15 @@ class PopulationSpec(_Model):
     categories: dict[str, CategorySpec] = {}
     disabled_share: Ratio = 0.0
     care_need: CareNeedSpec | None = None  # long-term-care need; None: everyone 0
+    districts: dict[str, DistrictSpec] = {}  # none: every person in district "all"
+    veteran_share: Ratio = 0.0  # 退役军人/优抚对象 among adults
+    union_share: Ratio = 0.0  # 工会会员 among employees of working age
+    diseases: dict[str, DiseaseSpec] = {}  # quota diseases (codes of hospital_liability.disease_quota)
+    disease_cost_factor: Positive = 1.0  # case cost / quota when a disease has no cost_mean
+    disease_sigma: Annotated[float, Field(gt=0.0, le=2.0)] = 0.3  # log-normal spread of a case's cost
+    referral_chain_share: Ratio = 0.0  # persons with 2+ admissions whose admissions form one chain
+    new_poor: NewPoorSpec | None = None
+    out_of_city: dict[Literal["registered", "unregistered"], Ratio] = {}  # shares of admissions
     income: IncomeSpec
     inpatient: InpatientSpec
     outpatient: SpendingSpec
@@ -333,6 +367,21 @@ def population_spec(scenario) -> PopulationSpec:
         ):
             if k.startswith(prefix) and k[len(prefix) :] not in allowed:
                 problems.append(f"population.targets.{k}: unknown {what} '{k[len(prefix) :]}'")
+    if spec.districts and abs(sum(d.share for d in spec.districts.values()) - 1.0) > 1e-6:
+        problems.append("population.districts: shares must add up to 1")
+    for k in spec.diseases:
+        if k not in p.hospital_liability.disease_quota and spec.diseases[k].cost_mean is None:
+            problems.append(
+                f"population.diseases.{k}: not in hospital_liability.disease_quota; give its cost_mean"
+            )
+    if spec.new_poor is not None:
+        for k in spec.new_poor.categories:
+            if k not in p.categories or k == "none":
+                problems.append(
+                    f"population.new_poor.categories: '{k}' is not an assistance category of the scenario"
+                )
+    if sum(spec.out_of_city.values()) > 1.0:
+        problems.append("population.out_of_city: shares add up to more than 1")
     if sum(c.share for c in spec.categories.values() if c.unit == "household") > 0.9:
         problems.append("population.categories: household categories together exceed 90% of persons")
     if problems:
