@@ -98,3 +98,80 @@ def test_slider_moves_kpi_in_browser(server):
         assert "medical_assistance.inpatient_ratio.dibao" in page.url
         page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
         browser.close()
+
+
+NO_TRACEBACK = "[data-testid='stException']"
+
+
+def _idle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
+def _error_with(page, text: str) -> str:
+    page.wait_for_function(
+        """(t) => [...document.querySelectorAll("[data-testid='stAlertContentError']")]
+             .some(e => e.innerText.includes(t))""",
+        arg=text,
+        timeout=60_000,
+    )
+    return " ".join(page.locator("[data-testid='stAlertContentError']").all_inner_texts())
+
+
+def _file(name: str, data: bytes) -> dict:
+    mime = "text/yaml" if name.endswith(".yaml") else "text/csv"
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def test_bad_uploads_in_browser(server):
+    """Real file inputs (set_input_files): a broken scenario YAML, an oversized one and broken
+    population files each end in the catalogue's error, never a traceback; a second browser
+    session meanwhile renders its own results."""
+    from playwright.sync_api import sync_playwright
+
+    from app_pages._limits import upload_limit
+    from app_pages._text import TEXT
+
+    zh = TEXT["zh"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"{server}/scenario?n=2000", timeout=60_000)
+        page.wait_for_selector("[data-testid='stFileUploader']", timeout=90_000)
+        _idle(page)
+        yaml_input = page.locator("[data-testid='stFileUploader'] input[type='file']").first
+        yaml_input.set_input_files(
+            {"name": "bad.yaml", "mimeType": "text/yaml", "buffer": b"year: [\n  - {a: *x"}
+        )
+        msg = _error_with(page, zh["bad_scenario"].split("：")[0])
+        assert page.locator(NO_TRACEBACK).count() == 0, msg
+        big = b"# padding\n" * (upload_limit("scenario") // 10 + 10)
+        yaml_input.set_input_files(_file("huge.yaml", big))
+        msg = _error_with(page, zh["upload_kind_scenario"])
+        assert "huge.yaml" in msg and page.locator(NO_TRACEBACK).count() == 0
+
+        page.goto(f"{server}/population?n=2000", timeout=60_000)
+        page.wait_for_selector("[data-testid='stRadio']", timeout=90_000)
+        _idle(page)
+        page.get_by_text(zh["pop_source_upload"]).click()
+        _idle(page)
+        inputs = page.locator("[data-testid='stFileUploader'] input[type='file']")
+        inputs.nth(0).set_input_files(
+            {"name": "p.csv", "mimeType": "text/csv", "buffer": b"person_id,age\n1,abc\n"}
+        )
+        inputs.nth(1).set_input_files(
+            {"name": "c.csv", "mimeType": "text/csv", "buffer": b"\xff\xfe\x00garbage"}
+        )
+        _idle(page)
+        page.get_by_role("button", name=zh["upload_use"]).click()
+        msg = _error_with(page, zh["upload_error"].split("{")[0])
+        assert page.locator(NO_TRACEBACK).count() == 0, msg
+
+        other = browser.new_context().new_page()  # another planner, its own session
+        other.goto(f"{server}/?n=2000", timeout=60_000)
+        other.wait_for_selector("[data-testid='stMetric']", timeout=90_000)
+        _idle(other)
+        assert other.locator("[data-testid='stAlertContentError']").count() == 0
+        assert other.locator(NO_TRACEBACK).count() == 0
+        assert _coverage_text(other).endswith("%")
+        browser.close()
