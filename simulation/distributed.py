@@ -26,7 +26,7 @@ Funds: `funds` is the first year's fund table (`projection.fund_table` over the 
 identical to `project(pop, scn, years=1).funds`). The multi-year projection is not run on
 partitions: its yearly re-weighting scales each scheme by population-wide totals, and poverty
 transitions draw one random stream over all households and an income quantile of all of them, so
-it needs either a second pass per year or a different random design (see the module's tests).
+it needs a first pass for those totals and, for transitions, a partition-independent random design.
 """
 
 from __future__ import annotations
