@@ -413,3 +413,47 @@ def tiers_pass(idx, *args):
 def finish_pass(total3, *args):
     """OOP before the cap and the reasonable cost it counts (see `_finish_pass`)."""
     return _pick(*_finish, len(total3))(total3, *args)
+
+
+@njit(cache=True, nogil=True)
+def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap):
+    """The Result's per-person money columns in one pass (same sums, same order as numpy's)."""
+    n = total3.shape[0]
+    out = np.empty((11, n))
+    for p in range(n):
+        basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+        crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
+        asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
+        sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
+        hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
+        mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
+        total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
+        paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
+        out[0, p] = total
+        out[1, p] = (policy3[p, 0] + policy3[p, 1]) + policy3[p, 2]
+        out[2, p] = basic
+        out[3, p] = crit
+        out[4, p] = mutual
+        out[5, p] = asst
+        out[6, p] = sup
+        out[7, p] = hospital
+        out[8, p] = max(total - paid, 0.0)
+        out[9, p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def household_sums(household, n_households, columns, flags):
+    """Per household: member count, the sum of each row of `columns` and of each row of `flags`
+    (booleans counted), summed in person order like np.bincount."""
+    size = np.zeros(n_households, dtype=np.int64)
+    sums = np.zeros((columns.shape[0], n_households))
+    counts = np.zeros((flags.shape[0], n_households))
+    for p in range(len(household)):
+        h = household[p]
+        size[h] += 1
+        for k in range(columns.shape[0]):
+            sums[k, h] += columns[k, p]
+        for k in range(flags.shape[0]):
+            counts[k, h] += flags[k, p]
+    return size, sums, counts

@@ -11,11 +11,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .engine import CATEGORY_PRIORITY, YearArrays
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
-from .rules.groups import group_sum, rowsum
+from .rules.groups import rowsum
 from .rules.supplement import fiscally_enrolled
 from .scenario import Scenario
 
@@ -68,29 +69,26 @@ class Result:
     @cached_property
     def _person_arrays(self) -> dict[str, np.ndarray]:
         y = self._y
-        basic = rowsum(y.basic3)
-        crit = rowsum(y.critical3)
-        asst = rowsum(y.assistance3)
-        sup = rowsum(y.supplement3) + y.supplement_outside
-        hospital = rowsum(y.hospital3)
-        mutual = rowsum(y.mutual3)
-        total = rowsum(y.total3) + hospital  # as billed; the hospital's part enters no tier
-        paid = basic + crit + mutual + asst + sup + y.other_paid + y.cap_paid + hospital
+        # one compiled pass (kernels.person_columns): the row sums and the OOP identity
+        cols = kernels.person_columns(
+            y.total3, y.policy3, y.basic3, y.critical3, y.assistance3, y.supplement3,
+            y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
+        )  # fmt: skip
         return {
-            "total_cost": total,
-            "policy_cost": rowsum(y.policy3),
-            "basic_paid": basic,
-            "critical_paid": crit,
-            "mutual_aid_paid": mutual,
-            "assistance_paid": asst,
-            "supplement_paid": sup,
+            "total_cost": cols[0],  # as billed; the hospital's part enters no tier
+            "policy_cost": cols[1],
+            "basic_paid": cols[2],
+            "critical_paid": cols[3],
+            "mutual_aid_paid": cols[4],
+            "assistance_paid": cols[5],
+            "supplement_paid": cols[6],
             "other_paid": y.other_paid,
             "cap_paid": y.cap_paid,
-            "hospital_paid": hospital,
-            "oop": np.maximum(total - paid, 0.0),
+            "hospital_paid": cols[7],
+            "oop": cols[8],
             "premium_subsidy": y.premium_subsidy,
             "oop_before_cap": y.oop_before_cap,
-            "unreferred_extra": rowsum(y.extra3),
+            "unreferred_extra": cols[9],
         }
 
     @cached_property
@@ -120,21 +118,22 @@ class Result:
         a = y.population.arrays
         h, H = a.household, a.n_households
         pa = self._person_arrays
-        size = np.bincount(h, minlength=H)
-        income = group_sum(h, a.income, H)
-        oop = group_sum(h, pa["oop"], H)
+        cols = np.stack([a.income, a.weight, pa["total_cost"], pa["oop_before_cap"], pa["other_paid"],
+                         pa["cap_paid"], pa["oop"]])  # fmt: skip
+        size, sums, counts = kernels.household_sums(h, H, cols, np.stack([y.warning_person, y.warning_after]))
+        income, weight_sum, total, oop_pre, other, cap, oop = sums
         p = y.scenario
         t2, t1 = expenditure_poor(p.flags, oop, income, size)
         share = oop_share(oop, income)
-        weight = group_sum(h, a.weight, H) / np.maximum(size, 1)
-        warned = group_sum(h, y.warning_person.astype(float), H) > 0
+        weight = weight_sum / np.maximum(size, 1)
+        warned = counts[0] > 0
         return {
             "size": size,
             "income": income,
-            "total_cost": group_sum(h, pa["total_cost"], H),
-            "oop_before_cap": group_sum(h, pa["oop_before_cap"], H),
-            "other_paid": group_sum(h, pa["other_paid"], H),
-            "cap_paid": group_sum(h, pa["cap_paid"], H),
+            "total_cost": total,
+            "oop_before_cap": oop_pre,
+            "other_paid": other,
+            "cap_paid": cap,
             "oop": oop,
             "oop_share": share,
             "expenditure_poor": t2,
@@ -142,7 +141,7 @@ class Result:
             "catastrophic": share > p.flags.catastrophic_threshold,
             "warning": warned,
             # 高额医疗费用动态清零: warned on OOP before, below every line after subsidies and the cap
-            "warning_cleared": warned & ~(group_sum(h, y.warning_after.astype(float), H) > 0),
+            "warning_cleared": warned & ~(counts[1] > 0),
             "newly_identified": y.newly_identified,
             "household_cap": y.household_cap,
             "weight": weight,
