@@ -482,7 +482,11 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
             "union_member": union,
             "enrolled": enrolled,
             "care_need": care_need,
-            "care_setting": np.asarray(CARE_SETTINGS, dtype=object)[institution.astype(np.int64)],
+            "care_setting": (
+                np.asarray(CARE_SETTINGS, dtype=object)[institution.astype(np.int64)]
+                if institution.any()
+                else "home"
+            ),
             "identified_month": identified_month.astype(np.int64),
             "urban": c.urban,
         }
