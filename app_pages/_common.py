@@ -229,8 +229,8 @@ def population():
     return generated_population(ss["preset"], ss["pop_n"], ss["pop_seed"])
 
 
-# Results and projections are large (about 460 bytes a person for a Result, one Result a year for
-# a projection: 0.5 GB and 2.3 GB at 1e6 persons), so they live in stores shared by every session,
+# Results and projections are large (about 430 bytes a person for a Result, one Result a year for
+# a projection: 0.43 GB and 2.1 GB at 1e6 persons), so they live in stores shared by every session,
 # bounded by bytes rather than by a count: one for runs (the Results page), one for projections
 # (Funds, Compare), so a projection never pushes the current run out. The small tables the pages
 # draw (fund table, targets, comparison) are cached apart under string keys and outlive the runs.
