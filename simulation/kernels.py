@@ -443,17 +443,22 @@ def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, 
 
 
 @njit(cache=True, nogil=True)
-def household_sums(household, n_households, columns, flags):
-    """Per household: member count, the sum of each row of `columns` and of each row of `flags`
-    (booleans counted), summed in person order like np.bincount."""
+def household_sums(household, n_households, income, weight, total, oop_pre, other, cap, oop, warn, warn2):
+    """Per household: member count, sums of the seven money arrays (rows, in argument order) and
+    counts of the two warnings, summed in person order like np.bincount."""
     size = np.zeros(n_households, dtype=np.int64)
-    sums = np.zeros((columns.shape[0], n_households))
-    counts = np.zeros((flags.shape[0], n_households))
+    sums = np.zeros((7, n_households))
+    counts = np.zeros((2, n_households))
     for p in range(len(household)):
         h = household[p]
         size[h] += 1
-        for k in range(columns.shape[0]):
-            sums[k, h] += columns[k, p]
-        for k in range(flags.shape[0]):
-            counts[k, h] += flags[k, p]
+        sums[0, h] += income[p]
+        sums[1, h] += weight[p]
+        sums[2, h] += total[p]
+        sums[3, h] += oop_pre[p]
+        sums[4, h] += other[p]
+        sums[5, h] += cap[p]
+        sums[6, h] += oop[p]
+        counts[0, h] += warn[p]
+        counts[1, h] += warn2[p]
     return size, sums, counts

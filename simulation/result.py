@@ -118,9 +118,10 @@ class Result:
         a = y.population.arrays
         h, H = a.household, a.n_households
         pa = self._person_arrays
-        cols = np.stack([a.income, a.weight, pa["total_cost"], pa["oop_before_cap"], pa["other_paid"],
-                         pa["cap_paid"], pa["oop"]])  # fmt: skip
-        size, sums, counts = kernels.household_sums(h, H, cols, np.stack([y.warning_person, y.warning_after]))
+        size, sums, counts = kernels.household_sums(
+            h, H, a.income, a.weight, pa["total_cost"], pa["oop_before_cap"], pa["other_paid"],
+            pa["cap_paid"], pa["oop"], y.warning_person, y.warning_after,
+        )  # fmt: skip
         income, weight_sum, total, oop_pre, other, cap, oop = sums
         p = y.scenario
         t2, t1 = expenditure_poor(p.flags, oop, income, size)
