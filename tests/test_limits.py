@@ -4,10 +4,14 @@ never an out-of-memory kill. Available memory is monkeypatched so the refusal ca
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulation import PopulationError, generate_population, limits, load_population, load_scenario
 from simulation.errors import PopulationTooLargeError
 from simulation.population import save_population
+
+from .test_fuzz_common import outcome
 
 GiB = 2**30
 
@@ -186,3 +190,39 @@ def test_cli_refuses_with_one_line(capsys, little_memory):
     assert rc == 2
     assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
     assert "9,000,000 persons" in err and "GiB" in err
+
+
+# ---------------------------------------------------------------------------- fuzzing (issue 8 stats)
+FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stats():
+    yield
+    from .test_fuzz_common import flush
+
+    flush()
+
+
+@FUZZ
+@given(
+    n=st.one_of(st.integers(-10, 10**12), st.floats(), st.text(max_size=3), st.none(), st.booleans()),
+    avail=st.integers(0, 2**42),
+)
+def test_fuzz_check_persons(monkeypatch, n, avail):
+    monkeypatch.setattr(limits, "available_memory", lambda: (avail, "test"))
+    monkeypatch.delenv(limits.CHECK_ENV, raising=False)
+    out = outcome("limits.check_persons", limits.check_persons, n, where=("persons", "GiB"))
+    if isinstance(out, PopulationTooLargeError):
+        assert isinstance(n, int) and n > 0 and limits.estimate_bytes(n) > max(avail, limits.MIN_BYTES)
+    elif isinstance(n, int) and not isinstance(n, bool) and n > 0:
+        assert limits.estimate_bytes(n) <= max(avail, limits.MIN_BYTES)
+
+
+@FUZZ
+@given(pb=st.binary(max_size=400), cb=st.binary(max_size=400), avail=st.integers(0, 2**20))
+def test_fuzz_check_files(monkeypatch, pb, cb, avail):
+    monkeypatch.setattr(limits, "available_memory", lambda: (avail, "test"))
+    monkeypatch.setattr(limits, "MIN_BYTES", 0)
+    monkeypatch.delenv(limits.CHECK_ENV, raising=False)
+    outcome("limits.check_files", limits.check_files, pb, cb, where=("load_population", "GiB"))
