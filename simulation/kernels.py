@@ -419,7 +419,7 @@ def finish_pass(total3, *args):
 def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap):
     """The Result's per-person money columns in one pass (same sums, same order as numpy's)."""
     n = total3.shape[0]
-    out = np.empty((11, n))
+    out = np.empty((10, n))
     for p in range(n):
         basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
         crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
