@@ -274,6 +274,11 @@ class RunStore:
     def __len__(self) -> int:
         return len(self._d)
 
+    def items(self) -> list[tuple]:
+        """(key, value) pairs, least recently used first."""
+        with self._lock:
+            return [(k, v[0]) for k, v in self._d.items()]
+
     @property
     def nbytes(self) -> int:
         return sum(b for _, b, _ in self._d.values())

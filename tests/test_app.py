@@ -217,3 +217,17 @@ def test_run_store_is_bounded_by_bytes_and_keeps_pinned_runs():
     assert "again" not in made
     store.get(0, lambda: make("again"))  # the oldest unpinned one was evicted
     assert made[-1] == "again"
+
+
+def test_slider_redraw_builds_no_person_or_household_table():
+    """The Results page's fast path: a slider move simulates and aggregates arrays; the
+    million-row DataFrames (res.persons, res.households, res.claims) are never built."""
+    from app_pages._common import run_store
+
+    at = app()
+    at.slider(key=f"q:{DIBAO}").set_value(99.5).run()
+    assert not at.exception
+    runs = [r for k, r in run_store().items() if '"' + DIBAO + '": 0.995' in k[2]]
+    assert len(runs) == 1
+    built = set(vars(runs[0]))
+    assert not built & {"persons", "households", "claims", "funds"}, built
