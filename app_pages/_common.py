@@ -520,13 +520,20 @@ def by_category(res, pop_key: str, pop) -> pd.DataFrame:
     _, names = category_codes(pop_key, pop)
     m, persons = _category_matrix(pop_key, pop)
     pa = res.person_arrays()
-    df = pd.DataFrame(
-        {"persons": persons, "total_cost": m @ pa["total_cost"], "oop": m @ pa["oop"]},
-        index=pd.Index(names, name="category"),
-    )
-    df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)
-    df["oop_per_person"] = df["oop"] / df["persons"].where(df["persons"] > 0)
-    return df
+    cost, oop = m @ pa["total_cost"], m @ pa["oop"]
+    cols = {
+        "persons": persons,
+        "total_cost": cost,
+        "oop": oop,
+        "coverage": 1 - _ratio(oop, cost),
+        "oop_per_person": _ratio(oop, persons),
+    }
+    return pd.DataFrame(cols, index=pd.Index(names, name="category"))
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b, NaN where b is not positive (numpy, not pandas: a redraw does a dozen of these)."""
+    return np.divide(a, b, out=np.full(len(a), np.nan), where=b > 0)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -544,13 +551,16 @@ def by_decile(res, pop_key: str) -> pd.DataFrame:
     """Persons, cost, oop, coverage and oop share of income by household income decile (1-10)."""
     h = res.household_arrays()
     m, persons, income = _deciles(pop_key, res)
-    df = pd.DataFrame(
-        {"persons": persons, "total_cost": m @ h["total_cost"], "oop": m @ h["oop"], "income": income},
-        index=pd.Index(range(1, 11), name="decile"),
-    )
-    df["coverage"] = 1 - df["oop"] / df["total_cost"].where(df["total_cost"] > 0)
-    df["oop_share"] = df["oop"] / df["income"].where(df["income"] > 0)
-    return df
+    cost, oop = m @ h["total_cost"], m @ h["oop"]
+    cols = {
+        "persons": persons,
+        "total_cost": cost,
+        "oop": oop,
+        "income": income,
+        "coverage": 1 - _ratio(oop, cost),
+        "oop_share": _ratio(oop, income),
+    }
+    return pd.DataFrame(cols, index=pd.Index(range(1, 11), name="decile"))
 
 
 def safe(fn, *args, **kw):
