@@ -10,9 +10,10 @@ The estimate counts rows (persons and claims) at ROW_BYTES each, times SAFETY fo
 builds on top (households, projection, report tables). ROW_BYTES was measured as the peak resident
 memory above the interpreter's baseline (ru_maxrss) for generate_population + simulate +
 res.persons + res.households: at 1e6 persons 996-1,074 bytes a person (0.92-1.02 claims each) over
-linan_2024, shanghai_2023, bijie_2019 and jiaxing_2025; 1,215 at 1e5 (fixed costs weigh more).
-Loading files adds the parse: CSV text is held as bytes, decoded text and per-cell strings
-(1e6 persons from CSV: 1,293 bytes a person, from Parquet: 1,028).
+linan_2024, shanghai_2023, bijie_2019 and jiaxing_2025 at c38e044, 1,173-1,204 at 363a5ed (more
+person columns, compiled kernels); at 1e5 fixed costs weigh more (1,756 incl. the kernels' JIT),
+which MIN_BYTES covers. Loading files adds the parse: CSV text is held as bytes, decoded text and
+per-cell strings (1e6 persons from CSV: 1,086-1,293 bytes a person, from Parquet: 1,028).
 
 Overrides (environment): SIMULATION_MEMORY_CHECK=off skips the check; SIMULATION_MEMORY_AVAILABLE
 (bytes, or with a K/M/G/T suffix, e.g. "64G") replaces the measured available memory.
@@ -28,7 +29,7 @@ from pathlib import Path
 from .errors import PopulationTooLargeError
 
 CLAIMS_PER_PERSON = 0.95  # what the generator draws (0.92-1.02 over the presets)
-ROW_BYTES = 565  # per person or claim row: 1,100 bytes a person at 0.95 claims (measured ≤ 1,074)
+ROW_BYTES = 620  # per person or claim row: 1,209 bytes a person at 0.95 claims (measured ≤ 1,204)
 SAFETY = 1.25  # households, projection and report tables built on top of the result
 CSV_PARSE_FACTOR = 2.0  # extra bytes per CSV file byte while parsing (raw bytes + decoded text)
 MIN_BYTES = 256 * 2**20  # never refuse anything smaller than this
