@@ -6,7 +6,8 @@ For each size it prints
 - the first render of the Results page (population build + first simulate + per-population caches),
 - the median (and min/max) over N slider moves of the 低保 inpatient assistance ratio, each a new
   scenario, so a full rerun of the page: simulate + KPIs + aggregates + charts; with the share of
-  each redraw spent inside `simulate` (the engine) and the rest (the page),
+  each redraw spent inside `simulate` (the engine) and the rest (the page). Moves are `--pause`
+  seconds apart (default 1.5, a planner reading the page; the app frees evicted runs in that time),
 - a move back to an earlier value (the run is cached: the page alone).
 
 Timings are wall clock on a shared machine, with the load average; beside each, the CPU time of
@@ -68,7 +69,7 @@ def _load() -> str:
     return "load average {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count())
 
 
-def bench(persons: int, moves: int) -> dict[str, float]:
+def bench(persons: int, moves: int, pause: float = 1.5) -> dict[str, float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
     at.query_params["n"] = str(persons)
     first, first_sim = _run(at.run)
@@ -83,6 +84,7 @@ def bench(persons: int, moves: int) -> dict[str, float]:
     walls, sims, cpus, sim_cpus = [], [], [], []
     for i in range(moves):
         value = 91.0 + i  # each move a new scenario (the preset's value is 90%)
+        time.sleep(pause)
         wall, sim = _run(lambda v=value: at.slider(key=KEY).set_value(v).run())
         walls.append(wall)
         sims.append(sim)
@@ -95,10 +97,12 @@ def bench(persons: int, moves: int) -> dict[str, float]:
     rest_cpu = statistics.median(c - s for c, s in zip(cpus, sim_cpus))
     print(
         f"  slider move -> Results redrawn: median {med:.3f} s (min {min(walls):.3f}, max {max(walls):.3f}, "
-        f"{moves} moves); simulate {sim_med:.3f} s = {sim_med / med:.0%} of it, page {rest:.3f} s"
+        f"{moves} moves {pause:g} s apart); simulate {sim_med:.3f} s = {sim_med / med:.0%} of it, "
+        f"page {rest:.3f} s"
     )
     print(f"    CPU time: {cpu:.3f} s a redraw, simulate {sim_cpu:.3f} s, page {rest_cpu:.3f} s")
     back = 90.0 + moves - 1  # the previous value: its run is still in the store
+    time.sleep(pause)
     hit, _ = _run(lambda: at.slider(key=KEY).set_value(back).run())
     print(f"  move back to the previous value (cached run, page only): {hit:.3f} s, CPU {TIMES['cpu']:.3f} s")
     print(f"  coverage of the poor {cov0} at 90% -> {cov} at {90 + moves}%")
@@ -118,11 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("persons", nargs="*", type=float, default=[1e5, 1e6])
     ap.add_argument("--moves", type=int, default=7)
+    ap.add_argument("--pause", type=float, default=1.5, help="seconds between moves (not timed)")
     args = ap.parse_args(argv)
     if args.moves < 1:
         ap.error("--moves: at least 1")
     for n in args.persons:
-        bench(int(n), args.moves)
+        bench(int(n), args.moves, args.pause)
 
 
 if __name__ == "__main__":
