@@ -127,7 +127,14 @@ def test_scenario_save_without_base(scn, sandbox, name):
 def test_write_report_paths(sandbox, monkeypatch, data):
     root, base = sandbox
     monkeypatch.setattr(rep, "_BUILDERS", {k: (lambda *a, **k: b"report") for k in rep._BUILDERS})
-    name = data.draw(st.one_of(names(), st.sampled_from(["/etc/r.xlsx", str(root / "r.html"), "../r.pdf"])))
+    suffix = st.sampled_from([".xlsx", ".html", ".pdf", ".XLSX", ""])
+    name = data.draw(
+        st.one_of(
+            names(),
+            st.tuples(st.sampled_from(PARTS) | st.text(max_size=8), suffix).map("".join),
+            st.sampled_from(["/etc/r.xlsx", str(root / "r.html"), str(base / "r.pdf"), "../r.pdf"]),
+        )
+    )
     before = files_under(root)
     out = outcome("write_report(base_dir)", rep.write_report, None, name, base_dir=base)
     if not isinstance(out, WorkbenchError):
