@@ -227,9 +227,7 @@ class Result:
 
     def by_district(self) -> pd.DataFrame:
         """Per district (town/street): persons, cost, OOP, 个人负担率 and coverage of the poor."""
-        pp = self._y.population.persons
-        district = pp["district"].astype(str).to_numpy() if "district" in pp else np.full(len(pp), "all")
-        codes, names = pd.factorize(district, sort=True)
+        codes, names = self._y.population.districts
         w = self._y.population.arrays.weight
         pa = self._person_arrays
         poor = (self._y.cat_mask != 0).astype(float)
@@ -305,45 +303,44 @@ def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) ->
     hw = ha["weight"]
     parts: dict = {"persons": float(w.sum()), "households": float(hw.sum())}
     for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
-        parts[k] = float(np.dot(w, pa[k]))
+        parts[k] = float(kernels.wdot(w, pa[k]))
     poor = y.cat_mask != 0
     wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
-    parts["total_cost_poor"] = float(np.dot(wp, pa["total_cost"]))
-    parts["oop_poor"] = float(np.dot(wp, pa["oop"]))
+    parts["total_cost_poor"] = float(kernels.wdot(wp, pa["total_cost"]))
+    parts["oop_poor"] = float(kernels.wdot(wp, pa["oop"]))
     for scheme in ("employee", "resident"):
         m = a.employee if scheme == "employee" else ~a.employee
         wm = w * m
-        parts[f"inpatient_policy_cost_{scheme}"] = float(np.dot(wm, y.policy3[:, 0]))
-        parts[f"inpatient_basic_critical_{scheme}"] = float(np.dot(wm, y.basic3[:, 0] + y.critical3[:, 0]))
+        parts[f"inpatient_policy_cost_{scheme}"] = float(kernels.wdot(wm, y.policy3[:, 0]))
+        inpatient_paid = y.basic3[:, 0] + y.critical3[:, 0]
+        parts[f"inpatient_basic_critical_{scheme}"] = float(kernels.wdot(wm, inpatient_paid))
     ci = p.critical_illness
     covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[np.where(a.employee, 0, 1)]
-    parts["critical_insured_persons"] = float(np.dot(w, (covered & a.enrolled).astype(float)))
-    parts["catastrophic_households"] = float(np.dot(hw, ha["catastrophic"].astype(float)))
-    parts["catastrophic_households_25"] = float(np.dot(hw, (ha["oop_share"] > 0.25).astype(float)))
-    parts["mutual_aid_subsidy"] = float(np.dot(w, y.mutual_aid_subsidy))
+    parts["critical_insured_persons"] = float(kernels.wdot(w, (covered & a.enrolled)))
+    parts["catastrophic_households"] = float(kernels.wdot(hw, ha["catastrophic"]))
+    parts["catastrophic_households_25"] = float(kernels.wdot(hw, (ha["oop_share"] > 0.25)))
+    parts["mutual_aid_subsidy"] = float(kernels.wdot(w, y.mutual_aid_subsidy))
     if p.premium_sharing is not None:
         ps = p.premium_sharing
-        pp = y.population.persons
-        district = pp["district"].to_numpy() if "district" in pp else np.full(len(pp), "all")
+        codes, names = y.population.districts
         bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories])
         shared = pa["premium_subsidy"] * w * ((y.cat_mask & bits) != 0)
-        names, codes = np.unique(np.asarray(district, dtype=str), return_inverse=True)
         per = np.bincount(codes, weights=shared, minlength=len(names))
         parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
-    parts["warnings"] = float(np.dot(hw, ha["warning"].astype(float)))
-    parts["warnings_cleared"] = float(np.dot(hw, ha["warning_cleared"].astype(float)))
-    parts["expenditure_poor_households"] = float(np.dot(hw, ha["expenditure_poor"].astype(float)))
-    parts["newly_identified_households"] = float(np.dot(hw, ha["newly_identified"].astype(float)))
+    parts["warnings"] = float(kernels.wdot(hw, ha["warning"]))
+    parts["warnings_cleared"] = float(kernels.wdot(hw, ha["warning_cleared"]))
+    parts["expenditure_poor_households"] = float(kernels.wdot(hw, ha["expenditure_poor"]))
+    parts["newly_identified_households"] = float(kernels.wdot(hw, ha["newly_identified"]))
     parts["poor_persons"] = float(wp.sum())
-    parts["unreferred_extra"] = float(np.dot(w, pa["unreferred_extra"]))
-    parts["enrolled_persons"] = float(np.dot(w, a.enrolled.astype(float)))
+    parts["unreferred_extra"] = float(kernels.wdot(w, pa["unreferred_extra"]))
+    parts["enrolled_persons"] = float(kernels.wdot(w, a.enrolled))
     # long-term care insurance (嘉兴 二(二)6) and the 大病无忧 enrollees the government pays for
     from .rules.long_term_care import ltc_parts
 
     parts.update(ltc_parts(y.ltc, w))
     sup = p.supplement
     fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
-    parts["supplement_fiscal_enrollees"] = float(np.dot(w, fiscal))
+    parts["supplement_fiscal_enrollees"] = float(kernels.wdot(w, fiscal))
     return parts
 
 

@@ -439,6 +439,15 @@ class Population:
     def arrays(self) -> PopulationArrays:
         return PopulationArrays.build(self)
 
+    @cached_property
+    def districts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(code per person, sorted district names); one district "all" when the column is absent.
+        Cached: summaries group by district on every run, and factorizing strings is slow."""
+        if "district" not in self.persons:
+            return np.zeros(len(self.persons), dtype=np.int64), np.array(["all"], dtype=object)
+        codes, names = pd.factorize(self.persons["district"].astype(str), sort=True)
+        return codes.astype(np.int64), np.asarray(names, dtype=object)
+
     @property
     def weighted_persons(self) -> float:
         return float(self.persons["weight"].sum())
