@@ -22,7 +22,13 @@ Documented exceptions to monotonicity (the tests are built around them):
 2. for unreferred claims, raising the referred-terms ratio enlarges the excluded "extra" by design
    (Bijie 二(七)), so the monotonicity tests draw referred claims only;
 3. per-person final oop is not monotone under the proportional household-cap split (a member's
-   share rises when another member's OOP falls), hence final oop is compared per household.
+   share rises when another member's OOP falls), hence final oop is compared per household;
+4. where a person's basic inpatient + chronic payment reaches the scheme's annual cap, a higher
+   ratio in one setting exhausts the shared cap earlier (month order) and moves the fund's payment
+   between settings; the later tiers treat settings differently (Shanghai's resident 大病 covers
+   门诊大病 only; assistance ratios differ by setting), so their payment can fall by more than the
+   patient gains (found by the long profile). Those persons' households are left out of the
+   monotonicity comparison.
 """
 
 from __future__ import annotations
@@ -297,6 +303,15 @@ def _hh_oop(res) -> pd.Series:
     return res.households["oop"]
 
 
+def _at_scheme_cap(res) -> np.ndarray:
+    """Persons whose basic inpatient + chronic payment reaches their scheme's annual cap."""
+    y = res._y
+    bi = y.scenario.basic_insurance
+    caps = [np.inf if s.annual_cap is None else s.annual_cap for s in (bi.employee, bi.resident)]
+    cap = np.where(y.population.arrays.employee, caps[0], caps[1])
+    return y.basic3[:, 0] + y.basic3[:, 2] >= cap - TOL
+
+
 @pytest.mark.parametrize("preset", PRESETS)
 @PROP
 @given(data=st.data())
@@ -309,9 +324,13 @@ def test_more_generous_lever_never_raises_oop(preset, data):
     assume(more is not None)
     note(f"{path}: {scn.get(path)} -> {new}")
     r0, r1 = simulate(pop, scn), simulate(pop, more)
-    d_pre = r1.persons["oop_before_cap"] - r0.persons["oop_before_cap"]
+    # exception 4: households with a member at the scheme's annual cap in either run
+    capped = _at_scheme_cap(r0) | _at_scheme_cap(r1)
+    hh_capped = np.bincount(pop.arrays.household, weights=capped, minlength=pop.arrays.n_households) > 0
+    keep = ~hh_capped[pop.arrays.household]
+    d_pre = (r1.persons["oop_before_cap"] - r0.persons["oop_before_cap"])[keep]
     assert (d_pre <= TOL).all(), d_pre[d_pre > TOL]
-    d_hh = _hh_oop(r1) - _hh_oop(r0)
+    d_hh = (_hh_oop(r1) - _hh_oop(r0))[~hh_capped]
     assert (d_hh <= TOL).all(), d_hh[d_hh > TOL]
 
 
