@@ -187,6 +187,46 @@ def tier_tables(p: ScenarioModel) -> TierTables:
     return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes]))
 
 
+def cap_tables(p: ScenarioModel) -> tuple:
+    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`."""
+    rules, fc = p.other_subsidies, p.family_cap
+    bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
+    return (
+        np.array([kernels.SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
+        np.array(bits, dtype=np.int64),
+        np.array([r.ratio for r in rules], dtype=float),
+        np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
+        1.0 - fc.negative_list_share,
+        np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
+        np.array(list(fc.cap.values()), dtype=float),
+        bool(fc.enabled),
+        float(fc.share),
+    )
+
+
+def premium_tables(p: ScenarioModel) -> tuple:
+    """The premium-subsidy rules as arrays for `kernels.premium_pass` (as rules.premium_subsidy)."""
+    rules, contribution = p.premium_subsidy, p.financing.resident_individual
+    return (
+        np.array([int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules],
+                 dtype=np.int64),
+        np.array([r.min_age for r in rules], dtype=float),
+        np.array([np.inf if r.max_age is None else r.max_age for r in rules], dtype=float),
+        np.array([[s in r.schemes for s in SCHEMES] for r in rules], dtype=bool).reshape(-1, len(SCHEMES)),
+        np.array([contribution if r.amount == "full" else min(float(r.amount), contribution) for r in rules],
+                 dtype=float),
+    )  # fmt: skip
+
+
+def warning_tables(fl) -> tuple:
+    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any)."""
+    return (
+        np.array([r.threshold for r in fl.warning], dtype=float),
+        np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64),
+        np.array([r.assistance_objects for r in fl.warning], dtype=bool),
+    )
+
+
 def _or_inf(x) -> float:
     return np.inf if x is None else float(x)
 
@@ -238,8 +278,8 @@ def _basic_fast(a, level, tables, tset, hospital_claim):
         a.employee, a.age, tset, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
-        tables.retirement_age.astype(float), tables.level_pays, a.n_persons,
-        bool((~a.claim_referred).any()),
+        tables.retirement_age.astype(float), tables.level_pays, bool((~a.claim_referred).any()),
+        n_persons=a.n_persons,
     )  # fmt: skip
     return BasicResult(paid=paid, deductible_part=applied, extra=extra, base=base), tuple(sums)
 
@@ -317,6 +357,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
             )
 
     tiers = person_tiers(everyone, cat_mask)
+    cap_args = cap_tables(p) if fast else ()
 
     def finish(tiers: PersonTiers, cat_mask: np.ndarray):
         if fast:
@@ -324,8 +365,12 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
                 total3, policy3, basic3, tiers.critical3, tiers.mutual3, tiers.assistance3,
                 tiers.supplement3, tiers.supplement_outside, p.family_cap.out_of_catalogue_reasonable_share,
             )  # fmt: skip
-        else:
-            oop_pre, counted = _finish_reference(tiers)
+            other_paid, cap_paid, hh_cap = kernels.cap_pass(
+                counted, cat_mask, a.household, a.n_households, a.disabled, a.veteran, a.union_member,
+                *cap_args,
+            )  # fmt: skip
+            return oop_pre, other_paid, cap_paid, hh_cap
+        oop_pre, counted = _finish_reference(tiers)
         other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
         counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
         cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
@@ -376,10 +421,18 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
                 getattr(tiers, name)[idx] = getattr(again, name)
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 
-    poor = cat_mask != 0
-    warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
-    warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
-    subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
+    if fast:
+        warning_person, warning_after = kernels.warnings_pass(
+            oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
+        )
+    else:
+        poor = cat_mask != 0
+        warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
+        warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
+    if fast:
+        subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
+    else:
+        subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
     return YearArrays(
         scenario=p,
         population=pop,

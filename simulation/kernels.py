@@ -46,16 +46,18 @@ def _claims_pass(
     retiree_bonus,
     retirement_age,
     level_pays,
-    n,
     any_unreferred,
+    paid,
+    applied_out,
+    extra,
+    base,
+    sums,
 ):
-    """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule."""
+    """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
+
+    Writes `paid`, `applied_out`, `base` and (zeroed by the caller) `extra` and `sums` (7, n, 3):
+    total, policy, basic, base, deductible part, extra, hospital."""
     m = len(cp)
-    paid = np.empty(m)
-    applied_out = np.empty(m)
-    extra = np.zeros(m)
-    base = np.empty(m)
-    sums = np.zeros((7, n, 3))  # total, policy, basic, base, deductible part, extra, hospital
     # persons' claim runs in chunks over the cores; each person's claims stay in one thread
     starts = np.flatnonzero(np.diff(cp)) + 1
     bounds = np.empty(len(starts) + 2, dtype=np.int64)
@@ -161,7 +163,6 @@ def _claims_pass(
                 sums[4, p, s] += applied_out[k]
                 sums[5, p, s] += extra[k]
                 sums[6, p, s] += hospital[k]
-    return paid, applied_out, extra, base, sums
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -244,18 +245,19 @@ def _tiers_pass(
     sup_rp,
     sup_ro,
     sup_cap,
+    crit,
+    asst,
+    sup,
+    sup_out,
+    mut,
+    category,
 ):
     """Tiers 2-4 for persons `idx` under each held category (row 0 of the tables = `none`).
 
     Order as rules: critical illness, mutual aid, [supplement], assistance, [supplement]; the
-    category paying most in total is kept, a real category winning ties against `none`."""
+    category paying most in total is kept, a real category winning ties against `none`. Writes
+    every row of crit, asst, sup, mut (len(idx), 3), sup_out and category."""
     n = len(idx)
-    crit = np.zeros((n, 3))
-    asst = np.zeros((n, 3))
-    sup = np.zeros((n, 3))
-    mut = np.zeros((n, 3))
-    sup_out = np.zeros(n)
-    category = np.empty(n, dtype=np.int64)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
     ma_given = ma_given3.shape[0] > 0
@@ -351,14 +353,11 @@ def _tiers_pass(
                         sup[t, s] = s3[s]
                         mut[t, s] = m3[s]
                     sup_out[t] = so
-    return crit, asst, sup, sup_out, mut, category
 
 
-def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share):
+def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share, oop, counted):
     """Per person: OOP before the cap and the reasonable cost the cap counts (engine.finish)."""
     n = total3.shape[0]
-    oop = np.empty(n)
-    counted = np.empty(n)
     for p in prange(n):
         paid = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
         paid = paid + ((crit[p, 0] + crit[p, 1]) + crit[p, 2])
@@ -375,7 +374,6 @@ def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_sha
         c = max((x0 + x1) + x2, 0.0) + out_share * max(outside - sup_out[p], 0.0)
         oop[p] = o
         counted[p] = min(c, o)
-    return oop, counted
 
 
 # Each kernel is compiled twice: serial, and parallel over chunks of persons (prange). Threads only
@@ -400,26 +398,45 @@ _tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
 _finish = (_compiled(_finish_pass, False), _compiled(_finish_pass, True))
 
 
-def claims_pass(cp, *args):
-    """Tier 1 per claim and the person x setting sums (see `_claims_pass`)."""
-    return _pick(*_claims, len(cp))(cp, *args)
+# The wrappers allocate the outputs with numpy, not inside the kernels: numpy's large arrays get
+# transparent huge pages (first touch ~6 GB/s here), numba's own allocations fault 4 KiB pages
+# (~1.7 GB/s), which at 1e6 persons cost more than the rules themselves.
+
+
+def claims_pass(cp, *args, n_persons: int):
+    """Tier 1 per claim and the person x setting sums (see `_claims_pass`):
+    (paid, deductible part, extra, base, sums)."""
+    m = len(cp)
+    out = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m), np.zeros((7, n_persons, 3)))
+    _pick(*_claims, m)(cp, *args, *out)
+    return out
 
 
 def tiers_pass(idx, *args):
-    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`)."""
-    return _pick(*_tiers, len(idx))(idx, *args)
+    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`):
+    (critical, assistance, supplement, supplement outside, mutual aid, category row)."""
+    n = len(idx)
+    out = (
+        np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty((n, 3)),
+        np.empty(n, dtype=np.int64),
+    )  # fmt: skip
+    _pick(*_tiers, n)(idx, *args, *out)
+    return out
 
 
 def finish_pass(total3, *args):
     """OOP before the cap and the reasonable cost it counts (see `_finish_pass`)."""
-    return _pick(*_finish, len(total3))(total3, *args)
+    n = total3.shape[0]
+    out = (np.empty(n), np.empty(n))
+    _pick(*_finish, n)(total3, *args, *out)
+    return out
 
 
 @njit(cache=True, nogil=True)
-def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap):
-    """The Result's per-person money columns in one pass (same sums, same order as numpy's)."""
+def _person_columns(
+    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, out
+):
     n = total3.shape[0]
-    out = np.empty((10, n))
     for p in range(n):
         basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
         crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
@@ -439,16 +456,20 @@ def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, 
         out[7, p] = hospital
         out[8, p] = max(total - paid, 0.0)
         out[9, p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
+
+
+def person_columns(total3, *args):
+    """The Result's per-person money columns in one pass (same sums, same order as numpy's):
+    rows total, policy, basic, critical, mutual aid, assistance, supplement, hospital, oop, extra."""
+    out = np.empty((10, total3.shape[0]))
+    _person_columns(total3, *args, out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def household_sums(household, n_households, income, weight, total, oop_pre, other, cap, oop, warn, warn2):
-    """Per household: member count, sums of the seven money arrays (rows, in argument order) and
-    counts of the two warnings, summed in person order like np.bincount."""
-    size = np.zeros(n_households, dtype=np.int64)
-    sums = np.zeros((7, n_households))
-    counts = np.zeros((2, n_households))
+def _household_sums(
+    household, income, weight, total, oop_pre, other, cap, oop, warn, warn2, size, sums, counts
+):
     for p in range(len(household)):
         h = household[p]
         size[h] += 1
@@ -461,7 +482,15 @@ def household_sums(household, n_households, income, weight, total, oop_pre, othe
         sums[6, h] += oop[p]
         counts[0, h] += warn[p]
         counts[1, h] += warn2[p]
-    return size, sums, counts
+
+
+def household_sums(household, n_households, *args):
+    """Per household: member count, sums of the seven money arrays (rows, in argument order:
+    income, weight, total, oop_pre, other, cap, oop) and counts of the two warnings, summed in
+    person order like np.bincount."""
+    out = (np.zeros(n_households, dtype=np.int64), np.zeros((7, n_households)), np.zeros((2, n_households)))
+    _household_sums(household, *args, *out)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -472,3 +501,136 @@ def wdot(w, x):
     for i in range(len(w)):
         s += w[i] * x[i]
     return s
+
+
+# kinds of `OtherSubsidy.eligible`, in the order cap_pass reads them
+SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
+
+
+@njit(cache=True, nogil=True)
+def _cap_pass(
+    counted,
+    cat_mask,
+    household,
+    disabled,
+    veteran,
+    union_member,
+    rule_kind,
+    rule_bits,
+    rule_ratio,
+    rule_limit,
+    keep,
+    cap_bits,
+    cap_amount,
+    cap_on,
+    cap_share,
+    other,
+    cap_paid,
+    hh_cap,
+    hh_counted,
+):
+    """Other departments' subsidies in order, the 负面清单 share off, then the household cap split
+    back in proportion (rules.other_subsidies, rules.family_cap: same operations, same order).
+    `hh_cap` comes in as inf, `hh_counted` as zeros."""
+    n = len(counted)
+    share = np.empty(n)
+    for p in range(n):
+        left = counted[p]
+        paid = 0.0
+        m = cat_mask[p]
+        for r in range(len(rule_kind)):
+            k = rule_kind[r]
+            if k == 0:
+                ok = True
+            elif k == 1:
+                ok = m != 0
+            elif k == 2:
+                ok = disabled[p]
+            elif k == 3:
+                ok = veteran[p]
+            else:
+                ok = union_member[p]
+            if rule_bits[r] != 0 and (m & rule_bits[r]) == 0:
+                ok = False
+            pay = rule_ratio[r] * left * (1.0 if ok else 0.0)
+            pay = min(pay, rule_limit[r])
+            paid = paid + pay
+            left = left - pay
+        c = max(left, 0.0) * keep
+        other[p] = paid
+        share[p] = c
+        h = household[p]
+        hh_counted[h] += c
+        for j in range(len(cap_bits)):
+            if (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
+                hh_cap[h] = cap_amount[j]
+    for p in range(n):
+        h = household[p]
+        if not cap_on or not np.isfinite(hh_cap[h]):
+            cap_paid[p] = 0.0
+            continue
+        tot = hh_counted[h]
+        paid_h = cap_share * max(tot - hh_cap[h], 0.0)
+        cap_paid[p] = paid_h * (share[p] / tot) if tot > 0 else 0.0
+
+
+def cap_pass(
+    counted, cat_mask, household, n_households, disabled, veteran, union_member,
+    rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+):  # fmt: skip
+    """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`."""
+    n = len(counted)
+    out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households))
+    _cap_pass(
+        counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, *out,
+    )  # fmt: skip
+    return out[0], out[1], out[2]
+
+
+@njit(cache=True, nogil=True)
+def _warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before, after):
+    """rules.flags.person_warning on the OOP before the cap and on what is left after it."""
+    for p in range(len(oop)):
+        o1 = oop[p]
+        o2 = (oop[p] - other[p]) - cap[p]
+        sch = 0 if employee[p] else 1
+        w1 = False
+        w2 = False
+        for r in range(len(threshold)):
+            if scheme[r] >= 0 and scheme[r] != sch:
+                continue
+            if assistance_only[r] and cat_mask[p] == 0:
+                continue
+            w1 = w1 or o1 > threshold[r]
+            w2 = w2 or o2 > threshold[r]
+        before[p] = w1
+        after[p] = w2
+
+
+def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only):
+    """(warning on the OOP before the cap, warning on the OOP after subsidies and cap)."""
+    n = len(oop)
+    out = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
+    _warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out):
+    """rules.premium_subsidy: the highest amount among the rules a person meets (就高不重复)."""
+    for p in range(len(cat_mask)):
+        best = 0.0
+        sch = 0 if employee[p] else 1
+        if enrolled[p]:
+            for r in range(len(bits)):
+                if (cat_mask[p] & bits[r]) != 0 and min_age[r] <= age[p] <= max_age[r] and scheme_ok[r, sch]:
+                    best = max(best, amount[r])
+        out[p] = best
+
+
+def premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount):
+    """The premium subsidy per person (see `_premium_pass`)."""
+    out = np.empty(len(cat_mask))
+    _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out)
+    return out

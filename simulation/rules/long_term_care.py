@@ -84,9 +84,7 @@ def contributions(
     zero = {"individual": 0.0, "pool_transfer": 0.0, "fiscal": 0.0}
 
     def per_scheme(name: str) -> np.ndarray:
-        v = np.array(
-            [getattr(ltc.financing[s], name) if s in ltc.financing else zero[name] for s in SCHEMES]
-        )
+        v = np.array([getattr(ltc.financing[s], name) if s in ltc.financing else zero[name] for s in SCHEMES])
         return v[np.where(employee, 0, 1)] * is_insured
 
     individual = per_scheme("individual")
