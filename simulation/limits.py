@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 
 from .errors import PopulationTooLargeError
+from .memory_reuse import reusable_bytes
 
 CLAIMS_PER_PERSON = 0.95  # what the generator draws (0.92-1.02 over the presets)
 ROW_BYTES = 620  # per person or claim row: 1,209 bytes a person at 0.95 claims (measured ≤ 1,204)
@@ -77,11 +78,12 @@ def available_memory() -> tuple[int | None, str]:
         if n is not None:
             return n, f"{AVAILABLE_ENV}={env}"
     found: list[tuple[int, str]] = []
+    kept = reusable_bytes()  # freed memory this process keeps for reuse (memory_reuse) counts too
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    found.append((int(line.split()[1]) * 1024, "MemAvailable"))
+                    found.append((int(line.split()[1]) * 1024 + kept, "MemAvailable"))
                     break
     except OSError:
         pass
@@ -95,7 +97,7 @@ def available_memory() -> tuple[int | None, str]:
     ):
         lim = _read_int(limit)
         if lim is not None and lim < 2**60:  # cgroup v1 writes a huge number for "no limit"
-            found.append((max(lim - (_read_int(current) or 0), 0), name))
+            found.append((max(lim - (_read_int(current) or 0), 0) + kept, name))
             break
     if not found:
         return None, "unknown"

@@ -3,6 +3,7 @@ never an out-of-memory kill. Available memory is monkeypatched so the refusal ca
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,6 +89,7 @@ def test_available_memory_reads_the_system(monkeypatch):
 
 def test_cgroup_limit_wins_when_lower(monkeypatch, tmp_path):
     monkeypatch.delenv(limits.AVAILABLE_ENV, raising=False)
+    monkeypatch.setattr(limits, "reusable_bytes", lambda: 0)
     files = {
         "/proc/meminfo": "MemTotal: 999 kB\nMemAvailable:   8388608 kB\n",  # 8 GiB
         "/sys/fs/cgroup/memory.max": "3221225472\n",  # 3 GiB
@@ -226,3 +228,26 @@ def test_fuzz_check_files(monkeypatch, pb, cb, avail):
     monkeypatch.setattr(limits, "MIN_BYTES", 0)
     monkeypatch.delenv(limits.CHECK_ENV, raising=False)
     outcome("limits.check_files", limits.check_files, pb, cb, where=("load_population", "GiB"))
+
+
+def test_memory_the_process_keeps_for_reuse_counts_as_available(monkeypatch):
+    """Freed memory the process keeps (simulation.memory_reuse) is room for the next run."""
+    monkeypatch.delenv(limits.AVAILABLE_ENV, raising=False)
+    monkeypatch.setattr(limits, "reusable_bytes", lambda: 0)
+    base, source = limits.available_memory()
+    monkeypatch.setattr(limits, "reusable_bytes", lambda: GiB)
+    more, source2 = limits.available_memory()
+    assert source == source2 and 0.9 * GiB < more - base < 1.1 * GiB  # MemAvailable moves a little
+
+
+def test_keep_freed_memory_reuses_pages():
+    """With the setting applied (on import of simulation), a freed large array stays with the
+    process: glibc reports it as free heap, and the process's size does not drop."""
+    from simulation import memory_reuse
+
+    if not memory_reuse.keep_freed_memory():
+        pytest.skip("not glibc, or SIMULATION_KEEP_MEMORY=off")
+    a = np.ones(64 * 2**20 // 8)  # 64 MiB: above glibc's largest mmap threshold
+    before = memory_reuse.reusable_bytes()
+    del a
+    assert memory_reuse.reusable_bytes() >= before + 60 * 2**20

@@ -497,7 +497,7 @@ class PopulationArrays:
             raise PopulationError(f"{pop.source} claims: a claim refers to an unknown person")
         order = np.lexsort((np.arange(len(c)), c["month"].to_numpy(), person_pos))
         hh_codes, hh_ids = pd.factorize(p["household_id"].to_numpy(), sort=False)
-        level_codes, level_names = pd.factorize(c["hospital_level"].astype(str).to_numpy(), sort=True)
+        level_codes, level_names = factorize_text(c["hospital_level"])
         mask = pop.__dict__.get("_cat_mask")
         if mask is None:
             mask = _category_mask(p["category"])
@@ -513,8 +513,10 @@ class PopulationArrays:
         ps_order = np.lexsort((np.arange(len(c)), set_sorted, cp_sorted))
         ps_inv = np.empty_like(ps_order)
         ps_inv[ps_order] = np.arange(len(ps_order))
-        dis = c["disease"].astype(str).to_numpy() if "disease" in c else np.full(len(c), "")
-        dis_codes, dis_names = pd.factorize(dis, sort=True)
+        if "disease" in c:
+            dis_codes, dis_names = factorize_text(c["disease"])
+        else:
+            dis_codes, dis_names = np.zeros(len(c), dtype=np.int64), np.array([""], dtype=object)
         arrays = cls(
             claim_disease=dis_codes[order].astype(np.int64),
             disease_names=np.asarray(dis_names, dtype=object),
@@ -525,7 +527,7 @@ class PopulationArrays:
             household=hh_codes.astype(np.int64),
             household_ids=np.asarray(hh_ids),
             age=p["age"].to_numpy(dtype=np.int16),
-            employee=(p["scheme"].astype(str) == "employee").to_numpy(),
+            employee=_equals_text(p["scheme"], "employee"),
             cat_mask=np.asarray(mask, dtype=np.int64),
             income=p["income"].to_numpy(dtype=float),
             weight=p["weight"].to_numpy(dtype=float),
@@ -561,15 +563,27 @@ class PopulationArrays:
 def _out_of_city_codes(claims: pd.DataFrame) -> np.ndarray:
     if "out_of_city" not in claims:
         return np.zeros(len(claims), dtype=np.int8)
-    v = claims["out_of_city"].astype(str).to_numpy()
-    out = np.zeros(len(v), dtype=np.int8)
-    for i, code in enumerate(OUT_OF_CITY_CODES[1:], start=1):
-        out[v == code] = i
-    return out
+    codes, names = factorize_text(claims["out_of_city"])
+    lookup = np.array([OUT_OF_CITY_CODES.index(v) if v in OUT_OF_CITY_CODES else 0 for v in names], np.int8)
+    return lookup[codes] if len(names) else np.zeros(len(claims), dtype=np.int8)
+
+
+def factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, sorted names) of the values as text: `pd.factorize(values.astype(str), sort=True)`
+    without converting every row to a Python string (only the distinct values are)."""
+    codes, uniq = pd.factorize(values, sort=False, use_na_sentinel=False)
+    text = np.array([str(u) for u in uniq], dtype=object)
+    names, inverse = np.unique(text.astype(str), return_inverse=True)  # merges e.g. 1 and "1"
+    return inverse.reshape(-1)[codes].astype(np.int64), np.asarray(names, dtype=object)
+
+
+def _equals_text(values: pd.Series, text: str) -> np.ndarray:
+    codes, names = factorize_text(values)
+    return (names == text)[codes] if len(names) else np.zeros(len(values), dtype=bool)
 
 
 def _category_mask(categories: pd.Series) -> np.ndarray:
-    codes, uniq = pd.factorize(categories.astype(str).to_numpy(), sort=False)
+    codes, uniq = factorize_text(categories)
     masks = np.zeros(len(uniq), dtype=np.int64)
     for j, u in enumerate(uniq):
         for part in str(u).split("|"):
