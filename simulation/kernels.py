@@ -51,12 +51,18 @@ def _claims_pass(
     applied_out,
     extra,
     base,
-    sums,
+    total3,
+    policy3,
+    basic3,
+    base3,
+    ded3,
+    extra3,
+    hospital3,
 ):
     """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
 
-    Writes `paid`, `applied_out`, `base` and (zeroed by the caller) `extra` and `sums` (7, n, 3):
-    total, policy, basic, base, deductible part, extra, hospital."""
+    Writes `paid`, `applied_out`, `base` and (zeroed by the caller) `extra` and the (n, 3) sums
+    of total, policy, basic, base, deductible part, extra and hospital cost."""
     m = len(cp)
     # persons' claim runs in chunks over the cores; each person's claims stay in one thread
     starts = np.flatnonzero(np.diff(cp)) + 1
@@ -156,13 +162,13 @@ def _claims_pass(
                 else:
                     base[k] = 0.0
                     applied_out[k] = 0.0
-                sums[0, p, s] += total[k]
-                sums[1, p, s] += pol
-                sums[2, p, s] += paid_k
-                sums[3, p, s] += base[k]
-                sums[4, p, s] += applied_out[k]
-                sums[5, p, s] += extra[k]
-                sums[6, p, s] += hospital[k]
+                total3[p, s] += total[k]
+                policy3[p, s] += pol
+                basic3[p, s] += paid_k
+                base3[p, s] += base[k]
+                ded3[p, s] += applied_out[k]
+                extra3[p, s] += extra[k]
+                hospital3[p, s] += hospital[k]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -407,9 +413,12 @@ def claims_pass(cp, *args, n_persons: int):
     """Tier 1 per claim and the person x setting sums (see `_claims_pass`):
     (paid, deductible part, extra, base, sums)."""
     m = len(cp)
-    out = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m), np.zeros((7, n_persons, 3)))
-    _pick(*_claims, m)(cp, *args, *out)
-    return out
+    per_claim = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m))
+    # seven arrays, not one (7, n, 3) block: the bases can be freed once the tiers are paid, and
+    # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages)
+    sums = tuple(np.zeros((n_persons, 3)) for _ in range(7))
+    _pick(*_claims, m)(cp, *args, *per_claim, *sums)
+    return (*per_claim, sums)
 
 
 def tiers_pass(idx, *args):
@@ -434,8 +443,9 @@ def finish_pass(total3, *args):
 
 @njit(cache=True, nogil=True)
 def _person_columns(
-    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, out
-):
+    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap,
+    o_total, o_policy, o_basic, o_crit, o_mut, o_asst, o_sup, o_hosp, o_oop, o_extra,
+):  # fmt: skip
     n = total3.shape[0]
     for p in range(n):
         basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
@@ -446,23 +456,24 @@ def _person_columns(
         mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
         total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
         paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
-        out[0, p] = total
-        out[1, p] = (policy3[p, 0] + policy3[p, 1]) + policy3[p, 2]
-        out[2, p] = basic
-        out[3, p] = crit
-        out[4, p] = mutual
-        out[5, p] = asst
-        out[6, p] = sup
-        out[7, p] = hospital
-        out[8, p] = max(total - paid, 0.0)
-        out[9, p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
+        o_total[p] = total
+        o_policy[p] = (policy3[p, 0] + policy3[p, 1]) + policy3[p, 2]
+        o_basic[p] = basic
+        o_crit[p] = crit
+        o_mut[p] = mutual
+        o_asst[p] = asst
+        o_sup[p] = sup
+        o_hosp[p] = hospital
+        o_oop[p] = max(total - paid, 0.0)
+        o_extra[p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
 
 
 def person_columns(total3, *args):
     """The Result's per-person money columns in one pass (same sums, same order as numpy's):
     rows total, policy, basic, critical, mutual aid, assistance, supplement, hospital, oop, extra."""
-    out = np.empty((10, total3.shape[0]))
-    _person_columns(total3, *args, out)
+    n = total3.shape[0]
+    out = tuple(np.empty(n) for _ in range(10))
+    _person_columns(total3, *args, *out)
     return out
 
 
