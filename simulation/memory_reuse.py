@@ -71,4 +71,3 @@ def reusable_bytes() -> int:
         return 0
     libc.mallinfo2.restype = _Mallinfo2
     return int(libc.mallinfo2().fordblks)
-
