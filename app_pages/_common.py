@@ -234,7 +234,10 @@ def population():
 # bounded by bytes rather than by a count: one for runs (the Results page), one for projections
 # (Funds, Compare), so a projection never pushes the current run out. The small tables the pages
 # draw (fund table, targets, comparison) are cached apart under string keys and outlive the runs.
-RUN_BUDGET = int(float(os.environ.get("WORKBENCH_RUN_CACHE_MB", "2000")) * 1e6)
+# 1000 MB holds the preset's run and the current one at 1e6 persons: a larger store keeps more
+# runs alive, and each new one then faults in fresh memory (~1 s a run on this project's VMs,
+# bench_app: median redraw 0.37 s at 1000 MB, 0.9 s at 1500 or 2000 MB over 12 moves).
+RUN_BUDGET = int(float(os.environ.get("WORKBENCH_RUN_CACHE_MB", "1000")) * 1e6)
 PROJECTION_BUDGET = int(float(os.environ.get("WORKBENCH_PROJECTION_CACHE_MB", "1500")) * 1e6)
 EVICT_DELAY = 1.0  # seconds before an evicted run is freed (off the redraw's critical path)
 
