@@ -184,7 +184,7 @@ def tier_tables(p: ScenarioModel) -> TierTables:
         float(sup.ratio_out_of_catalogue),
         _or_inf(sup.cap),
     )
-    return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes]))
+    return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8))
 
 
 def cap_tables(p: ScenarioModel) -> tuple:
@@ -278,7 +278,8 @@ def _basic_fast(a, level, tables, tset, hospital_claim):
         a.employee, a.age, tset, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
-        tables.retirement_age.astype(float), tables.level_pays, bool((~a.claim_referred).any()),
+        tables.retirement_age.astype(float), tables.level_pays,
+        any_unreferred=bool((~a.claim_referred).any()), any_hospital=bool(hospital_claim.any()),
         n_persons=a.n_persons,
     )  # fmt: skip
     return BasicResult(paid=paid, deductible_part=applied, extra=extra, base=base), tuple(sums)
@@ -334,7 +335,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
 
     everyone = np.arange(n)
-    cat_mask = a.cat_mask.copy()
+    cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
     if fast:
         tt = tier_tables(p)
@@ -418,7 +419,8 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
                 "category",
                 "mutual3",
             ):
-                getattr(tiers, name)[idx] = getattr(again, name)
+                if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
+                    getattr(tiers, name)[idx] = getattr(again, name)
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 
     if fast:

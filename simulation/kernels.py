@@ -47,6 +47,7 @@ def _claims_pass(
     retirement_age,
     level_pays,
     any_unreferred,
+    any_hospital,
     paid,
     applied_out,
     extra,
@@ -167,8 +168,10 @@ def _claims_pass(
                 basic3[p, s] += paid_k
                 base3[p, s] += base[k]
                 ded3[p, s] += applied_out[k]
-                extra3[p, s] += extra[k]
-                hospital3[p, s] += hospital[k]
+                if any_unreferred:  # otherwise extra3 and hospital3 are left unallocated (zeros)
+                    extra3[p, s] += extra[k]
+                if any_hospital:
+                    hospital3[p, s] += hospital[k]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -356,9 +359,12 @@ def _tiers_pass(
                     for s in range(3):
                         crit[t, s] = c3[s]
                         asst[t, s] = a3[s]
-                        sup[t, s] = s3[s]
-                        mut[t, s] = m3[s]
-                    sup_out[t] = so
+                        if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
+                            sup[t, s] = s3[s]
+                        if n_plans > 0:
+                            mut[t, s] = m3[s]
+                    if sup_on:
+                        sup_out[t] = so
 
 
 def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share, oop, counted):
@@ -400,6 +406,9 @@ def _pick(serial, parallel, size: int):
 
 
 _claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
+# positions in tiers_pass(idx, *args) of the switches that decide which outputs are allocated
+_TIERS_PARAMS = _tiers_pass.__code__.co_varnames[1 : _tiers_pass.__code__.co_argcount]
+TIERS_SUP_ON, TIERS_PLAN_RATIO = _TIERS_PARAMS.index("sup_on"), _TIERS_PARAMS.index("plan_ratio")
 _tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
 _finish = (_compiled(_finish_pass, False), _compiled(_finish_pass, True))
 
@@ -409,28 +418,42 @@ _finish = (_compiled(_finish_pass, False), _compiled(_finish_pass, True))
 # (~1.7 GB/s), which at 1e6 persons cost more than the rules themselves.
 
 
-def claims_pass(cp, *args, n_persons: int):
+def zeros3(n: int) -> np.ndarray:
+    """A read-only (n, 3) array of zeros taking no memory: a tier that pays nothing this year."""
+    return np.broadcast_to(np.zeros(1), (n, 3))
+
+
+def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, n_persons: int):
     """Tier 1 per claim and the person x setting sums (see `_claims_pass`):
     (paid, deductible part, extra, base, sums)."""
     m = len(cp)
     per_claim = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m))
     # seven arrays, not one (7, n, 3) block: the bases can be freed once the tiers are paid, and
-    # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages)
-    sums = tuple(np.zeros((n_persons, 3)) for _ in range(7))
-    _pick(*_claims, m)(cp, *args, *per_claim, *sums)
-    return (*per_claim, sums)
+    # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages);
+    # no unreferred claim / no hospital cost: those sums stay zeros without memory
+    on = (True, True, True, True, True, any_unreferred, any_hospital)
+    sums = tuple(np.zeros((n_persons if k else 0, 3)) for k in on)
+    _pick(*_claims, m)(cp, *args, any_unreferred, any_hospital, *per_claim, *sums)
+    return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
 def tiers_pass(idx, *args):
     """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`):
     (critical, assistance, supplement, supplement outside, mutual aid, category row)."""
     n = len(idx)
+    sup_on, n_plans = args[TIERS_SUP_ON], len(args[TIERS_PLAN_RATIO])
+    ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
     out = (
-        np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty((n, 3)),
+        np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
         np.empty(n, dtype=np.int64),
     )  # fmt: skip
     _pick(*_tiers, n)(idx, *args, *out)
-    return out
+    crit, asst, sup, sup_out, mut, row = out
+    if not sup_on:
+        sup, sup_out = zeros3(n), np.broadcast_to(np.zeros(1), (n,))
+    if not n_plans:
+        mut = zeros3(n)
+    return crit, asst, sup, sup_out, mut, row
 
 
 def finish_pass(total3, *args):
