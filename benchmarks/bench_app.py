@@ -111,7 +111,8 @@ def bench(persons: int, moves: int, pause: float = 1.5) -> dict[str, float]:
     back = 90.0  # the preset's own value: its run is pinned in the store
     time.sleep(pause)
     hit, _ = _run(lambda: at.slider(key=KEY).set_value(back).run())
-    print(f"  move back to the preset's value (its run kept: page only): {hit:.3f} s, CPU {TIMES['cpu']:.3f} s")
+    cpu_hit = TIMES["cpu"]
+    print(f"  move back to the preset's value (its run kept: page only): {hit:.3f} s, CPU {cpu_hit:.3f} s")
     print(f"  coverage of the poor {cov0} at 90% -> {cov} at {values[-1]:g}%")
     return {
         "build": build,
