@@ -9,9 +9,9 @@ heap's free top: each run then faults in fresh pages.
 
 `keep_freed_memory()` tells glibc to serve every array from its heap and never to trim it, so the
 memory a finished Result frees is reused by the next. Measured on this machine: `simulate` at 1e7
-persons 4.5 -> 2.5 s a run after the first; the app's slider redraw at 1e6 0.58 -> 0.36 s median;
-a 10-year projection at 1e6 unchanged (10-11 s). (A large heap top pad, tried too, doubled the
-page faults of growing runs: glibc's default pad is kept.)
+persons 4.5 -> 2.5 s a run after the first; the app's slider redraw at 1e6 0.58 -> 0.35 s median;
+a 10-year projection at 1e6 about 11 s either way without the heap's top pad, 14 s with it (see
+_TOP_PAD: the trade is made for the slider).
 
 The cost: the process keeps its high-water mark of memory (freed memory stays with it, available
 to it, not to other processes); `reusable_bytes()` reports that memory so the size checks in
@@ -26,7 +26,11 @@ import ctypes.util
 import os
 
 ENV = "SIMULATION_KEEP_MEMORY"
-_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc malloc.h
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4  # glibc malloc.h
+# the heap grows 64 MiB beyond each request: the app's slider runs then find room without growing
+# it every run (redraw 0.55 -> 0.35 s at 1e6), though runs that keep growing fault more small pages
+# (10-year projection at 1e6 ~11 -> ~14 s); 256 MiB measured the same as 64
+_TOP_PAD = 64 * 2**20
 _applied = False
 
 
@@ -61,6 +65,7 @@ def keep_freed_memory() -> bool:
     ok = (
         libc.mallopt(_M_MMAP_MAX, 0)  # every array from the heap, which is kept ...
         and libc.mallopt(_M_TRIM_THRESHOLD, -1)  # ... never trimmed (-1 is read as SIZE_MAX)
+        and libc.mallopt(_M_TOP_PAD, _TOP_PAD)
     )
     _applied = bool(ok)
     return _applied
