@@ -44,7 +44,7 @@ import pandas as pd
 
 from .errors import WorkbenchError
 from .population.parquet import PartitionedPopulation, open_partitioned
-from .result import Summary, add_parts, summary_from_parts, summary_parts
+from .result import Summary, add_parts, summary_from_parts
 from .scenario import Scenario
 
 RESULT_MARKER = "result.json"
@@ -102,7 +102,7 @@ def simulate_partition(
     t_read = time.perf_counter() - t0
     res = simulate(pop, scenario, year=year)
     y = res._y
-    parts = summary_parts(y, res._person_arrays, res._household_arrays)
+    parts = res.parts()
     funds = fund_parts(y, res._person_arrays)
     t_sim = time.perf_counter() - t0 - t_read
     if out is not None:

@@ -668,3 +668,92 @@ def premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, sche
     out = np.empty(len(cat_mask))
     _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out)
     return out
+
+
+# the weighted sums `summary_pass` returns, in this order (result.summary_parts's keys)
+SUMMARY_SUMS = (
+    "persons", "total_cost", "policy_cost", "basic_paid", "critical_paid", "mutual_aid_paid",
+    "assistance_paid", "supplement_paid", "other_paid", "cap_paid", "hospital_paid", "oop",
+    "premium_subsidy", "total_cost_poor", "oop_poor", "inpatient_policy_cost_employee",
+    "inpatient_basic_critical_employee", "inpatient_policy_cost_resident",
+    "inpatient_basic_critical_resident", "critical_insured_persons", "mutual_aid_subsidy",
+    "poor_persons", "unreferred_extra", "enrolled_persons", "supplement_fiscal_enrollees",
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _summary_pass(
+    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
+    premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
+    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on,
+    s, size, hsums, counts,
+):  # fmt: skip
+    n = total3.shape[0]
+    for p in range(n):
+        # the person's columns exactly as _person_columns (same sums, same order), never stored
+        basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+        crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
+        asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
+        sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
+        hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
+        mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
+        total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
+        paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
+        oop = max(total - paid, 0.0)
+        w = weight[p]
+        poor = 1.0 if cat_mask[p] != 0 else 0.0
+        emp = 1.0 if employee[p] else 0.0
+        s[0] += w
+        s[1] += w * total
+        s[2] += w * ((policy3[p, 0] + policy3[p, 1]) + policy3[p, 2])
+        s[3] += w * basic
+        s[4] += w * crit
+        s[5] += w * mutual
+        s[6] += w * asst
+        s[7] += w * sup
+        s[8] += w * other[p]
+        s[9] += w * cap[p]
+        s[10] += w * hospital
+        s[11] += w * oop
+        s[12] += w * premium[p]
+        s[13] += (w * poor) * total
+        s[14] += (w * poor) * oop
+        s[15] += (w * emp) * policy3[p, 0]
+        s[16] += (w * emp) * (basic3[p, 0] + crit3[p, 0])
+        s[17] += (w * (1.0 - emp)) * policy3[p, 0]
+        s[18] += (w * (1.0 - emp)) * (basic3[p, 0] + crit3[p, 0])
+        covered = ci_covered[0] if employee[p] else ci_covered[1]
+        if covered and enrolled[p]:
+            s[19] += w
+        s[20] += w * aid_subsidy[p]
+        s[21] += w * poor
+        s[22] += w * ((extra3[p, 0] + extra3[p, 1]) + extra3[p, 2])
+        if enrolled[p]:
+            s[23] += w
+        fiscal = (cat_mask[p] & fiscal_bits) != 0 or age[p] >= fiscal_min_age
+        if (fiscal or (fiscal_disabled and disabled[p])) and enrolled[p] and sup_on:
+            s[24] += w
+        h = household[p]
+        size[h] += 1
+        hsums[0, h] += income[p]
+        hsums[1, h] += w
+        hsums[2, h] += total
+        hsums[3, h] += oop_pre[p]
+        hsums[4, h] += other[p]
+        hsums[5, h] += cap[p]
+        hsums[6, h] += oop
+        counts[0, h] += warn[p]
+        counts[1, h] += warn2[p]
+
+
+def summary_pass(n_households, *args):
+    """The summary's weighted person sums (`SUMMARY_SUMS`, summed in person order) and the household
+    sums of `household_sums` in one pass over persons, without building the person columns."""
+    out = (
+        np.zeros(len(SUMMARY_SUMS)),
+        np.zeros(n_households, dtype=np.int64),
+        np.zeros((7, n_households)),
+        np.zeros((2, n_households)),
+    )
+    _summary_pass(*args, *out)
+    return out

@@ -113,40 +113,29 @@ class Result:
 
     # ------------------------------------------------------------------ per household
     @cached_property
-    def _household_arrays(self) -> dict[str, np.ndarray]:
+    def _pass(self) -> tuple:
+        """One compiled pass over persons (kernels.summary_pass): the summary's weighted sums and the
+        household sums, without building the person columns (those wait until a table asks)."""
         y = self._y
         a = y.population.arrays
-        h, H = a.household, a.n_households
-        pa = self._person_arrays
-        size, sums, counts = kernels.household_sums(
-            h, H, a.income, a.weight, pa["total_cost"], pa["oop_before_cap"], pa["other_paid"],
-            pa["cap_paid"], pa["oop"], y.warning_person, y.warning_after,
-        )  # fmt: skip
-        income, weight_sum, total, oop_pre, other, cap, oop = sums
         p = y.scenario
-        t2, t1 = expenditure_poor(p.flags, oop, income, size)
-        share = oop_share(oop, income)
-        weight = weight_sum / np.maximum(size, 1)
-        warned = counts[0] > 0
-        return {
-            "size": size,
-            "income": income,
-            "total_cost": total,
-            "oop_before_cap": oop_pre,
-            "other_paid": other,
-            "cap_paid": cap,
-            "oop": oop,
-            "oop_share": share,
-            "expenditure_poor": t2,
-            "expenditure_poor_type1": t1,
-            "catastrophic": share > p.flags.catastrophic_threshold,
-            "warning": warned,
-            # 高额医疗费用动态清零: warned on OOP before, below every line after subsidies and the cap
-            "warning_cleared": warned & ~(counts[1] > 0),
-            "newly_identified": y.newly_identified,
-            "household_cap": y.household_cap,
-            "weight": weight,
-        }
+        ci, sup = p.critical_illness, p.supplement
+        fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
+        min_age = sup.fiscal_enrolment_min_age
+        return kernels.summary_pass(
+            a.n_households, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3, y.supplement3,
+            y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
+            y.oop_before_cap, y.premium_subsidy, y.mutual_aid_subsidy, a.weight, a.employee, y.cat_mask,
+            a.enrolled, a.age, a.disabled, a.household, a.income, y.warning_person, y.warning_after,
+            np.array([sch in ci.schemes for sch in ("employee", "resident")]), int(fiscal_bits),
+            np.inf if min_age is None else float(min_age), bool(sup.fiscal_enrolment_disabled),
+            bool(sup.enabled),
+        )  # fmt: skip
+
+    @cached_property
+    def _household_arrays(self) -> dict[str, np.ndarray]:
+        _, size, sums, counts = self._pass
+        return household_table(self._y, size, sums, counts)
 
     @cached_property
     def household_category(self) -> np.ndarray:
@@ -251,9 +240,14 @@ class Result:
         return df
 
     def _summary(self) -> Summary:
-        return summary_from_parts(
-            summary_parts(self._y, self._person_arrays, self._household_arrays), self._y.scenario
-        )
+        return summary_from_parts(self.parts(), self._y.scenario)
+
+    def parts(self) -> dict:
+        """The additive parts of the summary (`summary_parts`), from the compiled person pass: what
+        a partitioned run sums across partitions (`add_parts`) before `summary_from_parts`."""
+        sums = self._pass[0]
+        parts = dict(zip(kernels.SUMMARY_SUMS, sums.tolist()))
+        return _household_parts(self._y, self._household_arrays, parts)
 
     # ------------------------------------------------------------------ arrays (no DataFrames)
     def person_arrays(self) -> dict[str, np.ndarray]:
@@ -292,16 +286,46 @@ class Result:
 # insurer settlement after summing. The in-memory summary is this same path over one part.
 
 
+def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
+    """The household columns from the per-household sums of `kernels.household_sums` (or
+    `summary_pass`): member count, the seven money sums and the two warning counts."""
+    income, weight_sum, total, oop_pre, other, cap, oop = sums
+    p = y.scenario
+    t2, t1 = expenditure_poor(p.flags, oop, income, size)
+    share = oop_share(oop, income)
+    warned = counts[0] > 0
+    return {
+        "size": size,
+        "income": income,
+        "total_cost": total,
+        "oop_before_cap": oop_pre,
+        "other_paid": other,
+        "cap_paid": cap,
+        "oop": oop,
+        "oop_share": share,
+        "expenditure_poor": t2,
+        "expenditure_poor_type1": t1,
+        "catastrophic": share > p.flags.catastrophic_threshold,
+        "warning": warned,
+        # 高额医疗费用动态清零: warned on OOP before, below every line after subsidies and the cap
+        "warning_cleared": warned & ~(counts[1] > 0),
+        "newly_identified": y.newly_identified,
+        "household_cap": y.household_cap,
+        "weight": weight_sum / np.maximum(size, 1),
+    }
+
+
 def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) -> dict:
     """Additive parts of the summary: weighted sums and counts (floats) and, under premium sharing,
-    the shared premium subsidy per district (`{district: yuan}`)."""
+    the shared premium subsidy per district (`{district: yuan}`).
+
+    The readable reference: `Result.parts()` gets the person sums from one compiled pass
+    (kernels.summary_pass) and tests/test_fast_path.py holds the two equal."""
     p = y.scenario
     a = y.population.arrays
     w = a.weight
     pa = person_arrays
-    ha = household_arrays
-    hw = ha["weight"]
-    parts: dict = {"persons": float(w.sum()), "households": float(hw.sum())}
+    parts: dict = {"persons": float(w.sum())}
     for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
         parts[k] = float(kernels.wdot(w, pa[k]))
     poor = y.cat_mask != 0
@@ -317,30 +341,41 @@ def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) ->
     ci = p.critical_illness
     covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[np.where(a.employee, 0, 1)]
     parts["critical_insured_persons"] = float(kernels.wdot(w, (covered & a.enrolled)))
+    parts["mutual_aid_subsidy"] = float(kernels.wdot(w, y.mutual_aid_subsidy))
+    parts["poor_persons"] = float(wp.sum())
+    parts["unreferred_extra"] = float(kernels.wdot(w, pa["unreferred_extra"]))
+    parts["enrolled_persons"] = float(kernels.wdot(w, a.enrolled))
+    sup = p.supplement
+    fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
+    parts["supplement_fiscal_enrollees"] = float(kernels.wdot(w, fiscal))
+    return _household_parts(y, household_arrays, parts)
+
+
+def _household_parts(y: YearArrays, household_arrays: dict, parts: dict) -> dict:
+    """`parts` (the person sums) with the household counts, the shared premium subsidy per district
+    and long-term care added."""
+    p = y.scenario
+    a = y.population.arrays
+    ha = household_arrays
+    hw = ha["weight"]
+    parts["households"] = float(hw.sum())
     parts["catastrophic_households"] = float(kernels.wdot(hw, ha["catastrophic"]))
     parts["catastrophic_households_25"] = float(kernels.wdot(hw, (ha["oop_share"] > 0.25)))
-    parts["mutual_aid_subsidy"] = float(kernels.wdot(w, y.mutual_aid_subsidy))
     if p.premium_sharing is not None:
         ps = p.premium_sharing
         codes, names = y.population.districts
         bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories])
-        shared = pa["premium_subsidy"] * w * ((y.cat_mask & bits) != 0)
+        shared = y.premium_subsidy * a.weight * ((y.cat_mask & bits) != 0)
         per = np.bincount(codes, weights=shared, minlength=len(names))
         parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
     parts["warnings"] = float(kernels.wdot(hw, ha["warning"]))
     parts["warnings_cleared"] = float(kernels.wdot(hw, ha["warning_cleared"]))
     parts["expenditure_poor_households"] = float(kernels.wdot(hw, ha["expenditure_poor"]))
     parts["newly_identified_households"] = float(kernels.wdot(hw, ha["newly_identified"]))
-    parts["poor_persons"] = float(wp.sum())
-    parts["unreferred_extra"] = float(kernels.wdot(w, pa["unreferred_extra"]))
-    parts["enrolled_persons"] = float(kernels.wdot(w, a.enrolled))
-    # long-term care insurance (嘉兴 二(二)6) and the 大病无忧 enrollees the government pays for
+    # long-term care insurance (嘉兴 二(二)6)
     from .rules.long_term_care import ltc_parts
 
-    parts.update(ltc_parts(y.ltc, w))
-    sup = p.supplement
-    fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
-    parts["supplement_fiscal_enrollees"] = float(kernels.wdot(w, fiscal))
+    parts.update(ltc_parts(y.ltc, a.weight))
     return parts
 
 

@@ -98,3 +98,36 @@ def test_fast_equals_reference_every_subsidy_kind(cap_enabled):
     assert fast.other_paid.sum() > 0 and fast.premium_subsidy.sum() > 0
     assert (fast.cap_paid.sum() > 0) == cap_enabled
     assert fast.warning_person.any() and fast.warning_after.sum() < fast.warning_person.sum()
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_summary_pass_equals_reference_parts(preset):
+    """`Result.parts()` (one compiled pass over persons, no person columns) equals the numpy
+    `summary_parts` over the person columns and `kernels.household_sums`: every part, and every
+    household column."""
+    from simulation import kernels, simulate
+    from simulation.result import household_table, summary_parts
+
+    scn = SCN[preset].with_changes({"flags.policy_finds_people": True}) if (
+        "expenditure_poor" in SCN[preset].params.categories
+    ) else SCN[preset]  # fmt: skip
+    pop = generate_population(scn, persons=20_000, seed=3)
+    res = simulate(pop, scn)
+    y, a = res._y, pop.arrays
+    fast_households = res._household_arrays
+    fast = res.parts()
+    pa = res._person_arrays
+    ref_households = household_table(y, *kernels.household_sums(
+        a.household, a.n_households, a.income, a.weight, pa["total_cost"], pa["oop_before_cap"],
+        pa["other_paid"], pa["cap_paid"], pa["oop"], y.warning_person, y.warning_after,
+    ))  # fmt: skip
+    ref = summary_parts(y, pa, ref_households)
+    assert fast.keys() == ref.keys()
+    for k, v in ref.items():
+        if isinstance(v, dict):
+            assert fast[k] == v, k
+        else:  # person-order sums: identical but for numpy's pairwise w.sum() (persons, poor persons)
+            assert fast[k] == pytest.approx(v, rel=1e-12, abs=1e-9), k
+    for k, v in ref_households.items():
+        np.testing.assert_array_equal(fast_households[k], v, err_msg=k)
+    assert fast["total_cost"] > 0 and fast["poor_persons"] > 0 and fast["warnings"] > 0  # not vacuous
