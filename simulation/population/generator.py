@@ -34,7 +34,7 @@ from scipy import special, stats
 
 from ..errors import PopulationError
 from ..parameters import CARE_SETTINGS, CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS
-from .model import OUT_OF_CITY_CODES, Population
+from .model import CLAIM_TEXT, OUT_OF_CITY_CODES, PERSON_TEXT, Population, text_column
 from .spec import PopulationSpec, band_edges, population_spec
 
 CHUNK_PERSONS = 1_000_000
@@ -211,13 +211,13 @@ class _Chunk:
         self.cat_mask = mask
         self.poor = mask != 0
 
-    def category_strings(self) -> np.ndarray:
+    def category_strings(self) -> pd.Categorical:
         uniq, inv = np.unique(self.cat_mask, return_inverse=True)
         names = []
         for m in uniq:
             parts = [c for c in CATEGORY_CODES[1:] if m & CAT_BIT_OF[c]]
             names.append("|".join(parts) or "none")
-        return np.asarray(names, dtype=object)[inv]
+        return text_column(names, inv.reshape(-1))
 
     # -- income
     def incomes(self):
@@ -364,7 +364,7 @@ def _districts(c: _Chunk) -> np.ndarray | None:
     w = share[None, :] * np.where(poor_h[:, None], pr, 1.0) * np.where(elderly_h[:, None], er, 1.0)
     cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
     code = np.minimum((c.rng.random(c.H)[:, None] >= cum).sum(axis=1), len(names) - 1)
-    return np.asarray(names, dtype=object)[code[c.hh]]
+    return text_column(names, code[c.hh])
 
 
 def _flags(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
@@ -476,16 +476,16 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
             "category": c.category_strings(),
             "income": c.income,
             "weight": np.ones(n),
-            "district": "all" if district is None else district,
+            "district": text_column("all", n=n) if district is None else district,
             "disabled": c.disabled_flag,
             "veteran": veteran,
             "union_member": union,
             "enrolled": enrolled,
             "care_need": care_need,
             "care_setting": (
-                np.asarray(CARE_SETTINGS, dtype=object)[institution.astype(np.int64)]
+                text_column(CARE_SETTINGS, institution.astype(np.int64))
                 if institution.any()
-                else "home"
+                else text_column("home", n=n)
             ),
             "identified_month": identified_month.astype(np.int64),
             "urban": c.urban,
@@ -493,16 +493,15 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
     )
     setting_code = np.concatenate([np.full(len(t[1]), SETTINGS.index(t[0]), dtype=np.int8) for t in c.claims])
     lvl = np.concatenate([t[2] for t in c.claims])
-    level_names = np.asarray(levels, dtype=object)
     claims = pd.DataFrame(
         {
             "person_id": np.concatenate([t[1] for t in c.claims]).astype(np.int64) + pid0 + 1,
             "setting": pd.Categorical.from_codes(setting_code, categories=list(SETTINGS)),
-            "hospital_level": level_names[lvl],
+            "hospital_level": text_column(levels, lvl),
             "total_cost": np.concatenate([t[3] for t in c.claims]),
             "policy_cost": np.concatenate([t[4] for t in c.claims]),
             "referred": np.concatenate([t[5] for t in c.claims]),
-            "disease": np.concatenate([ip_disease, np.full(len(lvl) - len(ip_disease), "", dtype=object)]),
+            "disease": _disease_column(ip_disease, len(lvl)),
             "referral_chain": np.concatenate(
                 [ip_chain, np.full(len(lvl) - len(ip_chain), -1, dtype=np.int64)]
             ),
@@ -510,11 +509,33 @@ def _chunk_tables(spec, params, n, rng, pid0: int, hid0: int):
         }
     )
     if ip_out is None:
-        claims["out_of_city"] = "local"
+        claims["out_of_city"] = text_column("local", n=len(lvl))
     else:
         codes = np.concatenate([ip_out, np.zeros(len(lvl) - len(ip_out), dtype=np.int8)])
-        claims["out_of_city"] = np.asarray(OUT_OF_CITY_CODES, dtype=object)[codes]
+        claims["out_of_city"] = text_column(OUT_OF_CITY_CODES, codes)
     return persons, claims, c.cat_mask, int(c.H)
+
+
+def _disease_column(ip_disease: np.ndarray, n_claims: int) -> pd.Categorical:
+    """The inpatient claims' disease codes, then "" for the outpatient and chronic claims."""
+    codes, names = pd.factorize(ip_disease, sort=False)
+    names = [*names, ""]
+    rest = np.full(n_claims - len(ip_disease), len(names) - 1, dtype=np.int64)
+    return text_column(names, np.concatenate([codes.astype(np.int64), rest]))
+
+
+def concat_tables(parts: list[pd.DataFrame], text: tuple[str, ...]) -> pd.DataFrame:
+    """The chunks' tables as one, the text categoricals on the union of their categories (sorted,
+    as `text_column`): pd.concat would turn categoricals with different categories into strings."""
+    if len(parts) == 1:
+        return parts[0]
+    for col in text:
+        if col in parts[0]:
+            union = sorted(set().union(*(p[col].cat.categories for p in parts)))
+            cats = pd.Index(union, dtype=str)
+            for p in parts:
+                p[col] = p[col].cat.set_categories(cats)
+    return pd.concat(parts, ignore_index=True)
 
 
 def iter_chunks(
@@ -559,13 +580,10 @@ def generate_population(
         parts_p.append(pp)
         parts_c.append(cc)
         masks.append(mask)
-    if len(parts_p) == 1:
-        pp, cc, mask = parts_p[0], parts_c[0], masks[0]
-    else:
-        pp = pd.concat(parts_p, ignore_index=True)
-        cc = pd.concat(parts_c, ignore_index=True)
-        mask = np.concatenate(masks)
-        del parts_p, parts_c
+    pp = concat_tables(parts_p, PERSON_TEXT)
+    cc = concat_tables(parts_c, CLAIM_TEXT)
+    mask = masks[0] if len(masks) == 1 else np.concatenate(masks)
+    del parts_p, parts_c
     pop = Population.trusted(pp, cc, source=f"generated {scenario.id} seed={seed}")
     pop.__dict__["_cat_mask"] = mask
     return pop

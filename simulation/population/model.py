@@ -31,6 +31,40 @@ CLAIM_COLUMNS = ("person_id", "setting", "hospital_level", "total_cost", "policy
 CLAIM_OPTIONAL = {"referred": True, "disease": "", "referral_chain": -1, "month": 0, "out_of_city": "local"}
 # out_of_city codes in PopulationArrays.claim_out_of_city
 OUT_OF_CITY_CODES = ("local", "registered", "unregistered")
+OUT_OF_CITY_EXPECTED = "local, registered or unregistered (本市/备案/未备案)"
+
+# Text columns are pandas categoricals with sorted categories: one byte a row instead of a Python
+# string (~60 B a person less with the claims: 0.6 GiB at 1e7), the same dtype from the generator,
+# validation and Parquet.
+PERSON_TEXT = ("category", "district", "care_setting")
+CLAIM_TEXT = ("hospital_level", "disease", "out_of_city")
+
+
+def text_column(names, codes: np.ndarray | None = None, n: int | None = None) -> pd.Categorical:
+    """Rows `names[codes]` as a categorical with sorted, distinct categories; `names` a single
+    string and `n` rows for a constant column."""
+    if isinstance(names, str):
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([names], dtype=str))
+    text = np.asarray([str(x) for x in names], dtype=object)
+    cats, remap = np.unique(text.astype(str), return_inverse=True)
+    codes = np.asarray(codes)
+    small = np.int8 if len(cats) < 128 else np.int16 if len(cats) < 32768 else np.int32
+    new = remap.reshape(-1).astype(small)[codes] if len(codes) else np.zeros(0, dtype=small)
+    return pd.Categorical.from_codes(new, categories=pd.Index(cats.tolist(), dtype=str))
+
+
+def as_text_column(values, default: str = "") -> pd.Categorical:
+    """Any text values (array, Series, categorical; missing -> `default`) as a `text_column`."""
+    s = pd.Series(values, copy=False)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, cats = s.cat.codes.to_numpy(), s.cat.categories
+        if (codes < 0).any():
+            cats = cats.append(pd.Index([default]))
+            codes = np.where(codes < 0, len(cats) - 1, codes)
+        return text_column(cats, codes)
+    codes, uniq = pd.factorize(s.astype("string").fillna(default).to_numpy(dtype=object), sort=False)
+    return text_column(uniq, codes)
+
 
 # Chinese headers as settlement systems export them, accepted as aliases of contract columns
 COLUMN_ALIASES = {
@@ -225,7 +259,12 @@ def _coded_column(df, col, source, offset, aliases: dict, expected: str):
             idx = np.flatnonzero(codes == j)
             _fail(source, idx, col, expected, u, offset)
         mapped.append(m)
-    return np.asarray(mapped, dtype=object)[codes] if len(uniq) else np.array([], dtype=object)
+    return mapped, codes
+
+
+def _coded_values(df, col, source, offset, aliases: dict, expected: str) -> np.ndarray:
+    mapped, codes = _coded_column(df, col, source, offset, aliases, expected)
+    return np.asarray(mapped, dtype=object)[codes]
 
 
 def _category_column(df, source, offset):
@@ -254,7 +293,7 @@ def _category_column(df, source, offset):
                 names.append(code)
         masks[j] = m
         canon.append("|".join(dict.fromkeys(names)) or "none")
-    return masks[codes], np.asarray(canon, dtype=object)[codes]
+    return masks[codes], text_column(canon, codes)
 
 
 def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset: int = 0):
@@ -279,7 +318,7 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
         _fail(source, idx, "person_id", "a unique person id", int(pid[idx[0]]), off)
     hid = _int_column(df, "household_id", source, off, what="an integer id")
     age = _int_column(df, "age", source, off, lo=0, hi=130, what="an age in years")
-    scheme = _coded_column(df, "scheme", source, off, SCHEME_ALIASES, "employee or resident (职工/居民)")
+    scheme = _coded_values(df, "scheme", source, off, SCHEME_ALIASES, "employee or resident (职工/居民)")
     cat_mask, cat_canon = _category_column(df, source, off)
     income = _float_column(df, "income", source, off, what="an annual income in yuan")
     weight = _float_column(df, "weight", source, off, lo=0.0, hi=1e9, what="a weight")
@@ -298,7 +337,7 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
         if col in df.columns and df[col].isna().any():  # a blank optional cell takes the default
             df = df.assign(**{col: df[col].astype(object).where(df[col].notna(), default)})
         if col not in df.columns:
-            out[col] = default
+            out[col] = text_column(default, n=len(out)) if col in PERSON_TEXT else default
         elif col in ("disabled", "veteran", "union_member", "enrolled"):
             out[col] = _bool_column(df, col, source, off)
         elif col == "care_need":
@@ -308,11 +347,11 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
                 df, col, source, off, lo=0, hi=12, what="a month 0-12 (0: not newly identified)"
             )
         elif col == "care_setting":
-            out[col] = _coded_column(
-                df, col, source, off, CARE_SETTING_ALIASES, "home or institution (居家/机构)"
+            out[col] = text_column(
+                *_coded_column(df, col, source, off, CARE_SETTING_ALIASES, "home or institution (居家/机构)")
             )
         else:
-            out[col] = df[col].astype("string").fillna("all").to_numpy(dtype=object)
+            out[col] = as_text_column(df[col], "all")
     extra = [c for c in df.columns if c not in out.columns]
     for c in extra:  # keep user columns (e.g. a region code) untouched
         out[c] = df[c].to_numpy()
@@ -336,7 +375,7 @@ def validate_claims(
     if not known.all():
         idx = np.flatnonzero(~known)
         _fail(source, idx, "person_id", "the id of a person in the persons table", int(pid[idx[0]]), off)
-    setting = _coded_column(
+    setting = _coded_values(
         df, "setting", source, off, SETTING_ALIASES, "inpatient, outpatient or chronic (住院/门诊/门诊慢特病)"
     )
     lvl = df["hospital_level"]
@@ -370,7 +409,7 @@ def validate_claims(
         if col in df.columns and col in ("referred", "disease") and df[col].isna().any():
             df = df.assign(**{col: df[col].astype(object).where(df[col].notna(), default)})
         if col not in df.columns:
-            out[col] = default
+            out[col] = text_column(default, n=len(out)) if col in CLAIM_TEXT else default
         elif col == "referred":
             out[col] = _bool_column(df, col, source, off)
         elif col == "month":
@@ -381,16 +420,18 @@ def validate_claims(
         elif col == "referral_chain":
             out[col] = _int_column(df.assign(referral_chain=df[col].fillna(-1)), col, source, off, lo=-1)
         elif col == "out_of_city":
-            out[col] = _coded_column(
-                df,
-                col,
-                source,
-                off,
-                OUT_OF_CITY_ALIASES,
-                "local, registered or unregistered (本市/备案/未备案)",
+            out[col] = text_column(
+                *_coded_column(
+                    df,
+                    col,
+                    source,
+                    off,
+                    OUT_OF_CITY_ALIASES,
+                    "local, registered or unregistered (本市/备案/未备案)",
+                )
             )
         else:
-            out[col] = df[col].astype("string").fillna("").to_numpy(dtype=object)
+            out[col] = as_text_column(df[col], "")
     extra = [c for c in df.columns if c not in out.columns]
     for c in extra:
         out[c] = df[c].to_numpy()
@@ -405,7 +446,7 @@ def _level_strings(s: pd.Series) -> np.ndarray:
             names.append(str(int(u)))
         else:
             names.append(str(u).strip())
-    return np.asarray(names, dtype=object)[codes] if len(uniq) else np.array([], dtype=object)
+    return text_column(names, codes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -482,10 +523,24 @@ class PopulationArrays:
     claim_month: np.ndarray
     claim_disease: np.ndarray  # index into disease_names ("" = none)
     disease_names: np.ndarray
-    claim_ps_order: np.ndarray  # sorted-claim positions grouped by person x setting (stable)
-    claim_ps_inverse: np.ndarray
     claim_out_of_city: np.ndarray | None = None  # index into OUT_OF_CITY_CODES (None: all local)
     identified_month: np.ndarray | None = None  # month newly identified as poor this year (0: not new)
+
+    @cached_property
+    def claim_ps_order(self) -> np.ndarray:
+        """Sorted-claim positions grouped by person x setting (stable). Only the numpy reference
+        path (rules.basic_insurance) needs it, so it is sorted on first use, not at build."""
+        m = len(self.claim_person)
+        order = np.lexsort((np.arange(m), self.claim_setting, self.claim_person))
+        order.flags.writeable = False
+        return order
+
+    @cached_property
+    def claim_ps_inverse(self) -> np.ndarray:
+        inv = np.empty_like(self.claim_ps_order)
+        inv[self.claim_ps_order] = np.arange(len(inv))
+        inv.flags.writeable = False
+        return inv
 
     @classmethod
     def build(cls, pop: Population) -> PopulationArrays:
@@ -508,11 +563,6 @@ class PopulationArrays:
             and list(setting.cat.categories) == list(SETTINGS)
             else pd.Categorical(setting, categories=list(SETTINGS)).codes
         )
-        cp_sorted = person_pos[order].astype(np.int64)
-        set_sorted = np.asarray(setting_codes)[order].astype(np.int64)
-        ps_order = np.lexsort((np.arange(len(c)), set_sorted, cp_sorted))
-        ps_inv = np.empty_like(ps_order)
-        ps_inv[ps_order] = np.arange(len(ps_order))
         if "disease" in c:
             dis_codes, dis_names = factorize_text(c["disease"])
         else:
@@ -520,8 +570,6 @@ class PopulationArrays:
         arrays = cls(
             claim_disease=dis_codes[order].astype(np.int64),
             disease_names=np.asarray(dis_names, dtype=object),
-            claim_ps_order=ps_order,
-            claim_ps_inverse=ps_inv,
             n_persons=len(p),
             n_households=len(hh_ids),
             household=hh_codes.astype(np.int64),
