@@ -30,7 +30,12 @@ from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
 from .rules.hospital_liability import hospital_liability
 from .rules.long_term_care import LtcArrays, year_long_term_care
-from .rules.medical_assistance import assistance_payment, assistance_ratios, out_of_city_excluded
+from .rules.medical_assistance import (
+    assistance_payment,
+    assistance_ratios,
+    out_of_city_excluded,
+    out_of_city_lowest,
+)
 from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
 from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import other_subsidies
@@ -270,19 +275,24 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
     return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
 
 
-def _basic_fast(a, level, tables, tset, hospital_claim):
-    """Tier 1 and the person x setting sums in one compiled pass over the claims."""
+def _basic_fast(a, level, tables, tset, hospital_claim, ma):
+    """Tier 1 and the person x setting sums in one compiled pass over the claims (with the
+    out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
+    lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
+    ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
     paid, applied, extra, base, sums = kernels.claims_pass(
-        a.claim_person, a.claim_setting, np.asarray(level, dtype=np.int64),
+        a.claim_person, a.claim_setting, level,
         a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
+        ooc, lowest, bool(ma.base_includes_below_deductible),
         a.employee, a.age, tset, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
         tables.retirement_age.astype(float), tables.level_pays,
         any_unreferred=bool((~a.claim_referred).any()), any_hospital=bool(hospital_claim.any()),
-        n_persons=a.n_persons,
+        any_out_of_city=lowest < 3, n_persons=a.n_persons,
     )  # fmt: skip
-    return BasicResult(paid=paid, deductible_part=applied, extra=extra, base=base), tuple(sums)
+    del applied, extra  # per-claim scratch: the sums carry them on (freed before the tiers' peak)
+    return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
 
 
 def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArrays:
@@ -291,18 +301,20 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     pop = with_enrolment(pop, p.enrolment)  # 毕节 二(二): the new poor identified by the deadline
     a = pop.arrays
     n = a.n_persons
-    hospital_claim = np.zeros(len(a.claim_total))
+    hospital_claim = kernels.zeros(len(a.claim_total))  # a hospital bears nothing unless the scenario says
     total_in = a.claim_total
     if p.hospital_liability.disease_quota or p.hospital_liability.out_of_catalogue_share_max is not None:
         hospital_claim, total, policy = hospital_liability(p.hospital_liability, a)
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
-    scheme = np.where(a.employee, 0, 1)
-    level = map_levels(a.level_names, p, pop.source)[a.claim_level] if len(a.claim_level) else a.claim_level
+    scheme = np.where(a.employee, np.int8(0), np.int8(1))
+    # the scenario's level of each claim, one byte a claim (at most 127 levels)
+    level = map_levels(a.level_names, p, pop.source).astype(np.int8)[a.claim_level]
     tables = build_tables(p)
     tset = person_term_set(a.cat_mask, scheme, tables)
+    ci, ma = p.critical_illness, p.medical_assistance
     if fast:
-        basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3) = _basic_fast(
-            a, level, tables, tset, hospital_claim
+        basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
+            a, level, tables, tset, hospital_claim, ma
         )
     else:
         basic = basic_insurance(a, level, tables, tset, a.enrolled)
@@ -313,21 +325,20 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         base3 = _person_setting(a, basic.base)
         ded3 = _person_setting(a, basic.deductible_part)
         extra3 = _person_setting(a, basic.extra)
-    ci, ma = p.critical_illness, p.medical_assistance
     settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
     out_of_city = ma.out_of_city != "all" and a.claim_out_of_city is not None
-    ma_base3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
     if not fast:
         outside = rowsum(total3 - policy3)
         remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
         ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
         ci_base3 = ci_base3 * settings_on
-    if not fast or out_of_city:
         ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-    if out_of_city:  # 异地就医 outside the base
-        claim_ma = basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
-        excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
-        ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
+        if out_of_city:  # 异地就医 outside the base
+            claim_ma = basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
+            excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
+            ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
+    elif not out_of_city:
+        excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
     ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
     ma_ok = a.enrolled | (not ma.requires_enrolment)
@@ -345,7 +356,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
 
         def person_tiers(idx, cat_mask):
             crit, asst, sup, sup_out, mut, row = kernels.tiers_pass(
-                idx, cat_mask, total3, policy3, basic3, base3, ded3, ma_base3,
+                idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
                 ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
                 ci_ok, ma_ok, take_up, aid_matrix, *tt.args,
             )  # fmt: skip
@@ -395,12 +406,12 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         return oop_pre, np.minimum(counted, oop_pre)
 
     oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
-    hh_size = np.bincount(a.household, minlength=a.n_households)
-    hh_income = group_sum(a.household, a.income, a.n_households)
     newly = np.zeros(a.n_households, dtype=bool)
     if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
         # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
         hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
+        hh_size = np.bincount(a.household, minlength=a.n_households)
+        hh_income = group_sum(a.household, a.income, a.n_households)
         t2, t1 = expenditure_poor(p.flags, hh_oop, hh_income, hh_size)
         bit = CAT_BIT_OF["expenditure_poor"]
         # only households no assistance category reaches yet are "found" (就高: others keep theirs)
@@ -421,6 +432,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
             ):
                 if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
                     getattr(tiers, name)[idx] = getattr(again, name)
+            oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 
     if fast:

@@ -31,6 +31,9 @@ def _claims_pass(
     policy,
     total,
     hospital,
+    out_of_city,
+    ooc_lowest,
+    ma_from_base,
     employee,
     age,
     term_set,
@@ -59,12 +62,16 @@ def _claims_pass(
     ded3,
     extra3,
     hospital3,
+    excl3,
 ):
     """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
 
     Writes `paid`, `applied_out`, `base` and (zeroed by the caller) `extra` and the (n, 3) sums
-    of total, policy, basic, base, deductible part, extra and hospital cost."""
+    of total, policy, basic, base, deductible part, extra, hospital cost and the assistance base
+    of out-of-city claims at or above code `ooc_lowest` (rules.medical_assistance.out_of_city_excluded;
+    3: none)."""
     m = len(cp)
+    any_ooc = ooc_lowest < 3
     # persons' claim runs in chunks over the cores; each person's claims stay in one thread
     starts = np.flatnonzero(np.diff(cp)) + 1
     bounds = np.empty(len(starts) + 2, dtype=np.int64)
@@ -172,6 +179,8 @@ def _claims_pass(
                     extra3[p, s] += extra[k]
                 if any_hospital:
                     hospital3[p, s] += hospital[k]
+                if any_ooc and out_of_city[k] >= ooc_lowest:
+                    excl3[p, s] += base[k] if ma_from_base else base[k] - applied_out[k]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -222,7 +231,7 @@ def _tiers_pass(
     basic3,
     base3,
     ded3,
-    ma_given3,
+    ma_excl3,
     ci_from_base,
     ma_from_base,
     ci_settings,
@@ -269,7 +278,7 @@ def _tiers_pass(
     n = len(idx)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
-    ma_given = ma_given3.shape[0] > 0
+    ma_excl = ma_excl3.shape[0] > 0
     n_chunks = min(n, 64)
     for ch in prange(n_chunks):
         c3 = np.empty(3)
@@ -292,7 +301,9 @@ def _tiers_pass(
                 rem0[s] = policy3[p, s] - basic3[p, s]
                 above = max(base3[p, s] - ded3[p, s], 0.0)
                 cb3[s] = (base3[p, s] if ci_from_base else above) * ci_settings[s]
-                mb3[s] = ma_given3[p, s] if ma_given else (base3[p, s] if ma_from_base else above)
+                mb3[s] = base3[p, s] if ma_from_base else above
+                if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
+                    mb3[s] = max(mb3[s] - ma_excl3[p, s], 0.0)
             for c in range(n_cat):
                 if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
                     continue
@@ -423,15 +434,21 @@ def zeros3(n: int) -> np.ndarray:
     return np.broadcast_to(np.zeros(1), (n, 3))
 
 
-def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, n_persons: int):
+def zeros(n: int) -> np.ndarray:
+    """A read-only length-n array of zeros taking no memory."""
+    return np.broadcast_to(np.zeros(1), (n,))
+
+
+def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, any_out_of_city: bool, n_persons: int):
     """Tier 1 per claim and the person x setting sums (see `_claims_pass`):
-    (paid, deductible part, extra, base, sums)."""
+    (paid, deductible part, extra, base, sums); the sums are total, policy, basic, base, deductible
+    part, extra, hospital cost and the out-of-city assistance base."""
     m = len(cp)
     per_claim = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m))
-    # seven arrays, not one (7, n, 3) block: the bases can be freed once the tiers are paid, and
+    # separate arrays, not one (8, n, 3) block: the bases can be freed once the tiers are paid, and
     # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages);
-    # no unreferred claim / no hospital cost: those sums stay zeros without memory
-    on = (True, True, True, True, True, any_unreferred, any_hospital)
+    # no unreferred claim / no hospital cost / no out-of-city exclusion: zeros without memory
+    on = (True, True, True, True, True, any_unreferred, any_hospital, any_out_of_city)
     sums = tuple(np.zeros((n_persons if k else 0, 3)) for k in on)
     _pick(*_claims, m)(cp, *args, any_unreferred, any_hospital, *per_claim, *sums)
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))

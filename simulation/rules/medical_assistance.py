@@ -45,7 +45,12 @@ def out_of_city_excluded(
     """Per claim, the part of the assistance base excluded as out-of-city care (异地就医): codes
     0 local, 1 registered, 2 unregistered (population.model.OUT_OF_CITY_CODES). Shanghai counts
     registered out-of-city care only (沪府办规〔2022〕19号 二(二)3)."""
-    if ma.out_of_city == "all":
+    lowest = out_of_city_lowest(ma)
+    if lowest > 2:
         return np.zeros_like(claim_base)
-    lowest = 2 if ma.out_of_city == "registered" else 1
     return np.where(out_of_city >= lowest, claim_base, 0.0)
+
+
+def out_of_city_lowest(ma: MedicalAssistance) -> int:
+    """The lowest out-of-city code whose care is outside the assistance base (3: none)."""
+    return {"all": 3, "registered": 2}.get(ma.out_of_city, 1)

@@ -39,9 +39,12 @@ def mutual_aid_payment(
 
 
 def contribution_subsidy(plans, is_member, cat_mask: np.ndarray) -> np.ndarray:
+    """Contributions paid for members in the plans' subsidised categories, per person (yuan)."""
+    paying = [(p, ok) for p, ok in zip(plans, is_member) if p.subsidised_categories and p.contribution > 0]
+    if not paying:  # read-only zeros without memory
+        return np.broadcast_to(np.zeros(1), (len(cat_mask),))
     out = np.zeros(len(cat_mask))
-    for plan, ok in zip(plans, is_member):
-        if plan.subsidised_categories and plan.contribution > 0:
-            bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories])
-            out += plan.contribution * (ok & ((cat_mask & bits) != 0))
+    for plan, ok in paying:
+        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories])
+        out += plan.contribution * (ok & ((cat_mask & bits) != 0))
     return out
