@@ -696,17 +696,36 @@ SUMMARY_SUMS = (
     "inpatient_basic_critical_resident", "critical_insured_persons", "mutual_aid_subsidy",
     "poor_persons", "unreferred_extra", "enrolled_persons", "supplement_fiscal_enrollees",
 )  # fmt: skip
+N_SUMMARY_SUMS = len(SUMMARY_SUMS)
 
 
-@njit(cache=True, nogil=True)
 def _summary_pass(
+    bounds,
     total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
     premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
     warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on,
     s, size, hsums, counts,
 ):  # fmt: skip
-    n = total3.shape[0]
-    for p in range(n):
+    """The summary's weighted sums per chunk of persons (rows of `s`) and the household sums."""
+    n_chunks = len(bounds) - 1
+    for ch in prange(n_chunks):
+        # the chunk's own partial sums: chunks hold whole households, so no two write one household
+        s[ch, :] = _person_sums(
+            bounds[ch], bounds[ch + 1], total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3,
+            extra3, other, cap, oop_pre, premium, aid_subsidy, weight, employee, cat_mask, enrolled, age,
+            disabled, household, income, warn, warn2, ci_covered, fiscal_bits, fiscal_min_age,
+            fiscal_disabled, sup_on, size, hsums, counts,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _person_sums(
+    lo, hi, total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
+    premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
+    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums, counts,
+):  # fmt: skip
+    s = np.zeros(N_SUMMARY_SUMS)
+    for p in range(lo, hi):
         # the person's columns exactly as _person_columns (same sums, same order), never stored
         basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
         crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
@@ -761,16 +780,34 @@ def _summary_pass(
         hsums[6, h] += oop
         counts[0, h] += warn[p]
         counts[1, h] += warn2[p]
+    return s
 
 
-def summary_pass(n_households, *args):
-    """The summary's weighted person sums (`SUMMARY_SUMS`, summed in person order) and the household
-    sums of `household_sums` in one pass over persons, without building the person columns."""
+_summary = (_compiled(_summary_pass, False), _compiled(_summary_pass, True))
+
+
+def summary_pass(n_households, household_starts, *args):
+    """The summary's weighted person sums (`SUMMARY_SUMS`) and the household sums of
+    `household_sums` in one pass over persons, without building the person columns.
+
+    `household_starts`: the first person of each household when every household's members are
+    contiguous (then chunks of whole households run on the cores and their partial sums add in
+    chunk order, the same for any thread count), None otherwise (one chunk, person order)."""
+    n = len(args[0])
+    if household_starts is None or n < PARALLEL_MIN or numba.get_num_threads() < 2:
+        bounds = np.array([0, n], dtype=np.int64)
+    else:
+        cuts = household_starts[np.searchsorted(household_starts, np.linspace(0, n, 65)[1:-1])
+                                .clip(0, len(household_starts) - 1)]
+        bounds = np.unique(np.concatenate([[0], cuts, [n]])).astype(np.int64)
     out = (
-        np.zeros(len(SUMMARY_SUMS)),
+        np.zeros((len(bounds) - 1, N_SUMMARY_SUMS)),
         np.zeros(n_households, dtype=np.int64),
         np.zeros((7, n_households)),
         np.zeros((2, n_households)),
     )
-    _summary_pass(*args, *out)
-    return out
+    _summary[len(bounds) > 2](bounds, *args, *out)
+    sums = out[0][0].copy()
+    for row in out[0][1:]:
+        sums += row
+    return (sums, *out[1:])

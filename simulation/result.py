@@ -123,7 +123,8 @@ class Result:
         fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
         min_age = sup.fiscal_enrolment_min_age
         return kernels.summary_pass(
-            a.n_households, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3, y.supplement3,
+            a.n_households, a.household_starts, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3,
+            y.supplement3,
             y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
             y.oop_before_cap, y.premium_subsidy, y.mutual_aid_subsidy, a.weight, a.employee, y.cat_mask,
             a.enrolled, a.age, a.disabled, a.household, a.income, y.warning_person, y.warning_after,

@@ -100,18 +100,10 @@ def test_fast_equals_reference_every_subsidy_kind(cap_enabled):
     assert fast.warning_person.any() and fast.warning_after.sum() < fast.warning_person.sum()
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_summary_pass_equals_reference_parts(preset):
-    """`Result.parts()` (one compiled pass over persons, no person columns) equals the numpy
-    `summary_parts` over the person columns and `kernels.household_sums`: every part, and every
-    household column."""
+def _assert_parts_equal_reference(pop, scn):
     from simulation import kernels, simulate
     from simulation.result import household_table, summary_parts
 
-    scn = SCN[preset].with_changes({"flags.policy_finds_people": True}) if (
-        "expenditure_poor" in SCN[preset].params.categories
-    ) else SCN[preset]  # fmt: skip
-    pop = generate_population(scn, persons=20_000, seed=3)
     res = simulate(pop, scn)
     y, a = res._y, pop.arrays
     fast_households = res._household_arrays
@@ -131,3 +123,38 @@ def test_summary_pass_equals_reference_parts(preset):
     for k, v in ref_households.items():
         np.testing.assert_array_equal(fast_households[k], v, err_msg=k)
     assert fast["total_cost"] > 0 and fast["poor_persons"] > 0 and fast["warnings"] > 0  # not vacuous
+
+
+def _finding(preset):
+    scn = SCN[preset]
+    return (
+        scn.with_changes({"flags.policy_finds_people": True})
+        if "expenditure_poor" in scn.params.categories
+        else scn
+    )
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_summary_pass_equals_reference_parts(preset):
+    """`Result.parts()` (one compiled pass over persons, no person columns) equals the numpy
+    `summary_parts` over the person columns and `kernels.household_sums`: every part, and every
+    household column."""
+    scn = _finding(preset)
+    _assert_parts_equal_reference(generate_population(scn, persons=20_000, seed=3), scn)
+
+
+@pytest.mark.parametrize("preset", ["shanghai_2023", "bijie_2019"])
+def test_summary_pass_in_parallel_chunks_and_with_scattered_households(preset, monkeypatch):
+    """Above PARALLEL_MIN the pass runs in chunks of whole households on the cores; a population
+    whose households are not contiguous (shuffled rows) runs in one chunk. Both equal the reference."""
+    from simulation import Population, kernels
+
+    scn = _finding(preset)
+    pop = generate_population(scn, persons=20_000, seed=8)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    assert pop.arrays.household_starts is not None  # generated households are contiguous
+    _assert_parts_equal_reference(pop, scn)
+    rows = np.random.default_rng(0).permutation(len(pop.persons))
+    shuffled = Population(pop.persons.iloc[rows].reset_index(drop=True), pop.claims)
+    assert shuffled.arrays.household_starts is None
+    _assert_parts_equal_reference(shuffled, scn)

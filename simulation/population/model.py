@@ -527,6 +527,17 @@ class PopulationArrays:
     identified_month: np.ndarray | None = None  # month newly identified as poor this year (0: not new)
 
     @cached_property
+    def household_starts(self) -> np.ndarray | None:
+        """The first person of each household when every household's members are contiguous in
+        the table (the generator writes them so, registers usually do), else None."""
+        starts = np.flatnonzero(np.diff(self.household)) + 1
+        if self.n_persons == 0 or len(starts) + 1 != self.n_households:
+            return None
+        out = np.concatenate([np.zeros(1, dtype=np.int64), starts.astype(np.int64)])
+        out.flags.writeable = False
+        return out
+
+    @cached_property
     def claim_ps_order(self) -> np.ndarray:
         """Sorted-claim positions grouped by person x setting (stable). Only the numpy reference
         path (rules.basic_insurance) needs it, so it is sorted on first use, not at build."""
