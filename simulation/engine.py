@@ -69,6 +69,9 @@ class PersonTiers:
     mutual3: np.ndarray | None = None
 
 
+TIER_FIELDS = ("critical3", "assistance3", "supplement3", "supplement_outside", "category", "mutual3")
+
+
 def _person_tiers(
     p: ScenarioModel,
     idx: np.ndarray,
@@ -354,16 +357,20 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         ci_ok = np.asarray(ci_ok, dtype=bool)
         ma_ok = np.ascontiguousarray(ma_ok, dtype=bool)
 
-        def person_tiers(idx, cat_mask):
-            crit, asst, sup, sup_out, mut, row = kernels.tiers_pass(
+        def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
+            arrays = None if into is None else (
+                into.critical3, into.assistance3, into.supplement3, into.supplement_outside, into.mutual3,
+                into.category,
+            )  # fmt: skip
+            crit, asst, sup, sup_out, mut, category = kernels.tiers_pass(
                 idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
                 ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                ci_ok, ma_ok, take_up, aid_matrix, *tt.args,
+                ci_ok, ma_ok, take_up, aid_matrix, *tt.args, code=tt.code, into=arrays,
             )  # fmt: skip
-            return PersonTiers(crit, asst, sup, sup_out, tt.code[row], mut)
+            return PersonTiers(crit, asst, sup, sup_out, category, mut)
     else:
 
-        def person_tiers(idx, cat_mask):
+        def person_tiers(idx, cat_mask, into=None):
             return _person_tiers(
                 p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
             )
@@ -409,29 +416,33 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     newly = np.zeros(a.n_households, dtype=bool)
     if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
         # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
-        hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
-        hh_size = np.bincount(a.household, minlength=a.n_households)
-        hh_income = group_sum(a.household, a.income, a.n_households)
-        t2, t1 = expenditure_poor(p.flags, hh_oop, hh_income, hh_size)
         bit = CAT_BIT_OF["expenditure_poor"]
-        # only households no assistance category reaches yet are "found" (就高: others keep theirs)
-        assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
-        newly = (t2 | t1) & ~assisted
+        fl = p.flags
+        if fast:
+            limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
+            newly = kernels.found_pass(
+                a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
+                limit, fl.expenditure_poor_share, fl.dibao_monthly,
+            )  # fmt: skip
+        else:
+            hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
+            hh_size = np.bincount(a.household, minlength=a.n_households)
+            hh_income = group_sum(a.household, a.income, a.n_households)
+            t2, t1 = expenditure_poor(fl, hh_oop, hh_income, hh_size)
+            # only households no assistance category reaches yet are "found" (就高: others keep theirs)
+            assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
+            newly = (t2 | t1) & ~assisted
         if newly.any():
             members = newly[a.household]
             cat_mask = np.where(members, cat_mask | bit, cat_mask)
             idx = np.flatnonzero(members)
-            again = person_tiers(idx, cat_mask)
-            for name in (
-                "critical3",
-                "assistance3",
-                "supplement3",
-                "supplement_outside",
-                "category",
-                "mutual3",
-            ):
-                if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
-                    getattr(tiers, name)[idx] = getattr(again, name)
+            if fast:  # the found persons' rows rewritten in place
+                person_tiers(idx, cat_mask, into=tiers)
+            else:
+                again = person_tiers(idx, cat_mask)
+                for name in TIER_FIELDS:
+                    if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
+                        getattr(tiers, name)[idx] = getattr(again, name)
             oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
 

@@ -263,6 +263,8 @@ def _tiers_pass(
     sup_rp,
     sup_ro,
     sup_cap,
+    code,
+    at_person,
     crit,
     asst,
     sup,
@@ -274,7 +276,8 @@ def _tiers_pass(
 
     Order as rules: critical illness, mutual aid, [supplement], assistance, [supplement]; the
     category paying most in total is kept, a real category winning ties against `none`. Writes
-    every row of crit, asst, sup, mut (len(idx), 3), sup_out and category."""
+    crit, asst, sup, mut (rows, 3), sup_out and category (`code` of the row kept) at row t for
+    idx[t], or at row idx[t] itself when `at_person` (a second pass into the first one's arrays)."""
     n = len(idx)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
@@ -293,7 +296,9 @@ def _tiers_pass(
         rem0 = np.empty(3)
         for t in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
             p = idx[t]
+            r = p if at_person else t
             best_total = 0.0
+            best = 0
             # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
             outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
             outside = outside + (total3[p, 2] - policy3[p, 2])
@@ -364,18 +369,19 @@ def _tiers_pass(
                 total = (
                     ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
                 )
-                if c == 0 or total > best_total or (total >= best_total and category[t] == 0):
+                if c == 0 or total > best_total or (total >= best_total and best == 0):
                     best_total = total
-                    category[t] = c
+                    best = c
                     for s in range(3):
-                        crit[t, s] = c3[s]
-                        asst[t, s] = a3[s]
+                        crit[r, s] = c3[s]
+                        asst[r, s] = a3[s]
                         if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
-                            sup[t, s] = s3[s]
+                            sup[r, s] = s3[s]
                         if n_plans > 0:
-                            mut[t, s] = m3[s]
+                            mut[r, s] = m3[s]
                     if sup_on:
-                        sup_out[t] = so
+                        sup_out[r] = so
+            category[r] = code[best]
 
 
 def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share, oop, counted):
@@ -454,23 +460,31 @@ def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, any_out_of_
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
-def tiers_pass(idx, *args):
-    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`):
-    (critical, assistance, supplement, supplement outside, mutual aid, category row)."""
+def tiers_pass(idx, *args, code, into=None):
+    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`): (critical,
+    assistance, supplement, supplement outside, mutual aid, category code), one row per idx;
+    `into`: those six arrays of an earlier pass over every person, rewritten at rows idx."""
     n = len(idx)
     sup_on, n_plans = args[TIERS_SUP_ON], len(args[TIERS_PLAN_RATIO])
+    if into is not None:
+        crit, asst, sup, sup_out, mut, category = into
+        off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
+        sup, sup_out = (sup, sup_out) if sup_on else (off3, off)
+        out = (crit, asst, sup, sup_out, mut if n_plans else off3, category)
+        _pick(*_tiers, n)(idx, *args, code, True, *out)
+        return into
     ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
     out = (
         np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
-        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=code.dtype),
     )  # fmt: skip
-    _pick(*_tiers, n)(idx, *args, *out)
-    crit, asst, sup, sup_out, mut, row = out
+    _pick(*_tiers, n)(idx, *args, code, False, *out)
+    crit, asst, sup, sup_out, mut, category = out
     if not sup_on:
-        sup, sup_out = zeros3(n), np.broadcast_to(np.zeros(1), (n,))
+        sup, sup_out = zeros3(n), zeros(n)
     if not n_plans:
         mut = zeros3(n)
-    return crit, asst, sup, sup_out, mut, row
+    return crit, asst, sup, sup_out, mut, category
 
 
 def finish_pass(total3, *args):
@@ -797,8 +811,9 @@ def summary_pass(n_households, household_starts, *args):
     if household_starts is None or n < PARALLEL_MIN or numba.get_num_threads() < 2:
         bounds = np.array([0, n], dtype=np.int64)
     else:
-        cuts = household_starts[np.searchsorted(household_starts, np.linspace(0, n, 65)[1:-1])
-                                .clip(0, len(household_starts) - 1)]
+        cuts = household_starts[
+            np.searchsorted(household_starts, np.linspace(0, n, 65)[1:-1]).clip(0, len(household_starts) - 1)
+        ]
         bounds = np.unique(np.concatenate([[0], cuts, [n]])).astype(np.int64)
     out = (
         np.zeros((len(bounds) - 1, N_SUMMARY_SUMS)),
@@ -811,3 +826,35 @@ def summary_pass(n_households, household_starts, *args):
     for row in out[0][1:]:
         sums += row
     return (sums, *out[1:])
+
+
+@njit(cache=True, nogil=True)
+def _found_pass(
+    household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao_monthly,
+    hh_oop, hh_income, hh_size, hh_assisted, newly,
+):  # fmt: skip
+    for p in range(len(household)):  # per-household sums in person order, as np.bincount
+        h = household[p]
+        hh_oop[h] += (oop_pre[p] - other[p]) - cap[p]
+        hh_income[h] += income[p]
+        hh_size[h] += 1
+        hh_assisted[h] += 1.0 if cat_mask[p] != 0 else 0.0
+    n_found = 0
+    for h in range(len(newly)):
+        size = max(hh_size[h], 1)
+        ok = hh_income[h] / size < income_limit and hh_oop[h] > 0
+        type2 = ok and hh_oop[h] >= share * hh_income[h]
+        type1 = ok and (hh_income[h] - hh_oop[h]) / size / 12.0 < dibao_monthly
+        newly[h] = (type2 or type1) and not hh_assisted[h] > 0
+        n_found += newly[h]
+    return n_found
+
+
+def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao):
+    """政策找人 in one pass (rules.flags.expenditure_poor on OOP after subsidies and the cap): the
+    households the type-1/2 tests newly find among those no assistance category reaches yet."""
+    newly = np.zeros(n_households, dtype=bool)
+    scratch = (np.zeros(n_households), np.zeros(n_households), np.zeros(n_households, np.int64),
+               np.zeros(n_households))  # fmt: skip
+    _found_pass(household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao, *scratch, newly)
+    return newly
