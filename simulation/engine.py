@@ -67,6 +67,8 @@ class PersonTiers:
     supplement_outside: np.ndarray
     category: np.ndarray  # index into CATEGORY_CODES of the category applied
     mutual3: np.ndarray | None = None
+    oop_pre: np.ndarray | None = None  # compiled path: OOP before the cap, from the same pass
+    counted: np.ndarray | None = None  # compiled path: the reasonable cost the cap counts
 
 
 TIER_FIELDS = ("critical3", "assistance3", "supplement3", "supplement_outside", "category", "mutual3")
@@ -360,14 +362,15 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
             arrays = None if into is None else (
                 into.critical3, into.assistance3, into.supplement3, into.supplement_outside, into.mutual3,
-                into.category,
+                into.category, into.oop_pre, into.counted,
             )  # fmt: skip
-            crit, asst, sup, sup_out, mut, category = kernels.tiers_pass(
+            crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
                 idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
                 ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                ci_ok, ma_ok, take_up, aid_matrix, *tt.args, code=tt.code, into=arrays,
+                ci_ok, ma_ok, take_up, aid_matrix, *tt.args, code=tt.code,
+                out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,
             )  # fmt: skip
-            return PersonTiers(crit, asst, sup, sup_out, category, mut)
+            return PersonTiers(crit, asst, sup, sup_out, category, mut, oop_pre, counted)
     else:
 
         def person_tiers(idx, cat_mask, into=None):
@@ -379,13 +382,11 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     cap_args = cap_tables(p) if fast else ()
 
     def finish(tiers: PersonTiers, cat_mask: np.ndarray):
-        if fast:
-            oop_pre, counted = kernels.finish_pass(
-                total3, policy3, basic3, tiers.critical3, tiers.mutual3, tiers.assistance3,
-                tiers.supplement3, tiers.supplement_outside, p.family_cap.out_of_catalogue_reasonable_share,
-            )  # fmt: skip
+        if fast:  # OOP and the counted cost come from the tiers pass itself
+            oop_pre, counted = tiers.oop_pre, tiers.counted
             other_paid, cap_paid, hh_cap = kernels.cap_pass(
-                counted, cat_mask, a.household, a.n_households, a.disabled, a.veteran, a.union_member,
+                counted, cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
+                a.veteran, a.union_member,
                 *cap_args,
             )  # fmt: skip
             return oop_pre, other_paid, cap_paid, hh_cap

@@ -264,6 +264,7 @@ def _tiers_pass(
     sup_ro,
     sup_cap,
     code,
+    out_share,
     at_person,
     crit,
     asst,
@@ -271,13 +272,17 @@ def _tiers_pass(
     sup_out,
     mut,
     category,
+    oop,
+    counted,
 ):
     """Tiers 2-4 for persons `idx` under each held category (row 0 of the tables = `none`).
 
     Order as rules: critical illness, mutual aid, [supplement], assistance, [supplement]; the
     category paying most in total is kept, a real category winning ties against `none`. Writes
     crit, asst, sup, mut (rows, 3), sup_out and category (`code` of the row kept) at row t for
-    idx[t], or at row idx[t] itself when `at_person` (a second pass into the first one's arrays)."""
+    idx[t], or at row idx[t] itself when `at_person` (a second pass into the first one's arrays);
+    and, for the kept category, OOP before the cap and the reasonable cost the cap counts (as the
+    numpy engine's finish, the same operations in the same order)."""
     n = len(idx)
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
@@ -299,6 +304,10 @@ def _tiers_pass(
             r = p if at_person else t
             best_total = 0.0
             best = 0
+            best_oop = 0.0
+            best_counted = 0.0
+            total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
+            basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
             # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
             outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
             outside = outside + (total3[p, 2] - policy3[p, 2])
@@ -381,28 +390,20 @@ def _tiers_pass(
                             mut[r, s] = m3[s]
                     if sup_on:
                         sup_out[r] = so
+                    paid = basic_p + ((c3[0] + c3[1]) + c3[2])
+                    paid = paid + ((a3[0] + a3[1]) + a3[2])
+                    paid = paid + ((s3[0] + s3[1]) + s3[2])
+                    paid = paid + so
+                    paid = paid + ((m3[0] + m3[1]) + m3[2])
+                    best_oop = max(total_p - paid, 0.0)
+                    x0 = ((((policy3[p, 0] - basic3[p, 0]) - c3[0]) - m3[0]) - a3[0]) - s3[0]
+                    x1 = ((((policy3[p, 1] - basic3[p, 1]) - c3[1]) - m3[1]) - a3[1]) - s3[1]
+                    x2 = ((((policy3[p, 2] - basic3[p, 2]) - c3[2]) - m3[2]) - a3[2]) - s3[2]
+                    cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
+                    best_counted = min(cc, best_oop)
             category[r] = code[best]
-
-
-def _finish_pass(total3, policy3, basic3, crit, mut, asst, sup, sup_out, out_share, oop, counted):
-    """Per person: OOP before the cap and the reasonable cost the cap counts (engine.finish)."""
-    n = total3.shape[0]
-    for p in prange(n):
-        paid = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
-        paid = paid + ((crit[p, 0] + crit[p, 1]) + crit[p, 2])
-        paid = paid + ((asst[p, 0] + asst[p, 1]) + asst[p, 2])
-        paid = paid + ((sup[p, 0] + sup[p, 1]) + sup[p, 2])
-        paid = paid + sup_out[p]
-        paid = paid + ((mut[p, 0] + mut[p, 1]) + mut[p, 2])
-        o = max(((total3[p, 0] + total3[p, 1]) + total3[p, 2]) - paid, 0.0)
-        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
-        outside = outside + (total3[p, 2] - policy3[p, 2])
-        x0 = (((policy3[p, 0] - basic3[p, 0]) - crit[p, 0]) - mut[p, 0]) - asst[p, 0] - sup[p, 0]
-        x1 = (((policy3[p, 1] - basic3[p, 1]) - crit[p, 1]) - mut[p, 1]) - asst[p, 1] - sup[p, 1]
-        x2 = (((policy3[p, 2] - basic3[p, 2]) - crit[p, 2]) - mut[p, 2]) - asst[p, 2] - sup[p, 2]
-        c = max((x0 + x1) + x2, 0.0) + out_share * max(outside - sup_out[p], 0.0)
-        oop[p] = o
-        counted[p] = min(c, o)
+            oop[r] = best_oop
+            counted[r] = best_counted
 
 
 # Each kernel is compiled twice: serial, and parallel over chunks of persons (prange). Threads only
@@ -427,7 +428,6 @@ _claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
 _TIERS_PARAMS = _tiers_pass.__code__.co_varnames[1 : _tiers_pass.__code__.co_argcount]
 TIERS_SUP_ON, TIERS_PLAN_RATIO = _TIERS_PARAMS.index("sup_on"), _TIERS_PARAMS.index("plan_ratio")
 _tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
-_finish = (_compiled(_finish_pass, False), _compiled(_finish_pass, True))
 
 
 # The wrappers allocate the outputs with numpy, not inside the kernels: numpy's large arrays get
@@ -460,39 +460,32 @@ def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, any_out_of_
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
-def tiers_pass(idx, *args, code, into=None):
+def tiers_pass(idx, *args, code, out_share, into=None):
     """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`): (critical,
-    assistance, supplement, supplement outside, mutual aid, category code), one row per idx;
-    `into`: those six arrays of an earlier pass over every person, rewritten at rows idx."""
+    assistance, supplement, supplement outside, mutual aid, category code, OOP before the cap,
+    counted cost), one row per idx; `into`: those eight arrays of an earlier pass over every
+    person, rewritten at rows idx."""
     n = len(idx)
     sup_on, n_plans = args[TIERS_SUP_ON], len(args[TIERS_PLAN_RATIO])
     if into is not None:
-        crit, asst, sup, sup_out, mut, category = into
+        crit, asst, sup, sup_out, mut, category, oop, counted = into
         off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
         sup, sup_out = (sup, sup_out) if sup_on else (off3, off)
-        out = (crit, asst, sup, sup_out, mut if n_plans else off3, category)
-        _pick(*_tiers, n)(idx, *args, code, True, *out)
+        out = (crit, asst, sup, sup_out, mut if n_plans else off3, category, oop, counted)
+        _pick(*_tiers, n)(idx, *args, code, out_share, True, *out)
         return into
     ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
     out = (
         np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
-        np.empty(n, dtype=code.dtype),
+        np.empty(n, dtype=code.dtype), np.empty(n), np.empty(n),
     )  # fmt: skip
-    _pick(*_tiers, n)(idx, *args, code, False, *out)
-    crit, asst, sup, sup_out, mut, category = out
+    _pick(*_tiers, n)(idx, *args, code, out_share, False, *out)
+    crit, asst, sup, sup_out, mut, category, oop, counted = out
     if not sup_on:
         sup, sup_out = zeros3(n), zeros(n)
     if not n_plans:
         mut = zeros3(n)
-    return crit, asst, sup, sup_out, mut, category
-
-
-def finish_pass(total3, *args):
-    """OOP before the cap and the reasonable cost it counts (see `_finish_pass`)."""
-    n = total3.shape[0]
-    out = (np.empty(n), np.empty(n))
-    _pick(*_finish, n)(total3, *args, *out)
-    return out
+    return crit, asst, sup, sup_out, mut, category, oop, counted
 
 
 @njit(cache=True, nogil=True)
@@ -572,8 +565,8 @@ def wdot(w, x):
 SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
 
 
-@njit(cache=True, nogil=True)
 def _cap_pass(
+    bounds,
     counted,
     cat_mask,
     household,
@@ -593,13 +586,26 @@ def _cap_pass(
     cap_paid,
     hh_cap,
     hh_counted,
+    share,
 ):
     """Other departments' subsidies in order, the 负面清单 share off, then the household cap split
     back in proportion (rules.other_subsidies, rules.family_cap: same operations, same order).
-    `hh_cap` comes in as inf, `hh_counted` as zeros."""
-    n = len(counted)
-    share = np.empty(n)
-    for p in range(n):
+    `hh_cap` comes in as inf, `hh_counted` as zeros. Chunks (`bounds`) hold whole households."""
+    for ch in prange(len(bounds) - 1):
+        _cap_chunk(
+            bounds[ch], bounds[ch + 1], counted, cat_mask, household, disabled, veteran, union_member,
+            rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+            other, cap_paid, hh_cap, hh_counted, share,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _cap_chunk(
+    lo, hi, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
+    hh_counted, share,
+):  # fmt: skip
+    for p in range(lo, hi):
         left = counted[p]
         paid = 0.0
         m = cat_mask[p]
@@ -629,7 +635,7 @@ def _cap_pass(
         for j in range(len(cap_bits)):
             if (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
                 hh_cap[h] = cap_amount[j]
-    for p in range(n):
+    for p in range(lo, hi):
         h = household[p]
         if not cap_on or not np.isfinite(hh_cap[h]):
             cap_paid[p] = 0.0
@@ -640,17 +646,28 @@ def _cap_pass(
 
 
 def cap_pass(
-    counted, cat_mask, household, n_households, disabled, veteran, union_member,
+    counted, cat_mask, household, n_households, household_starts, disabled, veteran, union_member,
     rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
 ):  # fmt: skip
-    """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`."""
+    """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`
+    (`household_starts` as in `summary_pass`: chunks of whole households on the cores)."""
     n = len(counted)
-    out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households))
-    _cap_pass(
-        counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+    bounds = household_chunks(household_starts, n)
+    out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households), np.empty(n))
+    _cap[len(bounds) > 2](
+        bounds, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
         rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, *out,
     )  # fmt: skip
     return out[0], out[1], out[2]
+
+
+def household_chunks(household_starts, n: int) -> np.ndarray:
+    """Bounds of up to 64 chunks of whole households (one chunk, [0, n], when households are not
+    contiguous, the input is small or numba has one thread)."""
+    if household_starts is None or n < PARALLEL_MIN or numba.get_num_threads() < 2:
+        return np.array([0, n], dtype=np.int64)
+    at = np.searchsorted(household_starts, np.linspace(0, n, 65)[1:-1]).clip(0, len(household_starts) - 1)
+    return np.unique(np.concatenate([[0], household_starts[at], [n]])).astype(np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -798,6 +815,7 @@ def _person_sums(
 
 
 _summary = (_compiled(_summary_pass, False), _compiled(_summary_pass, True))
+_cap = (_compiled(_cap_pass, False), _compiled(_cap_pass, True))
 
 
 def summary_pass(n_households, household_starts, *args):
@@ -808,13 +826,7 @@ def summary_pass(n_households, household_starts, *args):
     contiguous (then chunks of whole households run on the cores and their partial sums add in
     chunk order, the same for any thread count), None otherwise (one chunk, person order)."""
     n = len(args[0])
-    if household_starts is None or n < PARALLEL_MIN or numba.get_num_threads() < 2:
-        bounds = np.array([0, n], dtype=np.int64)
-    else:
-        cuts = household_starts[
-            np.searchsorted(household_starts, np.linspace(0, n, 65)[1:-1]).clip(0, len(household_starts) - 1)
-        ]
-        bounds = np.unique(np.concatenate([[0], cuts, [n]])).astype(np.int64)
+    bounds = household_chunks(household_starts, n)
     out = (
         np.zeros((len(bounds) - 1, N_SUMMARY_SUMS)),
         np.zeros(n_households, dtype=np.int64),

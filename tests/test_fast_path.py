@@ -145,8 +145,9 @@ def test_summary_pass_equals_reference_parts(preset):
 
 @pytest.mark.parametrize("preset", ["shanghai_2023", "bijie_2019"])
 def test_summary_pass_in_parallel_chunks_and_with_scattered_households(preset, monkeypatch):
-    """Above PARALLEL_MIN the pass runs in chunks of whole households on the cores; a population
-    whose households are not contiguous (shuffled rows) runs in one chunk. Both equal the reference."""
+    """Above PARALLEL_MIN the summary and cap passes run in chunks of whole households on the
+    cores; a population whose households are not contiguous (shuffled rows) runs in one chunk.
+    Both equal the reference."""
     from simulation import Population, kernels
 
     scn = _finding(preset)
@@ -154,6 +155,8 @@ def test_summary_pass_in_parallel_chunks_and_with_scattered_households(preset, m
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
     assert pop.arrays.household_starts is not None  # generated households are contiguous
     _assert_parts_equal_reference(pop, scn)
+    # the household cap in chunks too: every array still equals the numpy reference
+    assert_same_year(run_year(pop, scn.params, fast=True), run_year(pop, scn.params, fast=False))
     rows = np.random.default_rng(0).permutation(len(pop.persons))
     shuffled = Population(pop.persons.iloc[rows].reset_index(drop=True), pop.claims)
     assert shuffled.arrays.household_starts is None

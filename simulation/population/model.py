@@ -525,6 +525,8 @@ class PopulationArrays:
     disease_names: np.ndarray
     claim_out_of_city: np.ndarray | None = None  # index into OUT_OF_CITY_CODES (None: all local)
     identified_month: np.ndarray | None = None  # month newly identified as poor this year (0: not new)
+    care_need: np.ndarray | None = None  # long-term-care disability level 0-3 (int8)
+    institution: np.ndarray | None = None  # bool: care in an institution (care_setting)
 
     @cached_property
     def household_starts(self) -> np.ndarray | None:
@@ -611,6 +613,14 @@ class PopulationArrays:
                 p["identified_month"].to_numpy(dtype=np.int8)
                 if "identified_month" in p
                 else np.zeros(len(p), dtype=np.int8)
+            ),
+            care_need=(
+                p["care_need"].to_numpy(dtype=np.int8) if "care_need" in p else np.zeros(len(p), np.int8)
+            ),
+            institution=(
+                _equals_text(p["care_setting"], "institution")
+                if "care_setting" in p
+                else np.zeros(len(p), dtype=bool)
             ),
         )
         for v in arrays.__dict__.values():

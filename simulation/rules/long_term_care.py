@@ -122,24 +122,12 @@ def long_term_care(
     )
 
 
-def person_care(persons) -> tuple[np.ndarray, np.ndarray]:
-    """(care_need 0-3, institution bool) from a persons table; absent columns take the defaults."""
-    n = len(persons)
-    need = persons["care_need"].to_numpy(dtype=np.int64) if "care_need" in persons else np.zeros(n, np.int64)
-    if "care_setting" in persons:
-        inst = (persons["care_setting"].astype(str) == "institution").to_numpy()
-    else:
-        inst = np.zeros(n, dtype=bool)
-    return need, inst
-
-
 def year_long_term_care(ltc: LongTermCare, pop, cat_mask: np.ndarray) -> LtcArrays | None:
-    """`long_term_care` on a Population (its persons' care_need/care_setting and encoded arrays)."""
+    """`long_term_care` on a Population (its encoded care_need/care_setting and other arrays)."""
     if not ltc.enabled:
         return None
     a = pop.arrays
-    need, inst = person_care(pop.persons)
-    return long_term_care(ltc, need, inst, a.employee, a.enrolled, cat_mask)
+    return long_term_care(ltc, a.care_need, a.institution, a.employee, a.enrolled, cat_mask)
 
 
 LTC_PART_KEYS = (
