@@ -280,13 +280,13 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
     return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
 
 
-def _basic_fast(a, level, tables, tset, hospital_claim, ma):
+def _basic_fast(a, offsets, level, tables, tset, hospital_claim, ma):
     """Tier 1 and the person x setting sums in one compiled pass over the claims (with the
     out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
     paid, applied, extra, base, sums = kernels.claims_pass(
-        a.claim_person, a.claim_setting, level,
+        offsets, a.claim_setting, level,
         a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
         ooc, lowest, bool(ma.base_includes_below_deductible),
         a.employee, a.age, tset, a.enrolled,
@@ -294,7 +294,7 @@ def _basic_fast(a, level, tables, tset, hospital_claim, ma):
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
         tables.retirement_age.astype(float), tables.level_pays,
         any_unreferred=bool((~a.claim_referred).any()), any_hospital=bool(hospital_claim.any()),
-        any_out_of_city=lowest < 3, n_persons=a.n_persons,
+        any_out_of_city=lowest < 3,
     )  # fmt: skip
     del applied, extra  # per-claim scratch: the sums carry them on (freed before the tiers' peak)
     return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
@@ -319,7 +319,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     ci, ma = p.critical_illness, p.medical_assistance
     if fast:
         basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
-            a, level, tables, tset, hospital_claim, ma
+            a, pop.arrays.claim_offsets, level, tables, tset, hospital_claim, ma
         )
     else:
         basic = basic_insurance(a, level, tables, tset, a.enrolled)

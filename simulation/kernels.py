@@ -23,7 +23,7 @@ INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 
 
 def _claims_pass(
-    cp,
+    offsets,
     setting,
     level,
     chain,
@@ -70,24 +70,26 @@ def _claims_pass(
     of total, policy, basic, base, deductible part, extra, hospital cost and the assistance base
     of out-of-city claims at or above code `ooc_lowest` (rules.medical_assistance.out_of_city_excluded;
     3: none)."""
-    m = len(cp)
     any_ooc = ooc_lowest < 3
-    # persons' claim runs in chunks over the cores; each person's claims stay in one thread
-    starts = np.flatnonzero(np.diff(cp)) + 1
-    bounds = np.empty(len(starts) + 2, dtype=np.int64)
-    bounds[0] = 0
-    bounds[1:-1] = starts
-    bounds[-1] = m
-    n_runs = len(bounds) - 1 if m > 0 else 0
-    n_chunks = min(n_runs, 64)
+    n = len(offsets) - 1
+    # persons in chunks over the cores; each person's row of every sum is written once, at the end
+    # of its claims (no zeroed arrays, no read-modify-write in memory)
+    n_chunks = min(n, 64)
     for ch in prange(n_chunks):
         earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
         used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
         used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
-        for r in range(ch * n_runs // n_chunks, (ch + 1) * n_runs // n_chunks):
-            i = bounds[r]
-            j = bounds[r + 1]
-            p = cp[i]
+        acc = np.zeros(
+            (8, 3)
+        )  # the person's sums: total, policy, basic, base, deductible, extra, hospital, excl
+        for p in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            i = offsets[p]
+            j = offsets[p + 1]
+            acc[:, :] = 0.0
+            if i == j:  # no claim this year
+                _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3,
+                            ded3, extra3, hospital3, excl3)  # fmt: skip
+                continue
             sch = 0 if employee[p] else 1
             ts = term_set[p]
             bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
@@ -170,17 +172,36 @@ def _claims_pass(
                 else:
                     base[k] = 0.0
                     applied_out[k] = 0.0
-                total3[p, s] += total[k]
-                policy3[p, s] += pol
-                basic3[p, s] += paid_k
-                base3[p, s] += base[k]
-                ded3[p, s] += applied_out[k]
-                if any_unreferred:  # otherwise extra3 and hospital3 are left unallocated (zeros)
-                    extra3[p, s] += extra[k]
+                acc[0, s] += total[k]
+                acc[1, s] += pol
+                acc[2, s] += paid_k
+                acc[3, s] += base[k]
+                acc[4, s] += applied_out[k]
+                if any_unreferred:  # otherwise extra3 and hospital3 are zero views, never written
+                    acc[5, s] += extra[k]
                 if any_hospital:
-                    hospital3[p, s] += hospital[k]
+                    acc[6, s] += hospital[k]
                 if any_ooc and out_of_city[k] >= ooc_lowest:
-                    excl3[p, s] += base[k] if ma_from_base else base[k] - applied_out[k]
+                    acc[7, s] += base[k] if ma_from_base else base[k] - applied_out[k]
+            _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3,
+                        extra3, hospital3, excl3)  # fmt: skip
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3, extra3,
+                hospital3, excl3):  # fmt: skip
+    for s in range(3):
+        total3[p, s] = acc[0, s]
+        policy3[p, s] = acc[1, s]
+        basic3[p, s] = acc[2, s]
+        base3[p, s] = acc[3, s]
+        ded3[p, s] = acc[4, s]
+        if any_unreferred:
+            extra3[p, s] = acc[5, s]
+        if any_hospital:
+            hospital3[p, s] = acc[6, s]
+        if any_ooc:
+            excl3[p, s] = acc[7, s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -445,18 +466,19 @@ def zeros(n: int) -> np.ndarray:
     return np.broadcast_to(np.zeros(1), (n,))
 
 
-def claims_pass(cp, *args, any_unreferred: bool, any_hospital: bool, any_out_of_city: bool, n_persons: int):
-    """Tier 1 per claim and the person x setting sums (see `_claims_pass`):
+def claims_pass(offsets, *args, any_unreferred: bool, any_hospital: bool, any_out_of_city: bool):
+    """Tier 1 per claim and the person x setting sums (see `_claims_pass`; `offsets`: each
+    person's first claim and, last, the number of claims, PopulationArrays.claim_offsets):
     (paid, deductible part, extra, base, sums); the sums are total, policy, basic, base, deductible
     part, extra, hospital cost and the out-of-city assistance base."""
-    m = len(cp)
+    n_persons, m = len(offsets) - 1, int(offsets[-1])
     per_claim = (np.empty(m), np.empty(m), np.zeros(m), np.empty(m))
     # separate arrays, not one (8, n, 3) block: the bases can be freed once the tiers are paid, and
     # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages);
     # no unreferred claim / no hospital cost / no out-of-city exclusion: zeros without memory
     on = (True, True, True, True, True, any_unreferred, any_hospital, any_out_of_city)
-    sums = tuple(np.zeros((n_persons if k else 0, 3)) for k in on)
-    _pick(*_claims, m)(cp, *args, any_unreferred, any_hospital, *per_claim, *sums)
+    sums = tuple(np.empty((n_persons if k else 0, 3)) for k in on)  # every row written by the pass
+    _pick(*_claims, m)(offsets, *args, any_unreferred, any_hospital, *per_claim, *sums)
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 

@@ -204,9 +204,19 @@ def derived_population(base: Population, **arrays: np.ndarray) -> Population:
     """A Population sharing the base tables with some encoded arrays replaced (no re-validation,
     no re-sorting). Its persons/claims DataFrames stay the base year's; every rule reads arrays."""
     pop = Population.trusted(base.persons, base.claims, source=base.source)
+    if "districts" in base.__dict__:  # the same persons table: its district codes carry over
+        pop.__dict__["districts"] = base.__dict__["districts"]
     for v in arrays.values():
         v.flags.writeable = False
-    pop.__dict__["arrays"] = dataclasses.replace(base.arrays, **arrays)
+    derived = dataclasses.replace(base.arrays, **arrays)
+    # orders computed from unchanged arrays carry over (cached properties are not fields)
+    keep = {"household_starts": ("household",), "claim_offsets": ("claim_person",),
+            "claim_ps_order": ("claim_person", "claim_setting"),
+            "claim_ps_inverse": ("claim_person", "claim_setting")}  # fmt: skip
+    for name, inputs in keep.items():
+        if name in base.arrays.__dict__ and not any(k in arrays for k in inputs):
+            derived.__dict__[name] = base.arrays.__dict__[name]
+    pop.__dict__["arrays"] = derived
     return pop
 
 

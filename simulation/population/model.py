@@ -486,8 +486,7 @@ class Population:
         Cached: summaries group by district on every run, and factorizing strings is slow."""
         if "district" not in self.persons:
             return np.zeros(len(self.persons), dtype=np.int64), np.array(["all"], dtype=object)
-        codes, names = pd.factorize(self.persons["district"].astype(str), sort=True)
-        return codes.astype(np.int64), np.asarray(names, dtype=object)
+        return factorize_text(self.persons["district"])
 
     @property
     def weighted_persons(self) -> float:
@@ -536,6 +535,15 @@ class PopulationArrays:
         if self.n_persons == 0 or len(starts) + 1 != self.n_households:
             return None
         out = np.concatenate([np.zeros(1, dtype=np.int64), starts.astype(np.int64)])
+        out.flags.writeable = False
+        return out
+
+    @cached_property
+    def claim_offsets(self) -> np.ndarray:
+        """Each person's first sorted claim, then the number of claims (n_persons + 1 entries): the
+        claims of person p are claim_offsets[p]:claim_offsets[p + 1]."""
+        counts = np.bincount(self.claim_person, minlength=self.n_persons)
+        out = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts, dtype=np.int64)])
         out.flags.writeable = False
         return out
 
