@@ -487,7 +487,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         newly_identified=newly,
         claim_basic=basic.paid,
         claim_base=basic.base,
-        ltc=year_long_term_care(p.long_term_care, pop, cat_mask),
+        ltc=year_long_term_care(p.long_term_care, pop, cat_mask, fast=fast),
     )
 
 

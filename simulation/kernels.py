@@ -892,3 +892,38 @@ def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, i
                np.zeros(n_households))  # fmt: skip
     _found_pass(household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao, *scratch, newly)
     return newly
+
+
+@njit(cache=True, nogil=True)
+def _ltc_pass(
+    care_need, institution, employee, enrolled, cat_mask, covered, cost_m, benefit_m, months, min_level,
+    individual_s, pool_s, fiscal_s, subsidised_bits,
+    insured, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal,
+):  # fmt: skip
+    top = cost_m.shape[1] - 1
+    for p in range(len(care_need)):
+        sch = 0 if employee[p] else 1
+        ins = enrolled[p] and covered[sch]
+        lv = min(max(care_need[p], 0), top)
+        st = 1 if institution[p] else 0
+        f = 1.0 if ins else 0.0
+        insured[p] = ins
+        eligible[p] = ins and care_need[p] >= min_level
+        cost[p] = months * cost_m[st, lv]
+        benefit[p] = months * benefit_m[st, lv] * f
+        oop[p] = cost[p] - benefit[p]
+        ind = individual_s[sch] * f
+        sub = ind if (cat_mask[p] & subsidised_bits) != 0 else 0.0
+        individual[p] = ind - sub
+        subsidy[p] = sub
+        pool[p] = pool_s[sch] * f
+        fiscal[p] = fiscal_s[sch] * f
+
+
+def ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables):
+    """Long-term care per person in one pass (rules.long_term_care: the same operations): insured,
+    eligible, cost, benefit, oop, individual, subsidy, pool transfer, fiscal."""
+    n = len(care_need)
+    out = (np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), *(np.empty(n) for _ in range(7)))
+    _ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables, *out)
+    return out

@@ -21,8 +21,13 @@ RTOL, ATOL = 1e-9, 1e-6
 
 
 def assert_same_year(fast, ref) -> None:
+    """Every array of the year equal, and those of nested arrays (long-term care's LtcArrays)."""
     for f in dataclasses.fields(fast):
         x, y = getattr(fast, f.name), getattr(ref, f.name)
+        if dataclasses.is_dataclass(x) and f.name != "scenario":
+            assert dataclasses.is_dataclass(y), f.name
+            assert_same_year(x, y)
+            continue
         if not isinstance(x, np.ndarray):
             continue
         assert x.shape == y.shape, f.name

@@ -77,15 +77,18 @@ def care_payment(
     return cost, benefit
 
 
+def scheme_rates(ltc: LongTermCare, name: str) -> np.ndarray:
+    """The financing item `name` (individual, pool_transfer, fiscal) per scheme, yuan a year."""
+    return np.array([getattr(ltc.financing[s], name) if s in ltc.financing else 0.0 for s in SCHEMES])
+
+
 def contributions(
     ltc: LongTermCare, employee: np.ndarray, is_insured: np.ndarray, cat_mask: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(individual paid by the person, individual paid by the government, pool transfer, fiscal)."""
-    zero = {"individual": 0.0, "pool_transfer": 0.0, "fiscal": 0.0}
 
     def per_scheme(name: str) -> np.ndarray:
-        v = np.array([getattr(ltc.financing[s], name) if s in ltc.financing else zero[name] for s in SCHEMES])
-        return v[np.where(employee, 0, 1)] * is_insured
+        return scheme_rates(ltc, name)[np.where(employee, 0, 1)] * is_insured
 
     individual = per_scheme("individual")
     bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ltc.subsidised_categories] or [0])
@@ -122,12 +125,29 @@ def long_term_care(
     )
 
 
-def year_long_term_care(ltc: LongTermCare, pop, cat_mask: np.ndarray) -> LtcArrays | None:
-    """`long_term_care` on a Population (its encoded care_need/care_setting and other arrays)."""
+def year_long_term_care(ltc: LongTermCare, pop, cat_mask: np.ndarray, *, fast: bool = True):
+    """`long_term_care` on a Population (its encoded care_need/care_setting and other arrays);
+    `fast`: in one compiled pass (kernels.ltc_pass), held equal to the numpy rules by the tests.
+    None when the scenario has no such fund."""
     if not ltc.enabled:
         return None
     a = pop.arrays
-    return long_term_care(ltc, a.care_need, a.institution, a.employee, a.enrolled, cat_mask)
+    if not fast:
+        return long_term_care(ltc, a.care_need, a.institution, a.employee, a.enrolled, cat_mask)
+    from .. import kernels
+
+    cost_m, benefit_m = monthly_tables(ltc)
+    bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ltc.subsidised_categories] or [0])
+    covered = np.array([s in ltc.schemes for s in SCHEMES])
+    ins, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal = kernels.ltc_pass(
+        a.care_need, a.institution, a.employee, a.enrolled, cat_mask, covered, cost_m, benefit_m,
+        float(ltc.months), int(ltc.min_level), scheme_rates(ltc, "individual"),
+        scheme_rates(ltc, "pool_transfer"), scheme_rates(ltc, "fiscal"), int(bits),
+    )  # fmt: skip
+    return LtcArrays(
+        insured=ins, eligible=eligible, cost=cost, benefit=benefit, oop=oop, individual=individual,
+        subsidy=subsidy, pool_transfer=pool, fiscal=fiscal, employee=np.asarray(a.employee, dtype=bool),
+    )  # fmt: skip
 
 
 LTC_PART_KEYS = (
