@@ -445,7 +445,10 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
                     if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
                         getattr(tiers, name)[idx] = getattr(again, name)
             oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
+            base3 = ded3 = excl3 = ma_base3 = ci_base3 = None  # as below, before the second finish
             oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
+    # the tiers' bases are done with: freed now (the closures hold them too), not at return
+    base3 = ded3 = excl3 = ma_base3 = ci_base3 = None
 
     if fast:
         warning_person, warning_after = kernels.warnings_pass(

@@ -46,5 +46,5 @@ def contribution_subsidy(plans, is_member, cat_mask: np.ndarray) -> np.ndarray:
     out = np.zeros(len(cat_mask))
     for plan, ok in paying:
         bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories])
-        out += plan.contribution * (ok & ((cat_mask & bits) != 0))
+        np.add(out, plan.contribution, out=out, where=ok & ((cat_mask & bits) != 0))  # no float temporary
     return out
