@@ -11,7 +11,8 @@ builds on top (households, projection, report tables). ROW_BYTES was measured as
 memory above the interpreter's baseline (ru_maxrss) for generate_population + simulate +
 res.persons + res.households: at 1e6 persons 996-1,074 bytes a person (0.92-1.02 claims each) over
 linan_2024, shanghai_2023, bijie_2019 and jiaxing_2025 at c38e044, 1,173-1,204 at 363a5ed (more
-person columns, compiled kernels); at 1e5 fixed costs weigh more (1,756 incl. the kernels' JIT),
+person columns, compiled kernels), 824-921 at 5766af8 (categorical text columns, no person columns
+in the summary, fewer temporaries); at 1e5 fixed costs weigh more (1,756 incl. the kernels' JIT),
 which MIN_BYTES covers. Loading files adds the parse: CSV text is held as bytes, decoded text and
 per-cell strings (1e6 persons from CSV: 1,086-1,293 bytes a person, from Parquet: 1,028).
 
@@ -30,7 +31,7 @@ from .errors import PopulationTooLargeError
 from .memory_reuse import reusable_bytes
 
 CLAIMS_PER_PERSON = 0.95  # what the generator draws (0.92-1.02 over the presets)
-ROW_BYTES = 620  # per person or claim row: 1,209 bytes a person at 0.95 claims (measured ≤ 1,204)
+ROW_BYTES = 500  # per person or claim row: 975 bytes a person at 0.95 claims (measured ≤ 921)
 SAFETY = 1.25  # households, projection and report tables built on top of the result
 CSV_PARSE_FACTOR = 2.0  # extra bytes per CSV file byte while parsing (raw bytes + decoded text)
 MIN_BYTES = 256 * 2**20  # never refuse anything smaller than this

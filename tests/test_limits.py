@@ -31,9 +31,9 @@ def little_memory(monkeypatch):
 
 
 def test_estimate_is_calibrated():
-    # measured peak up to 1,204 bytes a person at 1e6 (see simulation/limits.py); estimate above it
+    # measured peak up to 921 bytes a person at 1e6 (see simulation/limits.py); estimate above it
     per = limits.bytes_per_person()
-    assert 1_204 * 1.2 <= per <= 2_000
+    assert 921 * 1.2 <= per <= 2_000
     assert limits.estimate_bytes(2_000_000) == pytest.approx(2 * limits.estimate_bytes(1_000_000), rel=1e-6)
     assert limits.estimate_bytes(100, claims=0) < limits.estimate_bytes(100)
 
