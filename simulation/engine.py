@@ -345,9 +345,6 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     elif not out_of_city:
         excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-    ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
-    ma_ok = a.enrolled | (not ma.requires_enrolment)
-    ma_ok = np.broadcast_to(ma_ok, (n,))
     take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
 
     everyone = np.arange(n)
@@ -356,8 +353,8 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     if fast:
         tt = tier_tables(p)
         aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
-        ci_ok = np.asarray(ci_ok, dtype=bool)
-        ma_ok = np.ascontiguousarray(ma_ok, dtype=bool)
+        # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
+        reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
 
         def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
             arrays = None if into is None else (
@@ -367,11 +364,13 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
             crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
                 idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
                 ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                ci_ok, ma_ok, take_up, aid_matrix, *tt.args, code=tt.code,
+                *reach, take_up, aid_matrix, *tt.args, code=tt.code,
                 out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,
             )  # fmt: skip
             return PersonTiers(crit, asst, sup, sup_out, category, mut, oop_pre, counted)
     else:
+        ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
+        ma_ok = np.broadcast_to(a.enrolled | (not ma.requires_enrolment), (n,))
 
         def person_tiers(idx, cat_mask, into=None):
             return _person_tiers(

@@ -256,8 +256,11 @@ def _tiers_pass(
     ci_from_base,
     ma_from_base,
     ci_settings,
-    ci_ok,
-    ma_ok,
+    enrolled,
+    employee,
+    ci_schemes,
+    ci_on,
+    ma_needs_enrolment,
     take_up,
     members,
     cat_bit,
@@ -328,6 +331,9 @@ def _tiers_pass(
             best_oop = 0.0
             best_counted = 0.0
             total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
+            # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
+            ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
+            ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
             basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
             # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
             outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
@@ -345,7 +351,7 @@ def _tiers_pass(
                 # critical illness on the year's base, spread over settings in proportion
                 cib_tot = cb3[0] + cb3[1] + cb3[2]
                 ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
-                ci_tot = ci_tot * ci_ok[p]
+                ci_tot = ci_tot * ci_f
                 q = ci_tot / cib_tot if cib_tot > 0 else 0.0
                 for s in range(3):
                     c3[s] = cb3[s] * q
@@ -389,7 +395,7 @@ def _tiers_pass(
                         for s in range(3):
                             a3[s] *= sc
                     for s in range(3):
-                        a3[s] = a3[s] * ma_ok[p]
+                        a3[s] = a3[s] * ma_f
                 else:
                     a3[:] = 0.0
                 if sup_on and not sup_before:
