@@ -517,20 +517,30 @@ def tiers_pass(idx, *args, code, out_share, into=None):
 
 
 @njit(cache=True, nogil=True)
+def _person_row(p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap):
+    """A person's result columns from the setting sums: (total, basic, critical, mutual aid,
+    assistance, supplement, hospital, oop), the row sums in a fixed order (the identity's)."""
+    basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+    crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
+    asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
+    sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
+    hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
+    mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
+    total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
+    paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
+    return total, basic, crit, mutual, asst, sup, hospital, max(total - paid, 0.0)
+
+
+@njit(cache=True, nogil=True)
 def _person_columns(
     total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap,
     o_total, o_policy, o_basic, o_crit, o_mut, o_asst, o_sup, o_hosp, o_oop, o_extra,
 ):  # fmt: skip
     n = total3.shape[0]
     for p in range(n):
-        basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
-        crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
-        asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
-        sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
-        hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
-        mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
-        total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
-        paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
+        total, basic, crit, mutual, asst, sup, hospital, oop = _person_row(
+            p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap
+        )
         o_total[p] = total
         o_policy[p] = (policy3[p, 0] + policy3[p, 1]) + policy3[p, 2]
         o_basic[p] = basic
@@ -539,7 +549,7 @@ def _person_columns(
         o_asst[p] = asst
         o_sup[p] = sup
         o_hosp[p] = hospital
-        o_oop[p] = max(total - paid, 0.0)
+        o_oop[p] = oop
         o_extra[p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
 
 
@@ -785,16 +795,10 @@ def _person_sums(
 ):  # fmt: skip
     s = np.zeros(N_SUMMARY_SUMS)
     for p in range(lo, hi):
-        # the person's columns exactly as _person_columns (same sums, same order), never stored
-        basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
-        crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
-        asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
-        sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
-        hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
-        mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
-        total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
-        paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
-        oop = max(total - paid, 0.0)
+        # the person's columns as _person_columns (the same function), never stored
+        total, basic, crit, mutual, asst, sup, hospital, oop = _person_row(
+            p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap
+        )
         w = weight[p]
         poor = 1.0 if cat_mask[p] != 0 else 0.0
         emp = 1.0 if employee[p] else 0.0
