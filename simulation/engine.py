@@ -312,8 +312,9 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         hospital_claim, total, policy = hospital_liability(p.hospital_liability, a)
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
     scheme = np.where(a.employee, np.int8(0), np.int8(1))
-    # the scenario's level of each claim, one byte a claim (at most 127 levels)
-    level = map_levels(a.level_names, p, pop.source).astype(np.int8)[a.claim_level]
+    # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)
+    small = np.int8 if len(p.hospital_levels) < 128 else np.int16
+    level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
     tables = build_tables(p)
     tset = person_term_set(a.cat_mask, scheme, tables)
     ci, ma = p.critical_illness, p.medical_assistance
