@@ -285,7 +285,7 @@ def _basic_fast(a, offsets, level, tables, tset, hospital_claim, ma):
     out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
-    paid, applied, extra, base, sums = kernels.claims_pass(
+    paid, base, sums = kernels.claims_pass(
         offsets, a.claim_setting, level,
         a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
         ooc, lowest, bool(ma.base_includes_below_deductible),
@@ -296,7 +296,6 @@ def _basic_fast(a, offsets, level, tables, tset, hospital_claim, ma):
         any_unreferred=bool((~a.claim_referred).any()), any_hospital=bool(hospital_claim.any()),
         any_out_of_city=lowest < 3,
     )  # fmt: skip
-    del applied, extra  # per-claim scratch: the sums carry them on (freed before the tiers' peak)
     return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
 
 
