@@ -213,12 +213,13 @@ def _critical(b, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio):
     for j in range(s_lo[c], s_hi[c]):
         out = 0.0
         lo = thr[j]
-        for k in range(b_lo[j], b_hi[j]):
-            hi = upper[k]
-            r = ratio[k]
-            if r > 0:
-                out += r * min(max(b - lo, 0.0), hi - lo)
-            lo = hi
+        if b > lo:  # at or below the threshold every band pays 0 (the common case): not walked
+            for k in range(b_lo[j], b_hi[j]):
+                hi = upper[k]
+                r = ratio[k]
+                if r > 0:
+                    out += r * min(max(b - lo, 0.0), hi - lo)
+                lo = hi
         out = min(out, cap[j])
         if out > best:
             best = out
@@ -226,9 +227,9 @@ def _critical(b, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _supplement(pol3, outside, ded, rp, ro, cap, take_up, out3):
-    """Policy-range payment into out3 and the out-of-catalogue payment (rules.supplement)."""
-    pol = pol3[0] + pol3[1] + pol3[2]
+def _supplement(p0, p1, p2, outside, ded, rp, ro, cap, take_up):
+    """Policy-range payment per setting and the out-of-catalogue payment (rules.supplement)."""
+    pol = p0 + p1 + p2
     ded_out = min(outside, ded)
     ded_pol = min(pol, ded - ded_out)
     pay_pol = rp * (pol - ded_pol)
@@ -239,9 +240,9 @@ def _supplement(pol3, outside, ded, rp, ro, cap, take_up, out3):
         pay_pol = pay_pol * scale
         pay_out = pay_out * scale
     amount = take_up * pay_pol
-    for s in range(3):
-        out3[s] = (pol3[s] / pol if pol > 0 else 0.0) * amount
-    return take_up * pay_out
+    if pol > 0:
+        return (p0 / pol) * amount, (p1 / pol) * amount, (p2 / pol) * amount, take_up * pay_out
+    return 0.0 * amount, 0.0 * amount, 0.0 * amount, take_up * pay_out
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -321,46 +322,27 @@ def _tiers_pass(
     n_plans = len(plan_ratio)
     ma_excl = ma_excl3.shape[0] > 0
     n_chunks = min(n, 64)
+    # scalars per setting (x0, x1, x2), not small arrays: they stay in registers (a small array is
+    # heap memory the compiler must assume the outputs may alias; 2x slower)
     for ch in prange(n_chunks):
-        c3 = np.empty(3)
-        r3 = np.empty(3)
-        m3 = np.empty(3)
-        s3 = np.empty(3)
-        a3 = np.empty(3)
-        b3 = np.empty(3)
-        t3 = np.empty(3)
-        cb3 = np.empty(3)
-        mb3 = np.empty(3)
-        rem0 = np.empty(3)
         for t in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
             p = idx[t]
             r = p if at_person else t
-            best_total = 0.0
-            best = 0
-            best_oop = 0.0
-            best_counted = 0.0
-            total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
             if _no_cost(p, total3, policy3, basic3, base3):
                 # nothing to pay (a fifth of persons a year): every tier is zero, so the rules reduce
-                # to the tie rule (the first held real category is kept); skips ~40% of the pass
+                # to the tie rule (the first held real category is kept)
                 best = 0
                 for c in range(1, n_cat):
                     if (cat_mask[p] & cat_bit[c]) != 0:
                         best = c
                         break
-                for s in range(3):
-                    crit[r, s] = 0.0
-                    asst[r, s] = 0.0
-                    if sup_on:
-                        sup[r, s] = 0.0
-                    if n_plans > 0:
-                        mut[r, s] = 0.0
-                if sup_on:
-                    sup_out[r] = 0.0
+                _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                             0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
                 category[r] = code[best]
                 oop[r] = 0.0
                 counted[r] = 0.0
                 continue
+            total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
             # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
             ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
             ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
@@ -368,99 +350,136 @@ def _tiers_pass(
             # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
             outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
             outside = outside + (total3[p, 2] - policy3[p, 2])
-            for s in range(3):
-                rem0[s] = policy3[p, s] - basic3[p, s]
-                above = max(base3[p, s] - ded3[p, s], 0.0)
-                cb3[s] = (base3[p, s] if ci_from_base else above) * ci_settings[s]
-                mb3[s] = base3[p, s] if ma_from_base else above
-                if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
-                    mb3[s] = max(mb3[s] - ma_excl3[p, s], 0.0)
+            rm0 = policy3[p, 0] - basic3[p, 0]
+            rm1 = policy3[p, 1] - basic3[p, 1]
+            rm2 = policy3[p, 2] - basic3[p, 2]
+            ab0 = max(base3[p, 0] - ded3[p, 0], 0.0)
+            ab1 = max(base3[p, 1] - ded3[p, 1], 0.0)
+            ab2 = max(base3[p, 2] - ded3[p, 2], 0.0)
+            cb0 = (base3[p, 0] if ci_from_base else ab0) * ci_settings[0]
+            cb1 = (base3[p, 1] if ci_from_base else ab1) * ci_settings[1]
+            cb2 = (base3[p, 2] if ci_from_base else ab2) * ci_settings[2]
+            mb0 = base3[p, 0] if ma_from_base else ab0
+            mb1 = base3[p, 1] if ma_from_base else ab1
+            mb2 = base3[p, 2] if ma_from_base else ab2
+            if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
+                mb0 = max(mb0 - ma_excl3[p, 0], 0.0)
+                mb1 = max(mb1 - ma_excl3[p, 1], 0.0)
+                mb2 = max(mb2 - ma_excl3[p, 2], 0.0)
+            cib_tot = cb0 + cb1 + cb2
+            tk = take_up[p]
+            best_total = 0.0
+            best = 0
+            best_oop = 0.0
+            best_counted = 0.0
+            bc0 = bc1 = bc2 = ba0 = ba1 = ba2 = bs0 = bs1 = bs2 = bm0 = bm1 = bm2 = bso = 0.0
             for c in range(n_cat):
                 if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
                     continue
                 # critical illness on the year's base, spread over settings in proportion
-                cib_tot = cb3[0] + cb3[1] + cb3[2]
                 ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
                 ci_tot = ci_tot * ci_f
                 q = ci_tot / cib_tot if cib_tot > 0 else 0.0
-                for s in range(3):
-                    c3[s] = cb3[s] * q
-                    r3[s] = max(rem0[s] - c3[s], 0.0)
-                    m3[s] = 0.0
-                    s3[s] = 0.0
+                c0 = cb0 * q
+                c1 = cb1 * q
+                c2 = cb2 * q
+                r0 = max(rm0 - c0, 0.0)
+                r1 = max(rm1 - c1, 0.0)
+                r2 = max(rm2 - c2, 0.0)
                 # mutual-aid plans in order, each on what the earlier ones left
+                m0 = m1 = m2 = 0.0
                 for j in range(n_plans):
-                    for s in range(3):
-                        b3[s] = (r3[s] - m3[s]) * plan_on[j, s]
-                    b = b3[0] + b3[1] + b3[2]
+                    b0 = (r0 - m0) * plan_on[j, 0]
+                    b1 = (r1 - m1) * plan_on[j, 1]
+                    b2 = (r2 - m2) * plan_on[j, 2]
+                    b = b0 + b1 + b2
                     pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
                     pay = min(pay, plan_limit[j]) * members[j, p]
                     f = pay / b if b > 0 else 0.0
-                    for s in range(3):
-                        m3[s] += b3[s] * f
-                for s in range(3):
-                    r3[s] = r3[s] - m3[s]
-                so = 0.0
+                    m0 += b0 * f
+                    m1 += b1 * f
+                    m2 += b2 * f
+                r0 = r0 - m0
+                r1 = r1 - m1
+                r2 = r2 - m2
+                s0 = s1 = s2 = so = 0.0
                 if sup_on and sup_before:
-                    so = _supplement(r3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
+                    s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
                 # assistance on the policy-range cost still borne
-                for s in range(3):
-                    b3[s] = max(min(mb3[s] - c3[s] - m3[s] - s3[s], r3[s] - s3[s]), 0.0)
+                a0 = a1 = a2 = 0.0
                 if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
-                    tot = b3[0] + b3[1] + b3[2]
+                    b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
+                    b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
+                    b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
+                    tot = b0 + b1 + b2
                     if ma_ded[c] > 0:
                         keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
-                        for s in range(3):
-                            b3[s] = b3[s] * keep
-                    for s in range(3):
-                        a3[s] = b3[s] * ma_ratio[c, s]
-                    op = a3[1] + a3[2]
+                        b0 = b0 * keep
+                        b1 = b1 * keep
+                        b2 = b2 * keep
+                    a0 = b0 * ma_ratio[c, 0]
+                    a1 = b1 * ma_ratio[c, 1]
+                    a2 = b2 * ma_ratio[c, 2]
+                    op = a1 + a2
                     if op > ma_out_limit[c]:
                         sc = ma_out_limit[c] / max(op, 1e-300)
-                        a3[1] *= sc
-                        a3[2] *= sc
-                    at = a3[0] + a3[1] + a3[2]
+                        a1 *= sc
+                        a2 *= sc
+                    at = a0 + a1 + a2
                     if at > ma_limit[c]:
                         sc = ma_limit[c] / max(at, 1e-300)
-                        for s in range(3):
-                            a3[s] *= sc
-                    for s in range(3):
-                        a3[s] = a3[s] * ma_f
-                else:
-                    a3[:] = 0.0
+                        a0 *= sc
+                        a1 *= sc
+                        a2 *= sc
+                    a0 = a0 * ma_f
+                    a1 = a1 * ma_f
+                    a2 = a2 * ma_f
                 if sup_on and not sup_before:
-                    for s in range(3):
-                        t3[s] = r3[s] - a3[s]
-                    so = _supplement(t3, outside, sup_ded, sup_rp, sup_ro, sup_cap, take_up[p], s3)
-                total = (
-                    ci_tot + (m3[0] + m3[1] + m3[2]) + (a3[0] + a3[1] + a3[2]) + (s3[0] + s3[1] + s3[2]) + so
-                )
+                    s0, s1, s2, so = _supplement(
+                        r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                    )
+                total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
                 if c == 0 or total > best_total or (total >= best_total and best == 0):
                     best_total = total
                     best = c
-                    for s in range(3):
-                        crit[r, s] = c3[s]
-                        asst[r, s] = a3[s]
-                        if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
-                            sup[r, s] = s3[s]
-                        if n_plans > 0:
-                            mut[r, s] = m3[s]
-                    if sup_on:
-                        sup_out[r] = so
-                    paid = basic_p + ((c3[0] + c3[1]) + c3[2])
-                    paid = paid + ((a3[0] + a3[1]) + a3[2])
-                    paid = paid + ((s3[0] + s3[1]) + s3[2])
+                    bc0, bc1, bc2, ba0, ba1, ba2, bs0, bs1, bs2 = c0, c1, c2, a0, a1, a2, s0, s1, s2
+                    bm0, bm1, bm2, bso = m0, m1, m2, so
+                    paid = basic_p + ((c0 + c1) + c2)
+                    paid = paid + ((a0 + a1) + a2)
+                    paid = paid + ((s0 + s1) + s2)
                     paid = paid + so
-                    paid = paid + ((m3[0] + m3[1]) + m3[2])
+                    paid = paid + ((m0 + m1) + m2)
                     best_oop = max(total_p - paid, 0.0)
-                    x0 = ((((policy3[p, 0] - basic3[p, 0]) - c3[0]) - m3[0]) - a3[0]) - s3[0]
-                    x1 = ((((policy3[p, 1] - basic3[p, 1]) - c3[1]) - m3[1]) - a3[1]) - s3[1]
-                    x2 = ((((policy3[p, 2] - basic3[p, 2]) - c3[2]) - m3[2]) - a3[2]) - s3[2]
+                    x0 = (((rm0 - c0) - m0) - a0) - s0
+                    x1 = (((rm1 - c1) - m1) - a1) - s1
+                    x2 = (((rm2 - c2) - m2) - a2) - s2
                     cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
                     best_counted = min(cc, best_oop)
+            _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, bc0, bc1, bc2, ba0, ba1, ba2,
+                         bs0, bs1, bs2, bso, bm0, bm1, bm2)  # fmt: skip
             category[r] = code[best]
             oop[r] = best_oop
             counted[r] = best_counted
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, c0, c1, c2, a0, a1, a2, s0, s1, s2, so,
+                 m0, m1, m2):  # fmt: skip
+    crit[r, 0] = c0
+    crit[r, 1] = c1
+    crit[r, 2] = c2
+    asst[r, 0] = a0
+    asst[r, 1] = a1
+    asst[r, 2] = a2
+    if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
+        sup[r, 0] = s0
+        sup[r, 1] = s1
+        sup[r, 2] = s2
+        sup_out[r] = so
+    if n_plans > 0:
+        mut[r, 0] = m0
+        mut[r, 1] = m1
+        mut[r, 2] = m2
 
 
 # Each kernel is compiled twice: serial, and parallel over chunks of persons (prange). Threads only
