@@ -362,7 +362,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
                 into.category, into.oop_pre, into.counted,
             )  # fmt: skip
             crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
-                idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
+                None if into is None else idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
                 ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
                 *reach, take_up, aid_matrix, *tt.args, code=tt.code,
                 out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,

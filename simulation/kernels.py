@@ -22,7 +22,11 @@ from numba import njit, prange
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 
 
-def _claims_pass(
+@njit(cache=True, nogil=True)
+def _claims_range(
+    lo,
+    hi,
+    row0,
     offsets,
     setting,
     level,
@@ -64,144 +68,145 @@ def _claims_pass(
 ):
     """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
 
-    Writes `paid` and `base` per claim and the (n, 3) sums
+    Persons lo..hi. Writes `paid` and `base` per claim and the (n, 3) sums
     of total, policy, basic, base, deductible part, extra, hospital cost and the assistance base
     of out-of-city claims at or above code `ooc_lowest` (rules.medical_assistance.out_of_city_excluded;
-    3: none)."""
+    3: none); base, deductible part and the out-of-city base at row p - row0 (a block's scratch)."""
     any_ooc = ooc_lowest < 3
-    n = len(offsets) - 1
-    # persons in chunks over the cores; each person's row of every sum is written once, at the end
-    # of its claims (no zeroed arrays, no read-modify-write in memory)
-    n_chunks = min(n, 64)
-    for ch in prange(n_chunks):
-        earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
-        used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
-        used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
-        acc = np.zeros(
-            (8, 3)
-        )  # the person's sums: total, policy, basic, base, deductible, extra, hospital, excl
-        for p in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            i = offsets[p]
-            j = offsets[p + 1]
-            acc[:, :] = 0.0
-            if i == j:  # no claim this year
-                _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3,
-                            ded3, extra3, hospital3, excl3)  # fmt: skip
-                continue
-            sch = 0 if employee[p] else 1
-            ts = term_set[p]
-            bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
-            scap = scheme_cap_t[ts, sch]
-            earlier[:] = 0.0
-            used_r[:] = 0.0
-            used_a[:] = 0.0
-            sch_used_r = 0.0
-            sch_used_a = 0.0
-            for k in range(i, j):
-                s = setting[k]
-                lv = level[k]
-                pol = policy[k]
-                fp = level_pays[lv]
-                pin = pol if (fp and insured[p]) else 0.0
-                d_ref = ded_t[ts, sch, s, lv]
-                d_un = uded_t[ts, sch, s, lv]
-                if chain[k] >= 0 and s == INPATIENT:
-                    # one deductible per referral chain: only what exceeds the highest one already paid
-                    prior_r = 0.0
-                    prior_u = 0.0
-                    for q in range(i, k):
-                        if chain[q] == chain[k] and setting[q] == INPATIENT:
-                            prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
-                            prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
-                    d_ref = max(d_ref - prior_r, 0.0)
-                    d_un = max(d_un - prior_u, 0.0)
-                ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
-                cap_s = setting_cap_t[ts, sch, s]
-                capped = s != OUTPATIENT
+    # each person's row of every sum is written once, at the end of its claims (no zeroed arrays,
+    # no read-modify-write in memory)
+    earlier = np.zeros(3)  # policy-range cost earlier in the year, per setting
+    used_r = np.zeros(3)  # running raw payment per setting (setting caps), referred terms
+    used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
+    acc = np.zeros((8, 3))  # the person's sums: total, policy, basic, base, deductible, extra, hospital, excl
+    for p in range(lo, hi):
+        i = offsets[p]
+        j = offsets[p + 1]
+        acc[:, :] = 0.0
+        if i == j:  # no claim this year
+            _write_sums(p, p - row0, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3,
+                        base3, ded3, extra3, hospital3, excl3)  # fmt: skip
+            continue
+        sch = 0 if employee[p] else 1
+        ts = term_set[p]
+        bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
+        scap = scheme_cap_t[ts, sch]
+        earlier[:] = 0.0
+        used_r[:] = 0.0
+        used_a[:] = 0.0
+        sch_used_r = 0.0
+        sch_used_a = 0.0
+        for k in range(i, j):
+            s = setting[k]
+            lv = level[k]
+            pol = policy[k]
+            fp = level_pays[lv]
+            pin = pol if (fp and insured[p]) else 0.0
+            d_ref = ded_t[ts, sch, s, lv]
+            d_un = uded_t[ts, sch, s, lv]
+            if chain[k] >= 0 and s == INPATIENT:
+                # one deductible per referral chain: only what exceeds the highest one already paid
+                prior_r = 0.0
+                prior_u = 0.0
+                for q in range(i, k):
+                    if chain[q] == chain[k] and setting[q] == INPATIENT:
+                        prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
+                        prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
+                d_ref = max(d_ref - prior_r, 0.0)
+                d_un = max(d_un - prior_u, 0.0)
+            ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
+            cap_s = setting_cap_t[ts, sch, s]
+            capped = s != OUTPATIENT
 
-                # referred terms (what everyone is paid unless unreferred)
-                if per_year_t[ts, sch, s]:
-                    a_ref = min(max(d_ref - earlier[s], 0.0), pin)
+            # referred terms (what everyone is paid unless unreferred)
+            if per_year_t[ts, sch, s]:
+                a_ref = min(max(d_ref - earlier[s], 0.0), pin)
+            else:
+                a_ref = min(pin, d_ref)
+            raw = ratio_ref * (pin - a_ref)
+            if cap_s < np.inf:
+                raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
+            else:
+                raw_c = raw
+            used_r[s] += raw
+            if capped and scap < np.inf:
+                kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
+                sch_used_r += raw_c
+                raw_c = kept
+            paid_ref = raw_c
+
+            paid_k = paid_ref
+            ex = 0.0  # the unreferred claim's payment below the referred one
+            if any_unreferred:
+                if referred[k]:
+                    d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
                 else:
-                    a_ref = min(pin, d_ref)
-                raw = ratio_ref * (pin - a_ref)
+                    d_a = d_un
+                    r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
+                    py_a = uper_year_t[ts, sch, s]
+                if py_a:
+                    a_act = min(max(d_a - earlier[s], 0.0), pin)
+                else:
+                    a_act = min(pin, d_a)
+                raw = r_a * (pin - a_act)
                 if cap_s < np.inf:
-                    raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
+                    raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
                 else:
                     raw_c = raw
-                used_r[s] += raw
+                used_a[s] += raw
                 if capped and scap < np.inf:
-                    kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
-                    sch_used_r += raw_c
+                    kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
+                    sch_used_a += raw_c
                     raw_c = kept
-                paid_ref = raw_c
+                if not referred[k]:
+                    paid_k = raw_c
+                    ex = max(paid_ref - raw_c, 0.0)
+            earlier[s] += pin
 
-                paid_k = paid_ref
-                ex = 0.0  # the unreferred claim's payment below the referred one
-                if any_unreferred:
-                    if referred[k]:
-                        d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
-                    else:
-                        d_a = d_un
-                        r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
-                        py_a = uper_year_t[ts, sch, s]
-                    if py_a:
-                        a_act = min(max(d_a - earlier[s], 0.0), pin)
-                    else:
-                        a_act = min(pin, d_a)
-                    raw = r_a * (pin - a_act)
-                    if cap_s < np.inf:
-                        raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
-                    else:
-                        raw_c = raw
-                    used_a[s] += raw
-                    if capped and scap < np.inf:
-                        kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
-                        sch_used_a += raw_c
-                        raw_c = kept
-                    if not referred[k]:
-                        paid_k = raw_c
-                        ex = max(paid_ref - raw_c, 0.0)
-                earlier[s] += pin
+            paid[k] = paid_k
+            if fp:
+                bk = max(pol - paid_k - ex, 0.0)
+                ap = a_ref if insured[p] else pol  # the deductible part
+            else:
+                bk = 0.0
+                ap = 0.0
+            base[k] = bk
+            acc[0, s] += total[k]
+            acc[1, s] += pol
+            acc[2, s] += paid_k
+            acc[3, s] += bk
+            acc[4, s] += ap
+            if any_unreferred:  # otherwise extra3 and hospital3 are zero views, never written
+                acc[5, s] += ex
+            if any_hospital:
+                acc[6, s] += hospital[k]
+            if any_ooc and out_of_city[k] >= ooc_lowest:
+                acc[7, s] += bk if ma_from_base else bk - ap
+        _write_sums(p, p - row0, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3,
+                    ded3, extra3, hospital3, excl3)  # fmt: skip
 
-                paid[k] = paid_k
-                if fp:
-                    bk = max(pol - paid_k - ex, 0.0)
-                    ap = a_ref if insured[p] else pol  # the deductible part
-                else:
-                    bk = 0.0
-                    ap = 0.0
-                base[k] = bk
-                acc[0, s] += total[k]
-                acc[1, s] += pol
-                acc[2, s] += paid_k
-                acc[3, s] += bk
-                acc[4, s] += ap
-                if any_unreferred:  # otherwise extra3 and hospital3 are zero views, never written
-                    acc[5, s] += ex
-                if any_hospital:
-                    acc[6, s] += hospital[k]
-                if any_ooc and out_of_city[k] >= ooc_lowest:
-                    acc[7, s] += bk if ma_from_base else bk - ap
-            _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3,
-                        extra3, hospital3, excl3)  # fmt: skip
+
+def _claims_pass(bounds, args, out):
+    """`_claims_range` over chunks of persons (`bounds`) on the cores."""
+    for ch in prange(len(bounds) - 1):
+        _claims_range(bounds[ch], bounds[ch + 1], 0, *args, *out)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _write_sums(p, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3, extra3,
-                hospital3, excl3):  # fmt: skip
+def _write_sums(p, q, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3,
+                extra3, hospital3, excl3):  # fmt: skip
     for s in range(3):
         total3[p, s] = acc[0, s]
         policy3[p, s] = acc[1, s]
         basic3[p, s] = acc[2, s]
-        base3[p, s] = acc[3, s]
-        ded3[p, s] = acc[4, s]
+        base3[q, s] = acc[3, s]
+        ded3[q, s] = acc[4, s]
         if any_unreferred:
             extra3[p, s] = acc[5, s]
         if any_hospital:
             hospital3[p, s] = acc[6, s]
         if any_ooc:
-            excl3[p, s] = acc[7, s]
+            excl3[q, s] = acc[7, s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -246,16 +251,20 @@ def _supplement(p0, p1, p2, outside, ded, rp, ro, cap, take_up):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _no_cost(p, total3, policy3, basic3, base3):
+def _no_cost(p, q, total3, policy3, basic3, base3):
     """No cost, no basic payment, no base in any setting (money is never negative: validated)."""
     for s in range(3):
-        if total3[p, s] != 0.0 or policy3[p, s] != 0.0 or basic3[p, s] != 0.0 or base3[p, s] != 0.0:
+        if total3[p, s] != 0.0 or policy3[p, s] != 0.0 or basic3[p, s] != 0.0 or base3[q, s] != 0.0:
             return False
     return True
 
 
-def _tiers_pass(
+@njit(cache=True, nogil=True)
+def _tiers_range(
+    lo,
+    hi,
     idx,
+    row0,
     cat_mask,
     total3,
     policy3,
@@ -299,7 +308,6 @@ def _tiers_pass(
     sup_cap,
     code,
     out_share,
-    at_person,
     crit,
     asst,
     sup,
@@ -309,157 +317,157 @@ def _tiers_pass(
     oop,
     counted,
 ):
-    """Tiers 2-4 for persons `idx` under each held category (row 0 of the tables = `none`).
+    """Tiers 2-4 for persons idx[lo:hi] (persons lo..hi if `idx` is empty) under each held category
+    (row 0 of the tables = `none`).
 
     Order as rules: critical illness, mutual aid, [supplement], assistance, [supplement]; the
     category paying most in total is kept, a real category winning ties against `none`. Writes
-    crit, asst, sup, mut (rows, 3), sup_out and category (`code` of the row kept) at row t for
-    idx[t], or at row idx[t] itself when `at_person` (a second pass into the first one's arrays);
-    and, for the kept category, OOP before the cap and the reasonable cost the cap counts (as the
-    numpy engine's finish, the same operations in the same order)."""
-    n = len(idx)
+    crit, asst, sup, mut (rows, 3), sup_out and category (`code` of the row kept) at the person's
+    row; and, for the kept category, OOP before the cap and (at row p - row0, as the bases base3,
+    ded3 and ma_excl3 are read) the reasonable cost the cap counts (as the numpy engine's finish,
+    the same operations in the same order)."""
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
     ma_excl = ma_excl3.shape[0] > 0
-    n_chunks = min(n, 64)
+    every = len(idx) == 0
     # scalars per setting (x0, x1, x2), not small arrays: they stay in registers (a small array is
     # heap memory the compiler must assume the outputs may alias; 2x slower)
-    for ch in prange(n_chunks):
-        for t in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            p = idx[t]
-            r = p if at_person else t
-            if _no_cost(p, total3, policy3, basic3, base3):
-                # nothing to pay (a fifth of persons a year): every tier is zero, so the rules reduce
-                # to the tie rule (the first held real category is kept)
-                best = 0
-                for c in range(1, n_cat):
-                    if (cat_mask[p] & cat_bit[c]) != 0:
-                        best = c
-                        break
-                _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-                             0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
-                category[r] = code[best]
-                oop[r] = 0.0
-                counted[r] = 0.0
-                continue
-            total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
-            # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
-            ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
-            ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
-            basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
-            # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
-            outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
-            outside = outside + (total3[p, 2] - policy3[p, 2])
-            rm0 = policy3[p, 0] - basic3[p, 0]
-            rm1 = policy3[p, 1] - basic3[p, 1]
-            rm2 = policy3[p, 2] - basic3[p, 2]
-            ab0 = max(base3[p, 0] - ded3[p, 0], 0.0)
-            ab1 = max(base3[p, 1] - ded3[p, 1], 0.0)
-            ab2 = max(base3[p, 2] - ded3[p, 2], 0.0)
-            cb0 = (base3[p, 0] if ci_from_base else ab0) * ci_settings[0]
-            cb1 = (base3[p, 1] if ci_from_base else ab1) * ci_settings[1]
-            cb2 = (base3[p, 2] if ci_from_base else ab2) * ci_settings[2]
-            mb0 = base3[p, 0] if ma_from_base else ab0
-            mb1 = base3[p, 1] if ma_from_base else ab1
-            mb2 = base3[p, 2] if ma_from_base else ab2
-            if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
-                mb0 = max(mb0 - ma_excl3[p, 0], 0.0)
-                mb1 = max(mb1 - ma_excl3[p, 1], 0.0)
-                mb2 = max(mb2 - ma_excl3[p, 2], 0.0)
-            cib_tot = cb0 + cb1 + cb2
-            tk = take_up[p]
-            best_total = 0.0
+    for t in range(lo, hi):
+        p = t if every else idx[t]
+        r = p
+        sr = p - row0  # the person's row in the bases' scratch
+        if _no_cost(p, sr, total3, policy3, basic3, base3):
+            # nothing to pay (a fifth of persons a year): every tier is zero, so the rules reduce
+            # to the tie rule (the first held real category is kept)
             best = 0
-            best_oop = 0.0
-            best_counted = 0.0
-            bc0 = bc1 = bc2 = ba0 = ba1 = ba2 = bs0 = bs1 = bs2 = bm0 = bm1 = bm2 = bso = 0.0
-            for c in range(n_cat):
-                if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
-                    continue
-                # critical illness on the year's base, spread over settings in proportion
-                ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
-                ci_tot = ci_tot * ci_f
-                q = ci_tot / cib_tot if cib_tot > 0 else 0.0
-                c0 = cb0 * q
-                c1 = cb1 * q
-                c2 = cb2 * q
-                r0 = max(rm0 - c0, 0.0)
-                r1 = max(rm1 - c1, 0.0)
-                r2 = max(rm2 - c2, 0.0)
-                # mutual-aid plans in order, each on what the earlier ones left
-                m0 = m1 = m2 = 0.0
-                for j in range(n_plans):
-                    b0 = (r0 - m0) * plan_on[j, 0]
-                    b1 = (r1 - m1) * plan_on[j, 1]
-                    b2 = (r2 - m2) * plan_on[j, 2]
-                    b = b0 + b1 + b2
-                    pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
-                    pay = min(pay, plan_limit[j]) * members[j, p]
-                    f = pay / b if b > 0 else 0.0
-                    m0 += b0 * f
-                    m1 += b1 * f
-                    m2 += b2 * f
-                r0 = r0 - m0
-                r1 = r1 - m1
-                r2 = r2 - m2
-                s0 = s1 = s2 = so = 0.0
-                if sup_on and sup_before:
-                    s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
-                # assistance on the policy-range cost still borne
-                a0 = a1 = a2 = 0.0
-                if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
-                    b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
-                    b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
-                    b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
-                    tot = b0 + b1 + b2
-                    if ma_ded[c] > 0:
-                        keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
-                        b0 = b0 * keep
-                        b1 = b1 * keep
-                        b2 = b2 * keep
-                    a0 = b0 * ma_ratio[c, 0]
-                    a1 = b1 * ma_ratio[c, 1]
-                    a2 = b2 * ma_ratio[c, 2]
-                    op = a1 + a2
-                    if op > ma_out_limit[c]:
-                        sc = ma_out_limit[c] / max(op, 1e-300)
-                        a1 *= sc
-                        a2 *= sc
-                    at = a0 + a1 + a2
-                    if at > ma_limit[c]:
-                        sc = ma_limit[c] / max(at, 1e-300)
-                        a0 *= sc
-                        a1 *= sc
-                        a2 *= sc
-                    a0 = a0 * ma_f
-                    a1 = a1 * ma_f
-                    a2 = a2 * ma_f
-                if sup_on and not sup_before:
-                    s0, s1, s2, so = _supplement(
-                        r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
-                    )
-                total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
-                if c == 0 or total > best_total or (total >= best_total and best == 0):
-                    best_total = total
+            for c in range(1, n_cat):
+                if (cat_mask[p] & cat_bit[c]) != 0:
                     best = c
-                    bc0, bc1, bc2, ba0, ba1, ba2, bs0, bs1, bs2 = c0, c1, c2, a0, a1, a2, s0, s1, s2
-                    bm0, bm1, bm2, bso = m0, m1, m2, so
-                    paid = basic_p + ((c0 + c1) + c2)
-                    paid = paid + ((a0 + a1) + a2)
-                    paid = paid + ((s0 + s1) + s2)
-                    paid = paid + so
-                    paid = paid + ((m0 + m1) + m2)
-                    best_oop = max(total_p - paid, 0.0)
-                    x0 = (((rm0 - c0) - m0) - a0) - s0
-                    x1 = (((rm1 - c1) - m1) - a1) - s1
-                    x2 = (((rm2 - c2) - m2) - a2) - s2
-                    cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
-                    best_counted = min(cc, best_oop)
-            _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, bc0, bc1, bc2, ba0, ba1, ba2,
-                         bs0, bs1, bs2, bso, bm0, bm1, bm2)  # fmt: skip
+                    break
+            _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
             category[r] = code[best]
-            oop[r] = best_oop
-            counted[r] = best_counted
+            oop[r] = 0.0
+            counted[sr] = 0.0
+            continue
+        total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
+        # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
+        ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
+        ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
+        basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+        # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
+        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
+        outside = outside + (total3[p, 2] - policy3[p, 2])
+        rm0 = policy3[p, 0] - basic3[p, 0]
+        rm1 = policy3[p, 1] - basic3[p, 1]
+        rm2 = policy3[p, 2] - basic3[p, 2]
+        ab0 = max(base3[sr, 0] - ded3[sr, 0], 0.0)
+        ab1 = max(base3[sr, 1] - ded3[sr, 1], 0.0)
+        ab2 = max(base3[sr, 2] - ded3[sr, 2], 0.0)
+        cb0 = (base3[sr, 0] if ci_from_base else ab0) * ci_settings[0]
+        cb1 = (base3[sr, 1] if ci_from_base else ab1) * ci_settings[1]
+        cb2 = (base3[sr, 2] if ci_from_base else ab2) * ci_settings[2]
+        mb0 = base3[sr, 0] if ma_from_base else ab0
+        mb1 = base3[sr, 1] if ma_from_base else ab1
+        mb2 = base3[sr, 2] if ma_from_base else ab2
+        if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
+            mb0 = max(mb0 - ma_excl3[sr, 0], 0.0)
+            mb1 = max(mb1 - ma_excl3[sr, 1], 0.0)
+            mb2 = max(mb2 - ma_excl3[sr, 2], 0.0)
+        cib_tot = cb0 + cb1 + cb2
+        tk = take_up[p]
+        best_total = 0.0
+        best = 0
+        best_oop = 0.0
+        best_counted = 0.0
+        bc0 = bc1 = bc2 = ba0 = ba1 = ba2 = bs0 = bs1 = bs2 = bm0 = bm1 = bm2 = bso = 0.0
+        for c in range(n_cat):
+            if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
+                continue
+            # critical illness on the year's base, spread over settings in proportion
+            ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
+            ci_tot = ci_tot * ci_f
+            q = ci_tot / cib_tot if cib_tot > 0 else 0.0
+            c0 = cb0 * q
+            c1 = cb1 * q
+            c2 = cb2 * q
+            r0 = max(rm0 - c0, 0.0)
+            r1 = max(rm1 - c1, 0.0)
+            r2 = max(rm2 - c2, 0.0)
+            # mutual-aid plans in order, each on what the earlier ones left
+            m0 = m1 = m2 = 0.0
+            for j in range(n_plans):
+                b0 = (r0 - m0) * plan_on[j, 0]
+                b1 = (r1 - m1) * plan_on[j, 1]
+                b2 = (r2 - m2) * plan_on[j, 2]
+                b = b0 + b1 + b2
+                pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
+                pay = min(pay, plan_limit[j]) * members[j, p]
+                f = pay / b if b > 0 else 0.0
+                m0 += b0 * f
+                m1 += b1 * f
+                m2 += b2 * f
+            r0 = r0 - m0
+            r1 = r1 - m1
+            r2 = r2 - m2
+            s0 = s1 = s2 = so = 0.0
+            if sup_on and sup_before:
+                s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
+            # assistance on the policy-range cost still borne
+            a0 = a1 = a2 = 0.0
+            if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
+                b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
+                b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
+                b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
+                tot = b0 + b1 + b2
+                if ma_ded[c] > 0:
+                    keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
+                    b0 = b0 * keep
+                    b1 = b1 * keep
+                    b2 = b2 * keep
+                a0 = b0 * ma_ratio[c, 0]
+                a1 = b1 * ma_ratio[c, 1]
+                a2 = b2 * ma_ratio[c, 2]
+                op = a1 + a2
+                if op > ma_out_limit[c]:
+                    sc = ma_out_limit[c] / max(op, 1e-300)
+                    a1 *= sc
+                    a2 *= sc
+                at = a0 + a1 + a2
+                if at > ma_limit[c]:
+                    sc = ma_limit[c] / max(at, 1e-300)
+                    a0 *= sc
+                    a1 *= sc
+                    a2 *= sc
+                a0 = a0 * ma_f
+                a1 = a1 * ma_f
+                a2 = a2 * ma_f
+            if sup_on and not sup_before:
+                s0, s1, s2, so = _supplement(
+                    r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                )
+            total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
+            if c == 0 or total > best_total or (total >= best_total and best == 0):
+                best_total = total
+                best = c
+                bc0, bc1, bc2, ba0, ba1, ba2, bs0, bs1, bs2 = c0, c1, c2, a0, a1, a2, s0, s1, s2
+                bm0, bm1, bm2, bso = m0, m1, m2, so
+                paid = basic_p + ((c0 + c1) + c2)
+                paid = paid + ((a0 + a1) + a2)
+                paid = paid + ((s0 + s1) + s2)
+                paid = paid + so
+                paid = paid + ((m0 + m1) + m2)
+                best_oop = max(total_p - paid, 0.0)
+                x0 = (((rm0 - c0) - m0) - a0) - s0
+                x1 = (((rm1 - c1) - m1) - a1) - s1
+                x2 = (((rm2 - c2) - m2) - a2) - s2
+                cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
+                best_counted = min(cc, best_oop)
+        _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, bc0, bc1, bc2, ba0, ba1, ba2,
+                     bs0, bs1, bs2, bso, bm0, bm1, bm2)  # fmt: skip
+        category[r] = code[best]
+        oop[r] = best_oop
+        counted[sr] = best_counted
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -501,9 +509,22 @@ def _pick(serial, parallel, size: int, scattered: bool = False):
     return parallel if size >= least and numba.get_num_threads() > 1 else serial
 
 
+def _tiers_pass(bounds, idx, args, out):
+    """`_tiers_range` over chunks of idx (of persons if idx is empty) on the cores."""
+    for ch in prange(len(bounds) - 1):
+        _tiers_range(bounds[ch], bounds[ch + 1], idx, 0, *args, *out)
+
+
+def person_chunks(n: int, parallel: bool = True) -> np.ndarray:
+    """Bounds of up to 64 equal chunks of range(n) (one chunk when not `parallel`)."""
+    k = max(min(n, 64), 1) if parallel else 1
+    return np.arange(k + 1, dtype=np.int64) * n // k
+
+
 _claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
 # positions in tiers_pass(idx, *args) of the switches that decide which outputs are allocated
-_TIERS_PARAMS = _tiers_pass.__code__.co_varnames[1 : _tiers_pass.__code__.co_argcount]
+_TIERS_CODE = _tiers_range.py_func.__code__
+_TIERS_PARAMS = _TIERS_CODE.co_varnames[4 : _TIERS_CODE.co_argcount]
 TIERS_SUP_ON, TIERS_PLAN_RATIO = _TIERS_PARAMS.index("sup_on"), _TIERS_PARAMS.index("plan_ratio")
 _tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
 
@@ -536,30 +557,34 @@ def claims_pass(offsets, *args, any_unreferred: bool, any_hospital: bool, any_ou
     # no unreferred claim / no hospital cost / no out-of-city exclusion: zeros without memory
     on = (True, True, True, True, True, any_unreferred, any_hospital, any_out_of_city)
     sums = tuple(np.empty((n_persons if k else 0, 3)) for k in on)  # every row written by the pass
-    _pick(*_claims, m)(offsets, *args, any_unreferred, any_hospital, *per_claim, *sums)
+    kernel = _pick(*_claims, m)
+    bounds = person_chunks(n_persons, kernel is _claims[1])
+    kernel(bounds, (offsets, *args, any_unreferred, any_hospital), (*per_claim, *sums))
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
 def tiers_pass(idx, *args, code, out_share, into=None):
-    """Tiers 2-4 under each held category, the best kept (see `_tiers_pass`): (critical,
+    """Tiers 2-4 under each held category, the best kept (see `_tiers_range`): (critical,
     assistance, supplement, supplement outside, mutual aid, category code, OOP before the cap,
-    counted cost), one row per idx; `into`: those eight arrays of an earlier pass over every
-    person, rewritten at rows idx."""
-    n = len(idx)
+    counted cost), one row per person; `idx` None: every person; `into`: those eight arrays of an
+    earlier pass over every person, rewritten at rows idx."""
+    n = len(args[0])  # cat_mask: one per person
     sup_on, n_plans = args[TIERS_SUP_ON], len(args[TIERS_PLAN_RATIO])
     if into is not None:
         crit, asst, sup, sup_out, mut, category, oop, counted = into
         off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
         sup, sup_out = (sup, sup_out) if sup_on else (off3, off)
         out = (crit, asst, sup, sup_out, mut if n_plans else off3, category, oop, counted)
-        _pick(*_tiers, n, scattered=True)(idx, *args, code, out_share, True, *out)
+        kernel = _pick(*_tiers, len(idx), scattered=True)
+        kernel(person_chunks(len(idx), kernel is _tiers[1]), idx, (*args, code, out_share), out)
         return into
     ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
     out = (
         np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
         np.empty(n, dtype=code.dtype), np.empty(n), np.empty(n),
     )  # fmt: skip
-    _pick(*_tiers, n)(idx, *args, code, out_share, False, *out)
+    kernel = _pick(*_tiers, n)
+    kernel(person_chunks(n, kernel is _tiers[1]), np.empty(0, np.int64), (*args, code, out_share), out)
     crit, asst, sup, sup_out, mut, category, oop, counted = out
     if not sup_on:
         sup, sup_out = zeros3(n), zeros(n)
@@ -683,7 +708,7 @@ def _cap_pass(
     `hh_cap` comes in as inf, `hh_counted` as zeros. Chunks (`bounds`) hold whole households."""
     for ch in prange(len(bounds) - 1):
         _cap_chunk(
-            bounds[ch], bounds[ch + 1], counted, cat_mask, household, disabled, veteran, union_member,
+            bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
             rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
             other, cap_paid, hh_cap, hh_counted, share,
         )  # fmt: skip
@@ -691,12 +716,12 @@ def _cap_pass(
 
 @njit(cache=True, nogil=True)
 def _cap_chunk(
-    lo, hi, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+    lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
     rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
     hh_counted, share,
 ):  # fmt: skip
-    for p in range(lo, hi):
-        left = counted[p]
+    for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
+        left = counted[p - row0]
         paid = 0.0
         m = cat_mask[p]
         for r in range(len(rule_kind)):
@@ -719,7 +744,7 @@ def _cap_chunk(
             left = left - pay
         c = max(left, 0.0) * keep
         other[p] = paid
-        share[p] = c
+        share[p - row0] = c
         h = household[p]
         hh_counted[h] += c
         for j in range(len(cap_bits)):
@@ -732,7 +757,7 @@ def _cap_chunk(
             continue
         tot = hh_counted[h]
         paid_h = cap_share * max(tot - hh_cap[h], 0.0)
-        cap_paid[p] = paid_h * (share[p] / tot) if tot > 0 else 0.0
+        cap_paid[p] = paid_h * (share[p - row0] / tot) if tot > 0 else 0.0
 
 
 def cap_pass(
@@ -761,9 +786,10 @@ def household_chunks(household_starts, n: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before, after):
+def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before,
+                    after):  # fmt: skip
     """rules.flags.person_warning on the OOP before the cap and on what is left after it."""
-    for p in range(len(oop)):
+    for p in range(lo, hi):
         o1 = oop[p]
         o2 = (oop[p] - other[p]) - cap[p]
         sch = 0 if employee[p] else 1
@@ -784,14 +810,14 @@ def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assist
     """(warning on the OOP before the cap, warning on the OOP after subsidies and cap)."""
     n = len(oop)
     out = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
-    _warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out)
+    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out):
+def _premium_range(lo, hi, cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out):
     """rules.premium_subsidy: the highest amount among the rules a person meets (就高不重复)."""
-    for p in range(len(cat_mask)):
+    for p in range(lo, hi):
         best = 0.0
         sch = 0 if employee[p] else 1
         if enrolled[p]:
@@ -804,7 +830,8 @@ def _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, sch
 def premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount):
     """The premium subsidy per person (see `_premium_pass`)."""
     out = np.empty(len(cat_mask))
-    _premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out)
+    _premium_range(0, len(cat_mask), cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok,
+                   amount, out)  # fmt: skip
     return out
 
 
@@ -925,19 +952,25 @@ def summary_pass(n_households, household_starts, *args):
 
 
 @njit(cache=True, nogil=True)
-def _found_pass(
-    household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao_monthly,
+def _found_range(
+    lo, hi, household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao_monthly,
     hh_oop, hh_income, hh_size, hh_assisted, newly,
 ):  # fmt: skip
-    for p in range(len(household)):  # per-household sums in person order, as np.bincount
+    """政策找人 for the households of persons lo..hi (all their members in the range): `newly` set for
+    each; the hh_* scratch comes in zeroed. Returns the number of households found."""
+    for p in range(lo, hi):  # per-household sums in person order, as np.bincount
         h = household[p]
         hh_oop[h] += (oop_pre[p] - other[p]) - cap[p]
         hh_income[h] += income[p]
         hh_size[h] += 1
         hh_assisted[h] += 1.0 if cat_mask[p] != 0 else 0.0
     n_found = 0
-    for h in range(len(newly)):
+    for p in range(lo, hi):
+        h = household[p]
+        if hh_size[h] == 0:  # decided at its first member
+            continue
         size = max(hh_size[h], 1)
+        hh_size[h] = 0
         ok = hh_income[h] / size < income_limit and hh_oop[h] > 0
         type2 = ok and hh_oop[h] >= share * hh_income[h]
         type1 = ok and (hh_income[h] - hh_oop[h]) / size / 12.0 < dibao_monthly
@@ -946,13 +979,17 @@ def _found_pass(
     return n_found
 
 
+def _found_scratch(n_households: int) -> tuple:
+    return (np.zeros(n_households), np.zeros(n_households), np.zeros(n_households, np.int64),
+            np.zeros(n_households))  # fmt: skip
+
+
 def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao):
     """政策找人 in one pass (rules.flags.expenditure_poor on OOP after subsidies and the cap): the
     households the type-1/2 tests newly find among those no assistance category reaches yet."""
     newly = np.zeros(n_households, dtype=bool)
-    scratch = (np.zeros(n_households), np.zeros(n_households), np.zeros(n_households, np.int64),
-               np.zeros(n_households))  # fmt: skip
-    _found_pass(household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao, *scratch, newly)
+    _found_range(0, len(household), household, oop_pre, other, cap, income, cat_mask, income_limit, share,
+                 dibao, *_found_scratch(n_households), newly)  # fmt: skip
     return newly
 
 
