@@ -299,6 +299,48 @@ def _basic_fast(a, offsets, level, tables, tset, hospital_claim, ma):
     return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
 
 
+IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
+
+
+def _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members) -> dict:
+    """Every rule of the year in one compiled pass over blocks of whole households
+    (kernels.year_pass): the arrays of the passes below, the same operations in the same order."""
+    ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
+    lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
+    ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
+    any_unreferred, any_hospital = bool((~a.claim_referred).any()), bool(hospital_claim.any())
+    claims_args = (
+        pop.arrays.claim_offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy,
+        a.claim_total, hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
+        a.employee, a.age, tset, a.enrolled,
+        tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
+        tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
+        tables.retirement_age.astype(float), tables.level_pays, any_unreferred, any_hospital,
+    )  # fmt: skip
+    tt = tier_tables(p)
+    settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
+    ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
+    take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
+    aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
+    tiers_args = (
+        ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+        a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment),
+        take_up, aid_matrix, *tt.args, tt.code, p.family_cap.out_of_catalogue_reasonable_share,
+    )  # fmt: skip
+    found_on = bool(fl.policy_finds_people and "expenditure_poor" in p.categories)
+    limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
+    found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
+    return kernels.year_pass(
+        pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
+        (a.disabled, a.veteran, a.union_member, *cap_tables(p)),
+        any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
+        n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
+        code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
+        found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
+        prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
+    )  # fmt: skip
+
+
 def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArrays:
     """One year. `fast` runs tiers 1-4 in the compiled kernels (simulation.kernels); `fast=False`
     runs the numpy rules, the readable reference the kernels are tested against."""
@@ -317,150 +359,179 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     tables = build_tables(p)
     tset = person_term_set(a.cat_mask, scheme, tables)
     ci, ma = p.critical_illness, p.medical_assistance
-    if fast:
-        basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
-            a, pop.arrays.claim_offsets, level, tables, tset, hospital_claim, ma
-        )
-    else:
-        basic = basic_insurance(a, level, tables, tset, a.enrolled)
-        hospital3 = _person_setting(a, hospital_claim)
-        total3 = _person_setting(a, a.claim_total)
-        policy3 = _person_setting(a, a.claim_policy)
-        basic3 = _person_setting(a, basic.paid)
-        base3 = _person_setting(a, basic.base)
-        ded3 = _person_setting(a, basic.deductible_part)
-        extra3 = _person_setting(a, basic.extra)
-    settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
-    out_of_city = ma.out_of_city != "all" and a.claim_out_of_city is not None
-    if not fast:
-        outside = rowsum(total3 - policy3)
-        remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
-        ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-        ci_base3 = ci_base3 * settings_on
-        ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-        if out_of_city:  # 异地就医 outside the base
-            claim_ma = basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
-            excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
-            ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
-    elif not out_of_city:
-        excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
-    ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-    take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
-
-    everyone = np.arange(n)
-    cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    if fast:
-        tt = tier_tables(p)
-        aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
-        # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
-        reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
-
-        def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
-            arrays = None if into is None else (
-                into.critical3, into.assistance3, into.supplement3, into.supplement_outside, into.mutual3,
-                into.category, into.oop_pre, into.counted,
-            )  # fmt: skip
-            crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
-                None if into is None else idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
-                ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                *reach, take_up, aid_matrix, *tt.args, code=tt.code,
-                out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,
-            )  # fmt: skip
-            return PersonTiers(crit, asst, sup, sup_out, category, mut, oop_pre, counted)
+    if fast and IN_BLOCKS and pop.arrays.household_starts is not None:
+        # households contiguous (as generated): the whole year block by block, in the cache
+        y = _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members)
+        basic = BasicResult(paid=y["paid"], deductible_part=None, extra=None, base=y["base"])
+        total3, policy3, basic3, extra3, hospital3 = (
+            y[k] for k in ("total3", "policy3", "basic3", "extra3", "hospital3")
+        )
+        tiers = PersonTiers(
+            y["crit"], y["asst"], y["sup"], y["sup_out"], y["category"], y["mut"], y["oop_pre"], None
+        )
+        oop_pre, other_paid, cap_paid, hh_cap = y["oop_pre"], y["other"], y["cap_paid"], y["hh_cap"]
+        newly, cat_mask = y["newly"], y["cat_mask"]
+        warning_person, warning_after, subsidy = y["warn_before"], y["warn_after"], y["premium"]
     else:
-        ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
-        ma_ok = np.broadcast_to(a.enrolled | (not ma.requires_enrolment), (n,))
-
-        def person_tiers(idx, cat_mask, into=None):
-            return _person_tiers(
-                p, idx, cat_mask, ci_base3, ma_base3, remaining3, outside, ci_ok, ma_ok, take_up, aid_members
-            )
-
-    tiers = person_tiers(everyone, cat_mask)
-    cap_args = cap_tables(p) if fast else ()
-
-    def finish(tiers: PersonTiers, cat_mask: np.ndarray):
-        if fast:  # OOP and the counted cost come from the tiers pass itself
-            oop_pre, counted = tiers.oop_pre, tiers.counted
-            other_paid, cap_paid, hh_cap = kernels.cap_pass(
-                counted, cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
-                a.veteran, a.union_member,
-                *cap_args,
-            )  # fmt: skip
-            return oop_pre, other_paid, cap_paid, hh_cap
-        oop_pre, counted = _finish_reference(tiers)
-        other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
-        counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
-        cap_paid, hh_cap = family_cap_payment(p.family_cap, counted, cat_mask, a.household, a.n_households)
-        return oop_pre, other_paid, cap_paid, hh_cap
-
-    def _finish_reference(tiers: PersonTiers):
-        paid_person = (
-            rowsum(basic3)
-            + rowsum(tiers.critical3)
-            + rowsum(tiers.assistance3)
-            + rowsum(tiers.supplement3)
-            + tiers.supplement_outside
-            + rowsum(tiers.mutual3)
-        )
-        oop_pre = np.maximum(rowsum(total3) - paid_person, 0.0)
-        counted = np.maximum(
-            rowsum(remaining3 - tiers.critical3 - tiers.mutual3 - tiers.assistance3 - tiers.supplement3), 0.0
-        ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
-            outside - tiers.supplement_outside, 0.0
-        )
-        return oop_pre, np.minimum(counted, oop_pre)
-
-    oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
-    newly = np.zeros(a.n_households, dtype=bool)
-    if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
-        # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
-        bit = CAT_BIT_OF["expenditure_poor"]
-        fl = p.flags
         if fast:
-            limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
-            newly = kernels.found_pass(
-                a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
-                limit, fl.expenditure_poor_share, fl.dibao_monthly,
-            )  # fmt: skip
+            basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
+                a, pop.arrays.claim_offsets, level, tables, tset, hospital_claim, ma
+            )
         else:
-            hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
-            hh_size = np.bincount(a.household, minlength=a.n_households)
-            hh_income = group_sum(a.household, a.income, a.n_households)
-            t2, t1 = expenditure_poor(fl, hh_oop, hh_income, hh_size)
-            # only households no assistance category reaches yet are "found" (就高: others keep theirs)
-            assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
-            newly = (t2 | t1) & ~assisted
-        if newly.any():
-            members = newly[a.household]
-            cat_mask = np.where(members, cat_mask | bit, cat_mask)
-            idx = np.flatnonzero(members)
-            if fast:  # the found persons' rows rewritten in place
-                person_tiers(idx, cat_mask, into=tiers)
-            else:
-                again = person_tiers(idx, cat_mask)
-                for name in TIER_FIELDS:
-                    if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
-                        getattr(tiers, name)[idx] = getattr(again, name)
-            oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
-            base3 = ded3 = excl3 = ma_base3 = ci_base3 = None  # as below, before the second finish
-            oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
-    # the tiers' bases are done with: freed now (the closures hold them too), not at return
-    base3 = ded3 = excl3 = ma_base3 = ci_base3 = None
+            basic = basic_insurance(a, level, tables, tset, a.enrolled)
+            hospital3 = _person_setting(a, hospital_claim)
+            total3 = _person_setting(a, a.claim_total)
+            policy3 = _person_setting(a, a.claim_policy)
+            basic3 = _person_setting(a, basic.paid)
+            base3 = _person_setting(a, basic.base)
+            ded3 = _person_setting(a, basic.deductible_part)
+            extra3 = _person_setting(a, basic.extra)
+        settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
+        out_of_city = ma.out_of_city != "all" and a.claim_out_of_city is not None
+        if not fast:
+            outside = rowsum(total3 - policy3)
+            remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
+            ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+            ci_base3 = ci_base3 * settings_on
+            ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
+            if out_of_city:  # 异地就医 outside the base
+                claim_ma = (
+                    basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
+                )
+                excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
+                ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
+        elif not out_of_city:
+            excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
+        ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
+        take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
 
-    if fast:
-        warning_person, warning_after = kernels.warnings_pass(
-            oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
-        )
-    else:
-        poor = cat_mask != 0
-        warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
-        warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
-    if fast:
-        subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
-    else:
-        subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
+        everyone = np.arange(n)
+        cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
+        if fast:
+            tt = tier_tables(p)
+            aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
+            # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
+            reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
+
+            def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
+                arrays = None if into is None else (
+                    into.critical3, into.assistance3, into.supplement3, into.supplement_outside, into.mutual3,
+                    into.category, into.oop_pre, into.counted,
+                )  # fmt: skip
+                crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
+                    None if into is None else idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
+                    ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+                    *reach, take_up, aid_matrix, *tt.args, code=tt.code,
+                    out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,
+                )  # fmt: skip
+                return PersonTiers(crit, asst, sup, sup_out, category, mut, oop_pre, counted)
+        else:
+            ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
+            ma_ok = np.broadcast_to(a.enrolled | (not ma.requires_enrolment), (n,))
+
+            def person_tiers(idx, cat_mask, into=None):
+                return _person_tiers(
+                    p,
+                    idx,
+                    cat_mask,
+                    ci_base3,
+                    ma_base3,
+                    remaining3,
+                    outside,
+                    ci_ok,
+                    ma_ok,
+                    take_up,
+                    aid_members,
+                )
+
+        tiers = person_tiers(everyone, cat_mask)
+        cap_args = cap_tables(p) if fast else ()
+
+        def finish(tiers: PersonTiers, cat_mask: np.ndarray):
+            if fast:  # OOP and the counted cost come from the tiers pass itself
+                oop_pre, counted = tiers.oop_pre, tiers.counted
+                other_paid, cap_paid, hh_cap = kernels.cap_pass(
+                    counted, cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
+                    a.veteran, a.union_member,
+                    *cap_args,
+                )  # fmt: skip
+                return oop_pre, other_paid, cap_paid, hh_cap
+            oop_pre, counted = _finish_reference(tiers)
+            other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
+            counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
+            cap_paid, hh_cap = family_cap_payment(
+                p.family_cap, counted, cat_mask, a.household, a.n_households
+            )
+            return oop_pre, other_paid, cap_paid, hh_cap
+
+        def _finish_reference(tiers: PersonTiers):
+            paid_person = (
+                rowsum(basic3)
+                + rowsum(tiers.critical3)
+                + rowsum(tiers.assistance3)
+                + rowsum(tiers.supplement3)
+                + tiers.supplement_outside
+                + rowsum(tiers.mutual3)
+            )
+            oop_pre = np.maximum(rowsum(total3) - paid_person, 0.0)
+            counted = np.maximum(
+                rowsum(remaining3 - tiers.critical3 - tiers.mutual3 - tiers.assistance3 - tiers.supplement3),
+                0.0,
+            ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
+                outside - tiers.supplement_outside, 0.0
+            )
+            return oop_pre, np.minimum(counted, oop_pre)
+
+        oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
+        newly = np.zeros(a.n_households, dtype=bool)
+        if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
+            # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
+            bit = CAT_BIT_OF["expenditure_poor"]
+            fl = p.flags
+            if fast:
+                limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
+                newly = kernels.found_pass(
+                    a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
+                    limit, fl.expenditure_poor_share, fl.dibao_monthly,
+                )  # fmt: skip
+            else:
+                hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
+                hh_size = np.bincount(a.household, minlength=a.n_households)
+                hh_income = group_sum(a.household, a.income, a.n_households)
+                t2, t1 = expenditure_poor(fl, hh_oop, hh_income, hh_size)
+                # only households no assistance category reaches yet are "found" (就高: others keep theirs)
+                assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
+                newly = (t2 | t1) & ~assisted
+            if newly.any():
+                members = newly[a.household]
+                cat_mask = np.where(members, cat_mask | bit, cat_mask)
+                idx = np.flatnonzero(members)
+                if fast:  # the found persons' rows rewritten in place
+                    person_tiers(idx, cat_mask, into=tiers)
+                else:
+                    again = person_tiers(idx, cat_mask)
+                    for name in TIER_FIELDS:
+                        if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
+                            getattr(tiers, name)[idx] = getattr(again, name)
+                oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
+                base3 = ded3 = excl3 = ma_base3 = ci_base3 = None  # as below, before the second finish
+                oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
+        # the tiers' bases are done with: freed now (the closures hold them too), not at return
+        base3 = ded3 = excl3 = ma_base3 = ci_base3 = None
+
+        if fast:
+            warning_person, warning_after = kernels.warnings_pass(
+                oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
+            )
+        else:
+            poor = cat_mask != 0
+            warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
+            warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
+        if fast:
+            subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
+        else:
+            subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
     return YearArrays(
         scenario=p,
         population=pop,

@@ -1026,3 +1026,128 @@ def ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables):
     out = (np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), *(np.empty(n) for _ in range(7)))
     _ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables, *out)
     return out
+
+
+# ---------------------------------------------------------------------------- the year in blocks
+# When every household's members are contiguous, the whole year runs block by block: a block of
+# whole households (~BLOCK persons) goes through tier 1, tiers 2-4, the subsidies and household cap,
+# 政策找人 (and the found households again), the warnings and the premium subsidy while its rows are
+# still in the core's cache. The bases (base, deductible part, out-of-city base) and the counted
+# cost live in per-thread scratch of one block, never in person-sized arrays.
+BLOCK = 1024
+
+
+def _year_pass(
+    blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on,
+    paid, base, total3, policy3, basic3, extra3, hospital3,
+    crit, asst, sup, sup_out, mut, category, oop,
+    other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
+    new_mask, warn_before, warn_after, premium,
+):  # fmt: skip
+    """Every rule of the year for the persons of each block (`blocks`: bounds of whole households)."""
+    n_blocks = len(blocks) - 1
+    n_chunks = min(n_blocks, 64)
+    for ch in prange(n_chunks):
+        base3 = np.empty((max_block, 3))
+        ded3 = np.empty((max_block, 3))
+        excl3 = np.empty((max_block if excl_on else 0, 3))
+        counted = np.empty(max_block)
+        share = np.empty(max_block)
+        found = np.empty(max_block, dtype=np.int64)
+        every = np.empty(0, dtype=np.int64)
+        for b in range(ch * n_blocks // n_chunks, (ch + 1) * n_blocks // n_chunks):
+            lo = blocks[b]
+            hi = blocks[b + 1]
+            _claims_range(lo, hi, lo, *claims_args, paid, base, total3, policy3, basic3, base3, ded3, extra3,
+                          hospital3, excl3)  # fmt: skip
+            for p in range(lo, hi):
+                new_mask[p] = cat_mask[p]
+            _tiers_range(lo, hi, every, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
+                         *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
+            _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
+                       hh_counted, share)  # fmt: skip
+            if found_on and _found_range(
+                lo, hi, household, oop, other, cap_paid, income, new_mask, *found_args, hh_oop, hh_income,
+                hh_size, hh_assisted, newly,
+            ):  # fmt: skip
+                # the found households' members hold expenditure_poor: their tiers again, the cap again
+                m = 0
+                for p in range(lo, hi):
+                    if newly[household[p]]:
+                        new_mask[p] = new_mask[p] | found_bit
+                        found[m] = p
+                        m += 1
+                _tiers_range(0, m, found, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
+                             *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
+                for p in range(lo, hi):
+                    hh_cap[household[p]] = np.inf
+                    hh_counted[household[p]] = 0.0
+                _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
+                           hh_counted, share)  # fmt: skip
+            _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
+                            warn_args[3], warn_before, warn_after)  # fmt: skip
+            _premium_range(lo, hi, new_mask, *prem_args, premium)
+
+
+_year = (_compiled(_year_pass, False), _compiled(_year_pass, True))
+
+
+def household_blocks(household_starts: np.ndarray, n: int, size: int | None = None) -> np.ndarray:
+    """Bounds of blocks of whole households, each starting at the first household at or after a
+    multiple of `size` persons (BLOCK)."""
+    size = size or BLOCK
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    at = np.searchsorted(household_starts, np.arange(size, n, size))
+    at = at[at < len(household_starts)]
+    return np.unique(np.concatenate([[0], household_starts[at], [n]])).astype(np.int64)
+
+
+def year_pass(
+    household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
+    any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
+    found_on, found_bit, income, found_args, warn_args, prem_args,
+):  # fmt: skip
+    """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
+    takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
+    bases, `cap_args` as `cap_pass` after `household_starts` (without `n_households`).
+
+    Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
+    hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
+    (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
+    premium."""
+    n = len(household)
+    blocks = household_blocks(household_starts, n)
+    max_block = int(np.diff(blocks).max()) if n else 0
+    on3 = lambda k: np.empty((n if k else 0, 3))  # noqa: E731  a tier that is off: no memory
+    ns, nm = (n if sup_on else 0), (n if n_plans else 0)
+    out = dict(
+        paid=np.empty(n_claims), base=np.empty(n_claims),
+        total3=np.empty((n, 3)), policy3=np.empty((n, 3)), basic3=np.empty((n, 3)),
+        extra3=on3(any_unreferred), hospital3=on3(any_hospital),
+        crit=np.empty((n, 3)), asst=np.empty((n, 3)), sup=np.empty((ns, 3)), sup_out=np.empty(ns),
+        mut=np.empty((nm, 3)), category=np.empty(n, dtype=code.dtype), oop_pre=np.empty(n),
+        other=np.empty(n), cap_paid=np.empty(n), hh_cap=np.full(n_households, np.inf),
+        hh_counted=np.zeros(n_households),
+    )  # fmt: skip
+    found_scratch = _found_scratch(n_households if found_on else 0)
+    newly = np.zeros(n_households, dtype=bool)
+    tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
+                warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
+    _pick(*_year, n)(
+        blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
+        income, found_args, warn_args, prem_args, any_out_of_city, *out.values(), *found_scratch, newly,
+        *tail.values(),
+    )  # fmt: skip
+    del out["hh_counted"]
+    for k, on in (("extra3", any_unreferred), ("hospital3", any_hospital)):
+        out[k] = out[k] if on else zeros3(n)
+    if not sup_on:
+        out["sup"], out["sup_out"] = zeros3(n), zeros(n)
+    if not n_plans:
+        out["mut"] = zeros3(n)
+    out["newly"] = newly
+    out["cat_mask"] = tail.pop("new_mask") if newly.any() else cat_mask
+    out.update(tail)
+    return out

@@ -166,3 +166,39 @@ def test_summary_pass_in_parallel_chunks_and_with_scattered_households(preset, m
     shuffled = Population(pop.persons.iloc[rows].reset_index(drop=True), pop.claims)
     assert shuffled.arrays.household_starts is None
     _assert_parts_equal_reference(shuffled, scn)
+
+
+@pytest.mark.parametrize("preset", ["shanghai_2023", "bijie_2019"])
+def test_year_in_blocks_and_in_passes_equal_reference(preset, monkeypatch):
+    """Households contiguous (as generated): the year runs in one pass over blocks of whole
+    households (kernels.year_pass), here in small blocks on both cores; households scattered, or
+    blocks switched off: in separate passes. Every array equals the numpy reference either way,
+    政策找人 included."""
+    from simulation import Population, engine, kernels
+
+    scn = _finding(preset)
+    pop = generate_population(scn, persons=20_000, seed=11)
+    ref = run_year(pop, scn.params, fast=False)
+    if "expenditure_poor" in scn.params.categories:  # households found inside the blocks
+        assert ref.newly_identified.sum() > 5
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(kernels, "BLOCK", 16)
+    assert len(kernels.household_blocks(pop.arrays.household_starts, len(pop.persons))) > 500
+    assert_same_year(run_year(pop, scn.params), ref)
+    monkeypatch.setattr(engine, "IN_BLOCKS", False)
+    assert_same_year(run_year(pop, scn.params), ref)
+    monkeypatch.setattr(engine, "IN_BLOCKS", True)
+    rows = np.random.default_rng(1).permutation(len(pop.persons))
+    shuffled = Population(pop.persons.iloc[rows].reset_index(drop=True), pop.claims)
+    assert shuffled.arrays.household_starts is None  # so the separate passes
+    assert_same_year(run_year(shuffled, scn.params), run_year(shuffled, scn.params, fast=False))
+
+
+def test_household_blocks_hold_whole_households():
+    from simulation import kernels
+
+    starts = np.array([0, 3, 4, 10, 11, 30, 31], dtype=np.int64)  # one household of 19 persons
+    blocks = kernels.household_blocks(starts, 40, size=8)
+    assert blocks.tolist() == [0, 10, 30, 40]  # each bound a household's first person
+    assert kernels.household_blocks(starts, 40, size=100).tolist() == [0, 40]
+    assert kernels.household_blocks(np.zeros(0, dtype=np.int64), 0).tolist() == [0]
