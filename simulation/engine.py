@@ -237,6 +237,18 @@ def warning_tables(fl) -> tuple:
     )
 
 
+def summary_tables(p: ScenarioModel) -> tuple:
+    """Who 大病's premium covers and the supplement's fiscal enrolment, as `kernels.summary_pass`
+    takes them: (covered per scheme, category bits, minimum age, disabled)."""
+    ci, sup = p.critical_illness, p.supplement
+    fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
+    min_age = sup.fiscal_enrolment_min_age
+    return (
+        np.array([sch in ci.schemes for sch in SCHEMES]), int(fiscal_bits),
+        np.inf if min_age is None else float(min_age), bool(sup.fiscal_enrolment_disabled),
+    )  # fmt: skip
+
+
 def _or_inf(x) -> float:
     return np.inf if x is None else float(x)
 
@@ -273,6 +285,9 @@ class YearArrays:
     claim_basic: np.ndarray  # per sorted claim
     claim_base: np.ndarray
     ltc: LtcArrays | None = None  # long-term care insurance, a separate fund (None: not in the scenario)
+    # the summary's person and household sums from the year's own pass, as kernels.summary_pass
+    # returns them but for the mutual-aid contribution subsidy (None: the Result runs that pass)
+    summary_sums: tuple | None = None
 
 
 def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
@@ -338,6 +353,7 @@ def _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members)
         code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
         found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
         prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
+        sum_args=(a.weight, a.employee, a.enrolled, a.age, a.disabled, *summary_tables(p)),
     )  # fmt: skip
 
 
@@ -373,7 +389,9 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         oop_pre, other_paid, cap_paid, hh_cap = y["oop_pre"], y["other"], y["cap_paid"], y["hh_cap"]
         newly, cat_mask = y["newly"], y["cat_mask"]
         warning_person, warning_after, subsidy = y["warn_before"], y["warn_after"], y["premium"]
+        summary_sums = y["summary"]
     else:
+        summary_sums = None
         if fast:
             basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
                 a, pop.arrays.claim_offsets, level, tables, tset, hospital_claim, ma
@@ -561,6 +579,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         claim_basic=basic.paid,
         claim_base=basic.base,
         ltc=year_long_term_care(p.long_term_care, pop, cat_mask, fast=fast),
+        summary_sums=summary_sums,
     )
 
 

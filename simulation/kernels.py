@@ -945,10 +945,15 @@ def summary_pass(n_households, household_starts, *args):
         np.zeros((2, n_households)),
     )
     _summary[len(bounds) > 2](bounds, *args, *out)
-    sums = out[0][0].copy()
-    for row in out[0][1:]:
+    return (_add_rows(out[0]), *out[1:])
+
+
+def _add_rows(partial: np.ndarray) -> np.ndarray:
+    """Chunks' partial sums added in chunk order (the same result for any thread count)."""
+    sums = partial[0].copy() if len(partial) else np.zeros(partial.shape[1])
+    for row in partial[1:]:
         sums += row
-    return (sums, *out[1:])
+    return sums
 
 
 @njit(cache=True, nogil=True)
@@ -1039,13 +1044,15 @@ BLOCK = 1024
 
 def _year_pass(
     blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args,
-    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on,
+    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on, views, sum_args,
     paid, base, total3, policy3, basic3, extra3, hospital3,
     crit, asst, sup, sup_out, mut, category, oop,
     other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
-    new_mask, warn_before, warn_after, premium,
+    new_mask, warn_before, warn_after, premium, sums, size, hsums, counts,
 ):  # fmt: skip
-    """Every rule of the year for the persons of each block (`blocks`: bounds of whole households)."""
+    """Every rule of the year for the persons of each block (`blocks`: bounds of whole households),
+    and the summary's sums (`_person_sums`, one row of `sums` per block; `views`: the tiers that are
+    off as zero views, and the mutual-aid contribution subsidy, added later, as zeros)."""
     n_blocks = len(blocks) - 1
     n_chunks = min(n_blocks, 64)
     for ch in prange(n_chunks):
@@ -1088,6 +1095,14 @@ def _year_pass(
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
                             warn_args[3], warn_before, warn_after)  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
+            sup_r, sup_out_r, mut_r, extra_r, hosp_r, aid_zero = views
+            weight, employee, enrolled, age, disabled, covered, bits, min_age, disabled_in = sum_args
+            sums[b, :] = _person_sums(
+                lo, hi, total3, policy3, basic3, crit, asst, sup_r, sup_out_r, hosp_r, mut_r, extra_r,
+                other, cap_paid, oop, premium, aid_zero, weight, employee, new_mask, enrolled, age, disabled,
+                household, income, warn_before, warn_after, covered, bits, min_age, disabled_in,
+                len(sup) > 0, size, hsums, counts,
+            )  # fmt: skip
 
 
 _year = (_compiled(_year_pass, False), _compiled(_year_pass, True))
@@ -1107,7 +1122,7 @@ def household_blocks(household_starts: np.ndarray, n: int, size: int | None = No
 def year_pass(
     household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
     any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
-    found_on, found_bit, income, found_args, warn_args, prem_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, sum_args,
 ):  # fmt: skip
     """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
     takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
@@ -1116,7 +1131,9 @@ def year_pass(
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
     hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
-    premium."""
+    premium; and `summary`, as `summary_pass` returns it but for the mutual-aid contribution
+    subsidy's weighted sum (`sum_args`: weight, employee, enrolled, age, disabled, then the
+    summary's tables as `summary_pass` takes them after warn2, without sup_on)."""
     n = len(household)
     blocks = household_blocks(household_starts, n)
     max_block = int(np.diff(blocks).max()) if n else 0
@@ -1135,12 +1152,22 @@ def year_pass(
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
+    views = (
+        out["sup"] if sup_on else zeros3(n), out["sup_out"] if sup_on else zeros(n),
+        out["mut"] if n_plans else zeros3(n), out["extra3"] if any_unreferred else zeros3(n),
+        out["hospital3"] if any_hospital else zeros3(n), zeros(n),
+    )  # fmt: skip
+    summary = (
+        np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.zeros(n_households, dtype=np.int64),
+        np.zeros((7, n_households)), np.zeros((2, n_households)),
+    )  # fmt: skip
     _pick(*_year, n)(
         blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
-        income, found_args, warn_args, prem_args, any_out_of_city, *out.values(), *found_scratch, newly,
-        *tail.values(),
+        income, found_args, warn_args, prem_args, any_out_of_city, views, sum_args, *out.values(),
+        *found_scratch, newly, *tail.values(), *summary,
     )  # fmt: skip
     del out["hh_counted"]
+    out["summary"] = (_add_rows(summary[0]), *summary[1:])
     for k, on in (("extra3", any_unreferred), ("hospital3", any_hospital)):
         out[k] = out[k] if on else zeros3(n)
     if not sup_on:

@@ -214,7 +214,11 @@ def derived_population(base: Population, **arrays: np.ndarray) -> Population:
             "claim_ps_order": ("claim_person", "claim_setting"),
             "claim_ps_inverse": ("claim_person", "claim_setting")}  # fmt: skip
     for name, inputs in keep.items():
-        if name in base.arrays.__dict__ and not any(k in arrays for k in inputs):
+        if any(k in arrays for k in inputs):
+            continue
+        if name in ("household_starts", "claim_offsets"):  # every compiled run reads them: kept on the base
+            getattr(base.arrays, name)  # (else each derived population, one a run, sorts them anew)
+        if name in base.arrays.__dict__:
             derived.__dict__[name] = base.arrays.__dict__[name]
     pop.__dict__["arrays"] = derived
     return pop

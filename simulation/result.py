@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-from .engine import CATEGORY_PRIORITY, YearArrays
+from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
@@ -119,18 +119,19 @@ class Result:
         y = self._y
         a = y.population.arrays
         p = y.scenario
-        ci, sup = p.critical_illness, p.supplement
-        fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
-        min_age = sup.fiscal_enrolment_min_age
+        if y.summary_sums is not None:  # summed in the year's own pass (kernels.year_pass)
+            sums, *households = y.summary_sums
+            sums = sums.copy()
+            aid = kernels.SUMMARY_SUMS.index("mutual_aid_subsidy")  # computed after the pass: added here
+            sums[aid] = kernels.wdot(a.weight, y.mutual_aid_subsidy)
+            return (sums, *households)
         return kernels.summary_pass(
             a.n_households, a.household_starts, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3,
             y.supplement3,
             y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
             y.oop_before_cap, y.premium_subsidy, y.mutual_aid_subsidy, a.weight, a.employee, y.cat_mask,
             a.enrolled, a.age, a.disabled, a.household, a.income, y.warning_person, y.warning_after,
-            np.array([sch in ci.schemes for sch in ("employee", "resident")]), int(fiscal_bits),
-            np.inf if min_age is None else float(min_age), bool(sup.fiscal_enrolment_disabled),
-            bool(sup.enabled),
+            *summary_tables(p), bool(p.supplement.enabled),
         )  # fmt: skip
 
     @cached_property
