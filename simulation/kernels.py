@@ -1,10 +1,14 @@
-"""Compiled fast path of the engine: the same rules as `simulation.rules`, fused into two loops.
+"""Compiled fast path of the engine: the same rules as `simulation.rules`, in compiled loops.
 
-`claims_pass` walks the claims once (sorted by person, then month) and does tier 1 with every
-running total (per-year deductibles, referral chains, setting and scheme caps, the unreferred
-terms) while summing person x setting totals; `tiers_pass` walks the persons once and evaluates
-tiers 2-4 under each category a person holds, keeping the best (就高不重复). The numpy modules in
-`simulation.rules` stay the readable reference: tests/test_fast_path.py holds the two equal.
+Each rule is a range function over persons: `_claims_range` walks a person's claims (sorted by
+month) and does tier 1 with every running total (per-year deductibles, referral chains, setting and
+scheme caps, the unreferred terms) while summing person x setting totals; `_tiers_range` evaluates
+tiers 2-4 under each category a person holds, keeping the best (就高不重复); then the subsidies and
+household cap (`_cap_chunk`), 政策找人 (`_found_range`), warnings, premium subsidy and the summary's
+sums (`_person_sums`). When households are contiguous (as generated) `year_pass` runs them all block
+by block of whole households, in the cache; otherwise each runs as its own pass over persons. The
+numpy modules in `simulation.rules` stay the readable reference: tests/test_fast_path.py holds the
+paths equal.
 
 Compiled with numba (`cache=True`: the machine code is kept on disk in __pycache__, so only the
 first run on a machine pays the compile time; `python -m benchmarks` reports the first call).
