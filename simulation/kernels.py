@@ -86,11 +86,7 @@ def _claims_range(
     for p in range(lo, hi):
         i = offsets[p]
         j = offsets[p + 1]
-        acc[:, :] = 0.0
-        if i == j:  # no claim this year
-            _write_sums(p, p - row0, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3,
-                        base3, ded3, extra3, hospital3, excl3)  # fmt: skip
-            continue
+        acc[:, :] = 0.0  # (no claim this year: the loop below is empty, the sums are zeros)
         sch = 0 if employee[p] else 1
         ts = term_set[p]
         bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
@@ -186,53 +182,27 @@ def _claims_range(
                 acc[6, s] += hospital[k]
             if any_ooc and out_of_city[k] >= ooc_lowest:
                 acc[7, s] += bk if ma_from_base else bk - ap
-        _write_sums(p, p - row0, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3,
-                    ded3, extra3, hospital3, excl3)  # fmt: skip
+        # the person's sums, written here, not in a helper: a compiled call taking the ten arrays
+        # counts references to each, twice a person (measured: the claims pass 2x slower)
+        q = p - row0
+        for s in range(3):
+            total3[p, s] = acc[0, s]
+            policy3[p, s] = acc[1, s]
+            basic3[p, s] = acc[2, s]
+            base3[q, s] = acc[3, s]
+            ded3[q, s] = acc[4, s]
+            if any_unreferred:
+                extra3[p, s] = acc[5, s]
+            if any_hospital:
+                hospital3[p, s] = acc[6, s]
+            if any_ooc:
+                excl3[q, s] = acc[7, s]
 
 
 def _claims_pass(bounds, args, out):
     """`_claims_range` over chunks of persons (`bounds`) on the cores."""
     for ch in prange(len(bounds) - 1):
         _claims_range(bounds[ch], bounds[ch + 1], 0, *args, *out)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _write_sums(p, q, acc, any_unreferred, any_hospital, any_ooc, total3, policy3, basic3, base3, ded3,
-                extra3, hospital3, excl3):  # fmt: skip
-    for s in range(3):
-        total3[p, s] = acc[0, s]
-        policy3[p, s] = acc[1, s]
-        basic3[p, s] = acc[2, s]
-        base3[q, s] = acc[3, s]
-        ded3[q, s] = acc[4, s]
-        if any_unreferred:
-            extra3[p, s] = acc[5, s]
-        if any_hospital:
-            hospital3[p, s] = acc[6, s]
-        if any_ooc:
-            excl3[q, s] = acc[7, s]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _critical(b, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio):
-    """Best banded payment over the category's schedules, at most the base (rules.critical_illness)."""
-    if not ci_enabled:
-        return 0.0
-    best = -np.inf
-    for j in range(s_lo[c], s_hi[c]):
-        out = 0.0
-        lo = thr[j]
-        if b > lo:  # at or below the threshold every band pays 0 (the common case): not walked
-            for k in range(b_lo[j], b_hi[j]):
-                hi = upper[k]
-                r = ratio[k]
-                if r > 0:
-                    out += r * min(max(b - lo, 0.0), hi - lo)
-                lo = hi
-        out = min(out, cap[j])
-        if out > best:
-            best = out
-    return min(best, b)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -252,15 +222,6 @@ def _supplement(p0, p1, p2, outside, ded, rp, ro, cap, take_up):
     if pol > 0:
         return (p0 / pol) * amount, (p1 / pol) * amount, (p2 / pol) * amount, take_up * pay_out
     return 0.0 * amount, 0.0 * amount, 0.0 * amount, take_up * pay_out
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _no_cost(p, q, total3, policy3, basic3, base3):
-    """No cost, no basic payment, no base in any setting (money is never negative: validated)."""
-    for s in range(3):
-        if total3[p, s] != 0.0 or policy3[p, s] != 0.0 or basic3[p, s] != 0.0 or base3[q, s] != 0.0:
-            return False
-    return True
 
 
 @njit(cache=True, nogil=True)
@@ -335,163 +296,174 @@ def _tiers_range(
     ma_excl = ma_excl3.shape[0] > 0
     every = len(idx) == 0
     # scalars per setting (x0, x1, x2), not small arrays: they stay in registers (a small array is
-    # heap memory the compiler must assume the outputs may alias; 2x slower)
+    # heap memory the compiler must assume the outputs may alias; measured ~10% slower)
     for t in range(lo, hi):
         p = t if every else idx[t]
         r = p
         sr = p - row0  # the person's row in the bases' scratch
-        if _no_cost(p, sr, total3, policy3, basic3, base3):
-            # nothing to pay (a fifth of persons a year): every tier is zero, so the rules reduce
-            # to the tie rule (the first held real category is kept)
-            best = 0
-            for c in range(1, n_cat):
-                if (cat_mask[p] & cat_bit[c]) != 0:
-                    best = c
-                    break
-            _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-                         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
-            category[r] = code[best]
-            oop[r] = 0.0
-            counted[sr] = 0.0
-            continue
-        total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
-        # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
-        ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
-        ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
-        basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
-        # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
-        outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
-        outside = outside + (total3[p, 2] - policy3[p, 2])
-        rm0 = policy3[p, 0] - basic3[p, 0]
-        rm1 = policy3[p, 1] - basic3[p, 1]
-        rm2 = policy3[p, 2] - basic3[p, 2]
-        ab0 = max(base3[sr, 0] - ded3[sr, 0], 0.0)
-        ab1 = max(base3[sr, 1] - ded3[sr, 1], 0.0)
-        ab2 = max(base3[sr, 2] - ded3[sr, 2], 0.0)
-        cb0 = (base3[sr, 0] if ci_from_base else ab0) * ci_settings[0]
-        cb1 = (base3[sr, 1] if ci_from_base else ab1) * ci_settings[1]
-        cb2 = (base3[sr, 2] if ci_from_base else ab2) * ci_settings[2]
-        mb0 = base3[sr, 0] if ma_from_base else ab0
-        mb1 = base3[sr, 1] if ma_from_base else ab1
-        mb2 = base3[sr, 2] if ma_from_base else ab2
-        if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
-            mb0 = max(mb0 - ma_excl3[sr, 0], 0.0)
-            mb1 = max(mb1 - ma_excl3[sr, 1], 0.0)
-            mb2 = max(mb2 - ma_excl3[sr, 2], 0.0)
-        cib_tot = cb0 + cb1 + cb2
-        tk = take_up[p]
-        best_total = 0.0
+        # helpers taking arrays are written out here: a compiled call counts references to every
+        # array it takes, each person (measured: 2x slower passes)
+        cost = False
+        for s in range(3):
+            if total3[p, s] != 0.0 or policy3[p, s] != 0.0 or basic3[p, s] != 0.0 or base3[sr, s] != 0.0:
+                cost = True  # (money is never negative: validated)
         best = 0
         best_oop = 0.0
         best_counted = 0.0
         bc0 = bc1 = bc2 = ba0 = ba1 = ba2 = bs0 = bs1 = bs2 = bm0 = bm1 = bm2 = bso = 0.0
-        for c in range(n_cat):
-            if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
-                continue
-            # critical illness on the year's base, spread over settings in proportion
-            ci_tot = _critical(cib_tot, c, ci_enabled, s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio)
-            ci_tot = ci_tot * ci_f
-            q = ci_tot / cib_tot if cib_tot > 0 else 0.0
-            c0 = cb0 * q
-            c1 = cb1 * q
-            c2 = cb2 * q
-            r0 = max(rm0 - c0, 0.0)
-            r1 = max(rm1 - c1, 0.0)
-            r2 = max(rm2 - c2, 0.0)
-            # mutual-aid plans in order, each on what the earlier ones left
-            m0 = m1 = m2 = 0.0
-            for j in range(n_plans):
-                b0 = (r0 - m0) * plan_on[j, 0]
-                b1 = (r1 - m1) * plan_on[j, 1]
-                b2 = (r2 - m2) * plan_on[j, 2]
-                b = b0 + b1 + b2
-                pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
-                pay = min(pay, plan_limit[j]) * members[j, p]
-                f = pay / b if b > 0 else 0.0
-                m0 += b0 * f
-                m1 += b1 * f
-                m2 += b2 * f
-            r0 = r0 - m0
-            r1 = r1 - m1
-            r2 = r2 - m2
-            s0 = s1 = s2 = so = 0.0
-            if sup_on and sup_before:
-                s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
-            # assistance on the policy-range cost still borne
-            a0 = a1 = a2 = 0.0
-            if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
-                b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
-                b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
-                b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
-                tot = b0 + b1 + b2
-                if ma_ded[c] > 0:
-                    keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
-                    b0 = b0 * keep
-                    b1 = b1 * keep
-                    b2 = b2 * keep
-                a0 = b0 * ma_ratio[c, 0]
-                a1 = b1 * ma_ratio[c, 1]
-                a2 = b2 * ma_ratio[c, 2]
-                op = a1 + a2
-                if op > ma_out_limit[c]:
-                    sc = ma_out_limit[c] / max(op, 1e-300)
-                    a1 *= sc
-                    a2 *= sc
-                at = a0 + a1 + a2
-                if at > ma_limit[c]:
-                    sc = ma_limit[c] / max(at, 1e-300)
-                    a0 *= sc
-                    a1 *= sc
-                    a2 *= sc
-                a0 = a0 * ma_f
-                a1 = a1 * ma_f
-                a2 = a2 * ma_f
-            if sup_on and not sup_before:
-                s0, s1, s2, so = _supplement(
-                    r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
-                )
-            total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
-            if c == 0 or total > best_total or (total >= best_total and best == 0):
-                best_total = total
-                best = c
-                bc0, bc1, bc2, ba0, ba1, ba2, bs0, bs1, bs2 = c0, c1, c2, a0, a1, a2, s0, s1, s2
-                bm0, bm1, bm2, bso = m0, m1, m2, so
-                paid = basic_p + ((c0 + c1) + c2)
-                paid = paid + ((a0 + a1) + a2)
-                paid = paid + ((s0 + s1) + s2)
-                paid = paid + so
-                paid = paid + ((m0 + m1) + m2)
-                best_oop = max(total_p - paid, 0.0)
-                x0 = (((rm0 - c0) - m0) - a0) - s0
-                x1 = (((rm1 - c1) - m1) - a1) - s1
-                x2 = (((rm2 - c2) - m2) - a2) - s2
-                cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
-                best_counted = min(cc, best_oop)
-        _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, bc0, bc1, bc2, ba0, ba1, ba2,
-                     bs0, bs1, bs2, bso, bm0, bm1, bm2)  # fmt: skip
+        if not cost:
+            # nothing to pay (a fifth of persons a year): every tier is zero, so the rules reduce to
+            # the tie rule (the first held real category is kept)
+            for c in range(1, n_cat):
+                if (cat_mask[p] & cat_bit[c]) != 0:
+                    best = c
+                    break
+        else:
+            total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
+            # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
+            ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
+            ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
+            basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+            # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
+            outside = (total3[p, 0] - policy3[p, 0]) + (total3[p, 1] - policy3[p, 1])
+            outside = outside + (total3[p, 2] - policy3[p, 2])
+            rm0 = policy3[p, 0] - basic3[p, 0]
+            rm1 = policy3[p, 1] - basic3[p, 1]
+            rm2 = policy3[p, 2] - basic3[p, 2]
+            ab0 = max(base3[sr, 0] - ded3[sr, 0], 0.0)
+            ab1 = max(base3[sr, 1] - ded3[sr, 1], 0.0)
+            ab2 = max(base3[sr, 2] - ded3[sr, 2], 0.0)
+            cb0 = (base3[sr, 0] if ci_from_base else ab0) * ci_settings[0]
+            cb1 = (base3[sr, 1] if ci_from_base else ab1) * ci_settings[1]
+            cb2 = (base3[sr, 2] if ci_from_base else ab2) * ci_settings[2]
+            mb0 = base3[sr, 0] if ma_from_base else ab0
+            mb1 = base3[sr, 1] if ma_from_base else ab1
+            mb2 = base3[sr, 2] if ma_from_base else ab2
+            if ma_excl:  # out-of-city care outside the assistance base (engine.run_year)
+                mb0 = max(mb0 - ma_excl3[sr, 0], 0.0)
+                mb1 = max(mb1 - ma_excl3[sr, 1], 0.0)
+                mb2 = max(mb2 - ma_excl3[sr, 2], 0.0)
+            cib_tot = cb0 + cb1 + cb2
+            tk = take_up[p]
+            best_total = 0.0
+            for c in range(n_cat):
+                if c > 0 and (cat_mask[p] & cat_bit[c]) == 0:
+                    continue
+                # critical illness on the year's base, spread over settings in proportion
+                # (rules.critical_illness) the best banded payment over the category's schedules, at
+                # most the base; bands not walked at or below the threshold (the common case)
+                ci_tot = 0.0
+                if ci_enabled:
+                    best_ci = -np.inf
+                    for js in range(s_lo[c], s_hi[c]):
+                        out = 0.0
+                        lo_b = thr[js]
+                        if cib_tot > lo_b:
+                            for kb in range(b_lo[js], b_hi[js]):
+                                hi_b = upper[kb]
+                                rb = ratio[kb]
+                                if rb > 0:
+                                    out += rb * min(max(cib_tot - lo_b, 0.0), hi_b - lo_b)
+                                lo_b = hi_b
+                        out = min(out, cap[js])
+                        if out > best_ci:
+                            best_ci = out
+                    ci_tot = min(best_ci, cib_tot)
+                ci_tot = ci_tot * ci_f
+                q = ci_tot / cib_tot if cib_tot > 0 else 0.0
+                c0 = cb0 * q
+                c1 = cb1 * q
+                c2 = cb2 * q
+                r0 = max(rm0 - c0, 0.0)
+                r1 = max(rm1 - c1, 0.0)
+                r2 = max(rm2 - c2, 0.0)
+                # mutual-aid plans in order, each on what the earlier ones left
+                m0 = m1 = m2 = 0.0
+                for j in range(n_plans):
+                    b0 = (r0 - m0) * plan_on[j, 0]
+                    b1 = (r1 - m1) * plan_on[j, 1]
+                    b2 = (r2 - m2) * plan_on[j, 2]
+                    b = b0 + b1 + b2
+                    pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
+                    pay = min(pay, plan_limit[j]) * members[j, p]
+                    f = pay / b if b > 0 else 0.0
+                    m0 += b0 * f
+                    m1 += b1 * f
+                    m2 += b2 * f
+                r0 = r0 - m0
+                r1 = r1 - m1
+                r2 = r2 - m2
+                s0 = s1 = s2 = so = 0.0
+                if sup_on and sup_before:
+                    s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
+                # assistance on the policy-range cost still borne
+                a0 = a1 = a2 = 0.0
+                if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
+                    b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
+                    b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
+                    b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
+                    tot = b0 + b1 + b2
+                    if ma_ded[c] > 0:
+                        keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
+                        b0 = b0 * keep
+                        b1 = b1 * keep
+                        b2 = b2 * keep
+                    a0 = b0 * ma_ratio[c, 0]
+                    a1 = b1 * ma_ratio[c, 1]
+                    a2 = b2 * ma_ratio[c, 2]
+                    op = a1 + a2
+                    if op > ma_out_limit[c]:
+                        sc = ma_out_limit[c] / max(op, 1e-300)
+                        a1 *= sc
+                        a2 *= sc
+                    at = a0 + a1 + a2
+                    if at > ma_limit[c]:
+                        sc = ma_limit[c] / max(at, 1e-300)
+                        a0 *= sc
+                        a1 *= sc
+                        a2 *= sc
+                    a0 = a0 * ma_f
+                    a1 = a1 * ma_f
+                    a2 = a2 * ma_f
+                if sup_on and not sup_before:
+                    s0, s1, s2, so = _supplement(
+                        r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                    )
+                total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
+                if c == 0 or total > best_total or (total >= best_total and best == 0):
+                    best_total = total
+                    best = c
+                    bc0, bc1, bc2, ba0, ba1, ba2, bs0, bs1, bs2 = c0, c1, c2, a0, a1, a2, s0, s1, s2
+                    bm0, bm1, bm2, bso = m0, m1, m2, so
+                    paid = basic_p + ((c0 + c1) + c2)
+                    paid = paid + ((a0 + a1) + a2)
+                    paid = paid + ((s0 + s1) + s2)
+                    paid = paid + so
+                    paid = paid + ((m0 + m1) + m2)
+                    best_oop = max(total_p - paid, 0.0)
+                    x0 = (((rm0 - c0) - m0) - a0) - s0
+                    x1 = (((rm1 - c1) - m1) - a1) - s1
+                    x2 = (((rm2 - c2) - m2) - a2) - s2
+                    cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
+                    best_counted = min(cc, best_oop)
+        crit[r, 0] = bc0
+        crit[r, 1] = bc1
+        crit[r, 2] = bc2
+        asst[r, 0] = ba0
+        asst[r, 1] = ba1
+        asst[r, 2] = ba2
+        if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
+            sup[r, 0] = bs0
+            sup[r, 1] = bs1
+            sup[r, 2] = bs2
+            sup_out[r] = bso
+        if n_plans > 0:
+            mut[r, 0] = bm0
+            mut[r, 1] = bm1
+            mut[r, 2] = bm2
         category[r] = code[best]
         oop[r] = best_oop
         counted[sr] = best_counted
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _write_tiers(r, crit, asst, sup, sup_out, mut, sup_on, n_plans, c0, c1, c2, a0, a1, a2, s0, s1, s2, so,
-                 m0, m1, m2):  # fmt: skip
-    crit[r, 0] = c0
-    crit[r, 1] = c1
-    crit[r, 2] = c2
-    asst[r, 0] = a0
-    asst[r, 1] = a1
-    asst[r, 2] = a2
-    if sup_on:  # otherwise sup, mut and sup_out are left unallocated (zeros)
-        sup[r, 0] = s0
-        sup[r, 1] = s1
-        sup[r, 2] = s2
-        sup_out[r] = so
-    if n_plans > 0:
-        mut[r, 0] = m0
-        mut[r, 1] = m1
-        mut[r, 2] = m2
 
 
 # Each kernel is compiled twice: serial, and parallel over chunks of persons (prange). Threads only
@@ -876,45 +848,55 @@ def _person_sums(
     premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
     warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums, counts,
 ):  # fmt: skip
-    s = np.zeros(N_SUMMARY_SUMS)
+    # the sums in locals, not an array: a store into the household arrays would order every later
+    # read of an array accumulator after it
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = 0.0
+    s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s22 = s23 = s24 = 0.0
     for p in range(lo, hi):
-        # the person's columns as _person_columns (the same function), never stored
-        total, basic, crit, mutual, asst, sup, hospital, oop = _person_row(
-            p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap
-        )
+        # the person's columns as _person_row computes them, the same sums in the same order (written
+        # out: a compiled call taking ten arrays counts references to each, each person; tests hold
+        # the household sums of these equal to those of the person columns, exactly)
+        basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
+        crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
+        asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
+        sup = ((sup3[p, 0] + sup3[p, 1]) + sup3[p, 2]) + sup_out[p]
+        hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
+        mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
+        total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
+        oop = max(total - (basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital), 0.0)
         w = weight[p]
         poor = 1.0 if cat_mask[p] != 0 else 0.0
         emp = 1.0 if employee[p] else 0.0
-        s[0] += w
-        s[1] += w * total
-        s[2] += w * ((policy3[p, 0] + policy3[p, 1]) + policy3[p, 2])
-        s[3] += w * basic
-        s[4] += w * crit
-        s[5] += w * mutual
-        s[6] += w * asst
-        s[7] += w * sup
-        s[8] += w * other[p]
-        s[9] += w * cap[p]
-        s[10] += w * hospital
-        s[11] += w * oop
-        s[12] += w * premium[p]
-        s[13] += (w * poor) * total
-        s[14] += (w * poor) * oop
-        s[15] += (w * emp) * policy3[p, 0]
-        s[16] += (w * emp) * (basic3[p, 0] + crit3[p, 0])
-        s[17] += (w * (1.0 - emp)) * policy3[p, 0]
-        s[18] += (w * (1.0 - emp)) * (basic3[p, 0] + crit3[p, 0])
+        s0 += w
+        s1 += w * total
+        s2 += w * ((policy3[p, 0] + policy3[p, 1]) + policy3[p, 2])
+        s3 += w * basic
+        s4 += w * crit
+        s5 += w * mutual
+        s6 += w * asst
+        s7 += w * sup
+        s8 += w * other[p]
+        s9 += w * cap[p]
+        s10 += w * hospital
+        s11 += w * oop
+        s12 += w * premium[p]
+        s13 += (w * poor) * total
+        s14 += (w * poor) * oop
+        s15 += (w * emp) * policy3[p, 0]
+        s16 += (w * emp) * (basic3[p, 0] + crit3[p, 0])
+        s17 += (w * (1.0 - emp)) * policy3[p, 0]
+        s18 += (w * (1.0 - emp)) * (basic3[p, 0] + crit3[p, 0])
         covered = ci_covered[0] if employee[p] else ci_covered[1]
         if covered and enrolled[p]:
-            s[19] += w
-        s[20] += w * aid_subsidy[p]
-        s[21] += w * poor
-        s[22] += w * ((extra3[p, 0] + extra3[p, 1]) + extra3[p, 2])
+            s19 += w
+        s20 += w * aid_subsidy[p]
+        s21 += w * poor
+        s22 += w * ((extra3[p, 0] + extra3[p, 1]) + extra3[p, 2])
         if enrolled[p]:
-            s[23] += w
+            s23 += w
         fiscal = (cat_mask[p] & fiscal_bits) != 0 or age[p] >= fiscal_min_age
         if (fiscal or (fiscal_disabled and disabled[p])) and enrolled[p] and sup_on:
-            s[24] += w
+            s24 += w
         h = household[p]
         size[h] += 1
         hsums[0, h] += income[p]
@@ -926,7 +908,8 @@ def _person_sums(
         hsums[6, h] += oop
         counts[0, h] += warn[p]
         counts[1, h] += warn2[p]
-    return s
+    return np.array([s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
+                     s19, s20, s21, s22, s23, s24])  # fmt: skip
 
 
 _summary = (_compiled(_summary_pass, False), _compiled(_summary_pass, True))
