@@ -119,21 +119,11 @@ def _claims_range(
             capped = s != OUTPATIENT
 
             # referred terms (what everyone is paid unless unreferred)
-            if per_year_t[ts, sch, s]:
-                a_ref = min(max(d_ref - earlier[s], 0.0), pin)
-            else:
-                a_ref = min(pin, d_ref)
-            raw = ratio_ref * (pin - a_ref)
-            if cap_s < np.inf:
-                raw_c = min(used_r[s] + raw, cap_s) - min(used_r[s], cap_s)
-            else:
-                raw_c = raw
+            py_r = per_year_t[ts, sch, s]
+            paid_ref, a_ref, raw, sch_used_r = _term_payment(
+                d_ref, ratio_ref, py_r, earlier[s], pin, used_r[s], cap_s, capped, sch_used_r, scap
+            )
             used_r[s] += raw
-            if capped and scap < np.inf:
-                kept = min(sch_used_r + raw_c, scap) - min(sch_used_r, scap)
-                sch_used_r += raw_c
-                raw_c = kept
-            paid_ref = raw_c
 
             paid_k = paid_ref
             ex = 0.0  # the unreferred claim's payment below the referred one
@@ -144,20 +134,10 @@ def _claims_range(
                     d_a = d_un
                     r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
                     py_a = uper_year_t[ts, sch, s]
-                if py_a:
-                    a_act = min(max(d_a - earlier[s], 0.0), pin)
-                else:
-                    a_act = min(pin, d_a)
-                raw = r_a * (pin - a_act)
-                if cap_s < np.inf:
-                    raw_c = min(used_a[s] + raw, cap_s) - min(used_a[s], cap_s)
-                else:
-                    raw_c = raw
+                raw_c, _, raw, sch_used_a = _term_payment(
+                    d_a, r_a, py_a, earlier[s], pin, used_a[s], cap_s, capped, sch_used_a, scap
+                )
                 used_a[s] += raw
-                if capped and scap < np.inf:
-                    kept = min(sch_used_a + raw_c, scap) - min(sch_used_a, scap)
-                    sch_used_a += raw_c
-                    raw_c = kept
                 if not referred[k]:
                     paid_k = raw_c
                     ex = max(paid_ref - raw_c, 0.0)
@@ -197,6 +177,28 @@ def _claims_range(
                 hospital3[p, s] = acc[6, s]
             if any_ooc:
                 excl3[q, s] = acc[7, s]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _term_payment(ded, ratio, per_year, earlier, pin, used, cap_s, capped, sch_used, scap):
+    """Tier 1 of one claim on one set of terms (scalars only: no references counted): (payment
+    after the setting and scheme caps, deductible part, payment before the caps, the scheme's
+    running total after it). `earlier`: policy cost earlier in the year in the setting; `used`: the
+    setting's running payment before the caps."""
+    if per_year:
+        applied = min(max(ded - earlier, 0.0), pin)
+    else:
+        applied = min(pin, ded)
+    raw = ratio * (pin - applied)
+    if cap_s < np.inf:
+        paid = min(used + raw, cap_s) - min(used, cap_s)
+    else:
+        paid = raw
+    if capped and scap < np.inf:
+        kept = min(sch_used + paid, scap) - min(sch_used, scap)
+        sch_used += paid
+        paid = kept
+    return paid, applied, raw, sch_used
 
 
 def _claims_pass(bounds, args, out):
