@@ -28,7 +28,7 @@ from .rules.enrolment import with_enrolment
 from .rules.family_cap import family_cap_payment
 from .rules.flags import expenditure_poor, person_warning
 from .rules.groups import group_sum, rowsum
-from .rules.hospital_liability import hospital_liability
+from .rules.hospital_liability import disease_quota, hospital_liability, out_of_catalogue_bits
 from .rules.long_term_care import LtcArrays, year_long_term_care
 from .rules.medical_assistance import (
     assistance_payment,
@@ -286,7 +286,8 @@ class YearArrays:
     claim_base: np.ndarray
     ltc: LtcArrays | None = None  # long-term care insurance, a separate fund (None: not in the scenario)
     # the summary's person and household sums from the year's own pass, as kernels.summary_pass
-    # returns them but for the mutual-aid contribution subsidy (None: the Result runs that pass)
+    # returns them but for the mutual-aid contribution subsidy, then the households' weighted
+    # counts (kernels.HOUSEHOLD_SUMS) (None: the Result runs that pass)
     summary_sums: tuple | None = None
 
 
@@ -295,43 +296,43 @@ def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
     return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
 
 
-def _basic_fast(a, offsets, level, tables, tset, hospital_claim, ma):
-    """Tier 1 and the person x setting sums in one compiled pass over the claims (with the
-    out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
+def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
+    """Tier 1's inputs as `kernels.claims_pass` takes them (up to its switches), and the switches
+    (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
-    paid, base, sums = kernels.claims_pass(
-        offsets, a.claim_setting, level,
-        a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total, hospital_claim,
-        ooc, lowest, bool(ma.base_includes_below_deductible),
-        a.employee, a.age, tset, a.enrolled,
+    args = (
+        offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total,
+        hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
+        a.employee, a.age, a.cat_mask, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
-        tables.retirement_age.astype(float), tables.level_pays,
-        any_unreferred=bool((~a.claim_referred).any()), any_hospital=bool(hospital_claim.any()),
-        any_out_of_city=lowest < 3,
+        tables.retirement_age.astype(float), tables.level_pays, tables.set_masks, tables.set_schemes,
     )  # fmt: skip
+    return args, bool((~a.claim_referred).any()), bool(hospital_claim.any()), lowest
+
+
+def _basic_fast(a, offsets, level, tables, hospital_claim, ma):
+    """Tier 1 and the person x setting sums in one compiled pass over the claims (with the
+    out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
+    args, any_unreferred, any_hospital, lowest = _claims_args(a, offsets, level, tables, hospital_claim, ma)
+    paid, base, sums = kernels.claims_pass(
+        *args, any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3
+    )
     return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
 
 
 IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
 
 
-def _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members) -> dict:
+def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> dict:
     """Every rule of the year in one compiled pass over blocks of whole households
     (kernels.year_pass): the arrays of the passes below, the same operations in the same order."""
     ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
-    lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
-    ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
-    any_unreferred, any_hospital = bool((~a.claim_referred).any()), bool(hospital_claim.any())
-    claims_args = (
-        pop.arrays.claim_offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy,
-        a.claim_total, hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
-        a.employee, a.age, tset, a.enrolled,
-        tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
-        tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
-        tables.retirement_age.astype(float), tables.level_pays, any_unreferred, any_hospital,
-    )  # fmt: skip
+    args, any_unreferred, any_hospital, lowest = _claims_args(
+        a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
+    )
+    claims_args = (*args, any_unreferred, any_hospital)
     tt = tier_tables(p)
     settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
@@ -354,6 +355,7 @@ def _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members)
         found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
         prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
         sum_args=(a.weight, a.employee, a.enrolled, a.age, a.disabled, *summary_tables(p)),
+        hh_args=(fl.catastrophic_threshold, limit, fl.expenditure_poor_share),
     )  # fmt: skip
 
 
@@ -365,20 +367,30 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     n = a.n_persons
     hospital_claim = kernels.zeros(len(a.claim_total))  # a hospital bears nothing unless the scenario says
     total_in = a.claim_total
-    if p.hospital_liability.disease_quota or p.hospital_liability.out_of_catalogue_share_max is not None:
-        hospital_claim, total, policy = hospital_liability(p.hospital_liability, a)
+    hl = p.hospital_liability
+    if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
+        if fast:
+            quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
+            share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
+            hospital_claim, total, policy = kernels.hospital_pass(
+                a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
+                out_of_catalogue_bits(hl), share,
+            )  # fmt: skip
+        else:
+            hospital_claim, total, policy = hospital_liability(hl, a)
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
-    scheme = np.where(a.employee, np.int8(0), np.int8(1))
     # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)
     small = np.int8 if len(p.hospital_levels) < 128 else np.int16
     level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
     tables = build_tables(p)
-    tset = person_term_set(a.cat_mask, scheme, tables)
+    # the term set of each person: in the claims kernel on the fast path
+    scheme = None if fast else np.where(a.employee, np.int8(0), np.int8(1))
+    tset = None if fast else person_term_set(a.cat_mask, scheme, tables)
     ci, ma = p.critical_illness, p.medical_assistance
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
     if fast and IN_BLOCKS and pop.arrays.household_starts is not None:
         # households contiguous (as generated): the whole year block by block, in the cache
-        y = _year_in_blocks(pop, p, a, level, tables, tset, hospital_claim, aid_members)
+        y = _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members)
         basic = BasicResult(paid=y["paid"], deductible_part=None, extra=None, base=y["base"])
         total3, policy3, basic3, extra3, hospital3 = (
             y[k] for k in ("total3", "policy3", "basic3", "extra3", "hospital3")
@@ -394,7 +406,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         summary_sums = None
         if fast:
             basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
-                a, pop.arrays.claim_offsets, level, tables, tset, hospital_claim, ma
+                a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
             )
         else:
             basic = basic_insurance(a, level, tables, tset, a.enrolled)

@@ -44,7 +44,7 @@ def _claims_range(
     ma_from_base,
     employee,
     age,
-    term_set,
+    cat_mask,
     insured,
     ded_t,
     ratio_t,
@@ -57,6 +57,8 @@ def _claims_range(
     retiree_bonus,
     retirement_age,
     level_pays,
+    set_masks,
+    set_schemes,
     any_unreferred,
     any_hospital,
     paid,
@@ -88,7 +90,14 @@ def _claims_range(
         j = offsets[p + 1]
         acc[:, :] = 0.0  # (no claim this year: the loop below is empty, the sums are zeros)
         sch = 0 if employee[p] else 1
-        ts = term_set[p]
+        # the term set: the first special set whose categories and scheme the person has, else 0
+        # (rules.basic_insurance.person_term_set)
+        ts = 0
+        if cat_mask[p] != 0:
+            for k in range(1, len(set_masks)):
+                if (cat_mask[p] & set_masks[k]) != 0 and set_schemes[k, sch]:
+                    ts = k
+                    break
         bonus = retiree_bonus[sch] if age[p] >= retirement_age[sch] else 0.0
         scap = scheme_cap_t[ts, sch]
         earlier[:] = 0.0
@@ -199,6 +208,36 @@ def _term_payment(ded, ratio, per_year, earlier, pin, used, cap_s, capped, sch_u
         sch_used += paid
         paid = kept
     return paid, applied, raw, sch_used
+
+
+@njit(cache=True, nogil=True)
+def _hospital_range(lo, hi, total, policy, disease, person, cat_mask, quota, bits, share, paid, total_left,
+                    policy_left):  # fmt: skip
+    """rules.hospital_liability for claims lo..hi, the same operations in the same order: the cost
+    above the disease's quota, then the poor's out-of-catalogue cost above `share` of the claim."""
+    for k in range(lo, hi):
+        t = total[k]
+        pol = policy[k]
+        h = 0.0
+        if len(quota) > 0:
+            over = max(t - quota[disease[k]], 0.0)
+            h = h + over
+            t = t - over
+            pol = min(pol, t)
+        if bits != 0:
+            allowed = pol * share / (1.0 - share) if share < 1 else np.inf
+            excess = max((t - pol) - allowed, 0.0) if (cat_mask[person[k]] & bits) != 0 else 0.0
+            h = h + excess
+            t = t - excess
+        paid[k] = h
+        total_left[k] = t
+        policy_left[k] = pol
+
+
+def _hospital_pass(bounds, args, out):
+    """`_hospital_range` over chunks of claims on the cores."""
+    for ch in prange(len(bounds) - 1):
+        _hospital_range(bounds[ch], bounds[ch + 1], *args, *out)
 
 
 def _claims_pass(bounds, args, out):
@@ -500,6 +539,20 @@ def person_chunks(n: int, parallel: bool = True) -> np.ndarray:
 
 
 _claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
+_hospital = (_compiled(_hospital_pass, False), _compiled(_hospital_pass, True))
+
+
+def hospital_pass(total, policy, disease, person, cat_mask, quota, bits: int, share: float):
+    """(hospital's part, total left, policy left) per claim in one pass (rules.hospital_liability;
+    `quota` per disease code, empty: no quota; `bits` 0: no out-of-catalogue limit)."""
+    m = len(total)
+    out = (np.empty(m), np.empty(m), np.empty(m))
+    kernel = _pick(*_hospital, m)
+    bounds = person_chunks(m, kernel is _hospital[1])
+    kernel(bounds, (total, policy, disease, person, cat_mask, quota, bits, share), out)
+    return out
+
+
 # positions in tiers_pass(idx, *args) of the switches that decide which outputs are allocated
 _TIERS_CODE = _tiers_range.py_func.__code__
 _TIERS_PARAMS = _TIERS_CODE.co_varnames[4 : _TIERS_CODE.co_argcount]
@@ -937,6 +990,57 @@ def summary_pass(n_households, household_starts, *args):
     return (_add_rows(out[0]), *out[1:])
 
 
+# the households' weighted counts the summary takes, in this order (result.household_weighted)
+HOUSEHOLD_SUMS = (
+    "households", "catastrophic_households", "catastrophic_households_25", "warnings", "warnings_cleared",
+    "expenditure_poor_households", "newly_identified_households",
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophic, income_limit, share):
+    """HOUSEHOLD_SUMS over the households of persons lo..hi (whole and contiguous), each at its first
+    member, from the household sums (`_person_sums`): result.household_table's columns (weight,
+    oop_share, catastrophic, warning, warning_cleared, expenditure_poor), the same operations."""
+    h0 = h1 = h2 = h3 = h4 = h5 = h6 = 0.0
+    for p in range(lo, hi):
+        h = household[p]
+        if p > lo and household[p - 1] == h:
+            continue
+        m = max(size[h], 1)
+        hw = hsums[1, h] / m
+        income = hsums[0, h]
+        oop = hsums[6, h]
+        if income > 0:
+            oop_share = oop / income
+        else:
+            oop_share = np.inf if oop > 0 else 0.0
+        warned = counts[0, h] > 0
+        poor2 = income / m < income_limit and oop > 0 and oop >= share * income  # rules.flags type 2
+        h0 += hw
+        h1 += hw * (1.0 if oop_share > catastrophic else 0.0)
+        h2 += hw * (1.0 if oop_share > 0.25 else 0.0)
+        h3 += hw * (1.0 if warned else 0.0)
+        h4 += hw * (1.0 if warned and not counts[1, h] > 0 else 0.0)
+        h5 += hw * (1.0 if poor2 else 0.0)
+        h6 += hw * (1.0 if newly[h] else 0.0)
+    return np.array([h0, h1, h2, h3, h4, h5, h6])
+
+
+@njit(cache=True, nogil=True)
+def _district_sums(codes, premium, weight, cat_mask, bits, out):
+    for p in range(len(codes)):
+        out[codes[p]] += (premium[p] * weight[p]) * (1.0 if (cat_mask[p] & bits) != 0 else 0.0)
+
+
+def district_sums(codes, n_districts: int, premium, weight, cat_mask, bits: int) -> np.ndarray:
+    """Per district, the weighted premium subsidy of persons holding any of `bits`, summed in
+    person order (as np.bincount)."""
+    out = np.zeros(n_districts)
+    _district_sums(codes, premium, weight, cat_mask, bits, out)
+    return out
+
+
 def _add_rows(partial: np.ndarray) -> np.ndarray:
     """Chunks' partial sums added in chunk order (the same result for any thread count)."""
     sums = partial[0].copy() if len(partial) else np.zeros(partial.shape[1])
@@ -1033,11 +1137,11 @@ BLOCK = 1024
 
 def _year_pass(
     blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args,
-    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on, views, sum_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on, views, sum_args, hh_args,
     paid, base, total3, policy3, basic3, extra3, hospital3,
     crit, asst, sup, sup_out, mut, category, oop,
     other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
-    new_mask, warn_before, warn_after, premium, sums, size, hsums, counts,
+    new_mask, warn_before, warn_after, premium, sums, size, hsums, counts, hparts,
 ):  # fmt: skip
     """Every rule of the year for the persons of each block (`blocks`: bounds of whole households),
     and the summary's sums (`_person_sums`, one row of `sums` per block; `views`: the tiers that are
@@ -1092,6 +1196,7 @@ def _year_pass(
                 household, income, warn_before, warn_after, covered, bits, min_age, disabled_in,
                 len(sup) > 0, size, hsums, counts,
             )  # fmt: skip
+            hparts[b, :] = _household_counts(lo, hi, household, size, hsums, counts, newly, *hh_args)
 
 
 _year = (_compiled(_year_pass, False), _compiled(_year_pass, True))
@@ -1111,7 +1216,7 @@ def household_blocks(household_starts: np.ndarray, n: int, size: int | None = No
 def year_pass(
     household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
     any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
-    found_on, found_bit, income, found_args, warn_args, prem_args, sum_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, sum_args, hh_args,
 ):  # fmt: skip
     """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
     takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
@@ -1122,7 +1227,9 @@ def year_pass(
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
     premium; and `summary`, as `summary_pass` returns it but for the mutual-aid contribution
     subsidy's weighted sum (`sum_args`: weight, employee, enrolled, age, disabled, then the
-    summary's tables as `summary_pass` takes them after warn2, without sup_on)."""
+    summary's tables as `summary_pass` takes them after warn2, without sup_on), with a fifth
+    element, the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
+    limit and share as in `found_args`)."""
     n = len(household)
     blocks = household_blocks(household_starts, n)
     max_block = int(np.diff(blocks).max()) if n else 0
@@ -1148,15 +1255,15 @@ def year_pass(
     )  # fmt: skip
     summary = (
         np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.zeros(n_households, dtype=np.int64),
-        np.zeros((7, n_households)), np.zeros((2, n_households)),
+        np.zeros((7, n_households)), np.zeros((2, n_households)), np.zeros((len(blocks) - 1, 7)),
     )  # fmt: skip
     _pick(*_year, n)(
         blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
-        income, found_args, warn_args, prem_args, any_out_of_city, views, sum_args, *out.values(),
+        income, found_args, warn_args, prem_args, any_out_of_city, views, sum_args, hh_args, *out.values(),
         *found_scratch, newly, *tail.values(), *summary,
     )  # fmt: skip
     del out["hh_counted"]
-    out["summary"] = (_add_rows(summary[0]), *summary[1:])
+    out["summary"] = (_add_rows(summary[0]), *summary[1:4], _add_rows(summary[4]))
     for k, on in (("extra3", any_unreferred), ("hospital3", any_hospital)):
         out[k] = out[k] if on else zeros3(n)
     if not sup_on:

@@ -120,7 +120,7 @@ class Result:
         a = y.population.arrays
         p = y.scenario
         if y.summary_sums is not None:  # summed in the year's own pass (kernels.year_pass)
-            sums, *households = y.summary_sums
+            sums, *households = y.summary_sums[:4]
             sums = sums.copy()
             aid = kernels.SUMMARY_SUMS.index("mutual_aid_subsidy")  # computed after the pass: added here
             sums[aid] = kernels.wdot(a.weight, y.mutual_aid_subsidy)
@@ -247,9 +247,15 @@ class Result:
     def parts(self) -> dict:
         """The additive parts of the summary (`summary_parts`), from the compiled person pass: what
         a partitioned run sums across partitions (`add_parts`) before `summary_from_parts`."""
+        y = self._y
         sums = self._pass[0]
         parts = dict(zip(kernels.SUMMARY_SUMS, sums.tolist()))
-        return _household_parts(self._y, self._household_arrays, parts)
+        if y.summary_sums is not None:
+            # the households' weighted counts, summed in the year's own pass (no household table)
+            parts.update(zip(kernels.HOUSEHOLD_SUMS, y.summary_sums[4].tolist()))
+        else:
+            parts.update(household_weighted(self._household_arrays))
+        return _other_parts(y, parts)
 
     # ------------------------------------------------------------------ arrays (no DataFrames)
     def person_arrays(self) -> dict[str, np.ndarray]:
@@ -350,30 +356,36 @@ def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) ->
     sup = p.supplement
     fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
     parts["supplement_fiscal_enrollees"] = float(kernels.wdot(w, fiscal))
-    return _household_parts(y, household_arrays, parts)
+    parts.update(household_weighted(household_arrays))
+    return _other_parts(y, parts)
 
 
-def _household_parts(y: YearArrays, household_arrays: dict, parts: dict) -> dict:
-    """`parts` (the person sums) with the household counts, the shared premium subsidy per district
-    and long-term care added."""
-    p = y.scenario
-    a = y.population.arrays
+def household_weighted(household_arrays: dict) -> dict:
+    """The households' weighted counts (`kernels.HOUSEHOLD_SUMS`) from the household columns: the
+    readable reference of those the year's pass sums (tests/test_fast_path.py)."""
     ha = household_arrays
     hw = ha["weight"]
-    parts["households"] = float(hw.sum())
-    parts["catastrophic_households"] = float(kernels.wdot(hw, ha["catastrophic"]))
-    parts["catastrophic_households_25"] = float(kernels.wdot(hw, (ha["oop_share"] > 0.25)))
+    return {
+        "households": float(kernels.wdot(hw, np.ones(len(hw), dtype=bool))),
+        "catastrophic_households": float(kernels.wdot(hw, ha["catastrophic"])),
+        "catastrophic_households_25": float(kernels.wdot(hw, (ha["oop_share"] > 0.25))),
+        "warnings": float(kernels.wdot(hw, ha["warning"])),
+        "warnings_cleared": float(kernels.wdot(hw, ha["warning_cleared"])),
+        "expenditure_poor_households": float(kernels.wdot(hw, ha["expenditure_poor"])),
+        "newly_identified_households": float(kernels.wdot(hw, ha["newly_identified"])),
+    }
+
+
+def _other_parts(y: YearArrays, parts: dict) -> dict:
+    """`parts` with the shared premium subsidy per district and long-term care added."""
+    p = y.scenario
+    a = y.population.arrays
     if p.premium_sharing is not None:
         ps = p.premium_sharing
         codes, names = y.population.districts
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories])
-        shared = y.premium_subsidy * a.weight * ((y.cat_mask & bits) != 0)
-        per = np.bincount(codes, weights=shared, minlength=len(names))
+        bits = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories]))
+        per = kernels.district_sums(codes, len(names), y.premium_subsidy, a.weight, y.cat_mask, bits)
         parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
-    parts["warnings"] = float(kernels.wdot(hw, ha["warning"]))
-    parts["warnings_cleared"] = float(kernels.wdot(hw, ha["warning_cleared"]))
-    parts["expenditure_poor_households"] = float(kernels.wdot(hw, ha["expenditure_poor"]))
-    parts["newly_identified_households"] = float(kernels.wdot(hw, ha["newly_identified"]))
     # long-term care insurance (嘉兴 二(二)6)
     from .rules.long_term_care import ltc_parts
 

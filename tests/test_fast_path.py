@@ -185,6 +185,9 @@ def test_year_in_blocks_and_in_passes_equal_reference(preset, monkeypatch):
     monkeypatch.setattr(kernels, "BLOCK", 16)
     assert len(kernels.household_blocks(pop.arrays.household_starts, len(pop.persons))) > 500
     assert_same_year(run_year(pop, scn.params), ref)
+    # and the summary: the person sums and the households' weighted counts summed block by block
+    assert run_year(pop, scn.params).summary_sums is not None
+    _assert_parts_equal_reference(pop, scn)
     monkeypatch.setattr(engine, "IN_BLOCKS", False)
     assert_same_year(run_year(pop, scn.params), ref)
     monkeypatch.setattr(engine, "IN_BLOCKS", True)
@@ -202,3 +205,49 @@ def test_household_blocks_hold_whole_households():
     assert blocks.tolist() == [0, 10, 30, 40]  # each bound a household's first person
     assert kernels.household_blocks(starts, 40, size=100).tolist() == [0, 40]
     assert kernels.household_blocks(np.zeros(0, dtype=np.int64), 0).tolist() == [0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    share=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    with_quota=st.booleans(),
+    limited=st.booleans(),
+)
+def test_hospital_pass_equals_reference_exactly(seed, share, with_quota, limited):
+    """kernels.hospital_pass (the fast path) gives rules.hospital_liability's three arrays exactly:
+    quotas (some diseases without one), the poor's out-of-catalogue share, both or either."""
+    from types import SimpleNamespace
+
+    from simulation import kernels
+    from simulation.parameters import CAT_BIT_OF
+    from simulation.rules.hospital_liability import disease_quota, hospital_liability, out_of_catalogue_bits
+
+    rng = np.random.default_rng(seed)
+    m, n = 300, 60
+    total = np.round(rng.gamma(1.0, 8000.0, m), 2) * (rng.random(m) > 0.05)
+    policy = np.round(total * rng.uniform(0.5, 1.0, m), 2)
+    names = np.array(["A01", "B02", "C03", ""])
+    arrays = SimpleNamespace(
+        claim_total=total, claim_policy=policy, claim_disease=rng.integers(0, len(names), m),
+        claim_person=rng.integers(0, n, m), disease_names=names,
+        cat_mask=rng.choice([0, CAT_BIT_OF["dibao"], CAT_BIT_OF["tekun"], CAT_BIT_OF["dibian"]], n),
+    )  # fmt: skip
+    quota = (
+        {"A01": SimpleNamespace(quota=5000.0), "B02": SimpleNamespace(quota=20000.0)} if with_quota else {}
+    )
+    hl = SimpleNamespace(
+        disease_quota=quota,
+        out_of_catalogue_share_max=share if limited else None,
+        out_of_catalogue_categories=["dibao", "tekun"] if limited else [],
+    )
+    ref = hospital_liability(hl, arrays)
+    fast = kernels.hospital_pass(
+        total, policy, arrays.claim_disease, arrays.claim_person, arrays.cat_mask,
+        disease_quota(hl, names) if quota else np.zeros(0), out_of_catalogue_bits(hl),
+        share if limited else 0.0,
+    )  # fmt: skip
+    for f, r in zip(fast, ref):
+        np.testing.assert_array_equal(f, r)
+    if with_quota or (limited and share <= 0.1):  # not vacuous: some claims are shortened
+        assert fast[0].sum() > 0 and (fast[1] <= total).all()

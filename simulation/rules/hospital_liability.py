@@ -17,16 +17,13 @@ def hospital_liability(hl: HospitalLiability, arrays) -> tuple[np.ndarray, np.nd
     policy = arrays.claim_policy
     paid = np.zeros_like(total)
     if hl.disease_quota:
-        quota = np.full(len(arrays.disease_names), np.inf)
-        for i, code in enumerate(arrays.disease_names):
-            if code in hl.disease_quota:
-                quota[i] = hl.disease_quota[code].quota
+        quota = disease_quota(hl, arrays.disease_names)
         over = np.maximum(total - quota[arrays.claim_disease], 0.0) if len(total) else paid
         paid = paid + over
         total = total - over
         policy = np.minimum(policy, total)
-    if hl.out_of_catalogue_share_max is not None and hl.out_of_catalogue_categories:
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.out_of_catalogue_categories])
+    bits = out_of_catalogue_bits(hl)
+    if bits:
         poor = (arrays.cat_mask[arrays.claim_person] & bits) != 0
         outside = total - policy
         # out-of-catalogue ≤ share × claim: with policy P kept, the claim may carry P·s/(1−s) outside
@@ -36,3 +33,19 @@ def hospital_liability(hl: HospitalLiability, arrays) -> tuple[np.ndarray, np.nd
         paid = paid + excess
         total = total - excess
     return paid, total, policy
+
+
+def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
+    """The quota of each of the population's disease codes (inf: none)."""
+    quota = np.full(len(disease_names), np.inf)
+    for i, code in enumerate(disease_names):
+        if code in hl.disease_quota:
+            quota[i] = hl.disease_quota[code].quota
+    return quota
+
+
+def out_of_catalogue_bits(hl: HospitalLiability) -> int:
+    """The category bits whose out-of-catalogue share is limited (0: no limit)."""
+    if hl.out_of_catalogue_share_max is None or not hl.out_of_catalogue_categories:
+        return 0
+    return int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.out_of_catalogue_categories]))

@@ -172,14 +172,16 @@ def ltc_parts(ltc: LtcArrays | None, weight: np.ndarray) -> dict[str, float]:
     out = dict.fromkeys(LTC_PART_KEYS, 0.0)
     if ltc is None:
         return out
+    from ..kernels import wdot  # one sequential pass each (np.dot waits on BLAS threads)
+
     w = weight
-    out["ltc_insured"] = float(np.dot(w, ltc.insured))
-    out["ltc_beneficiaries"] = float(np.dot(w, ltc.benefit > 0))
+    out["ltc_insured"] = float(wdot(w, ltc.insured))
+    out["ltc_beneficiaries"] = float(wdot(w, ltc.benefit > 0))
     for k in ("cost", "benefit", "oop", "individual", "pool_transfer"):
-        out[f"ltc_{k}"] = float(np.dot(w, getattr(ltc, k)))
-    out["ltc_pool_transfer_employee"] = float(np.dot(w * ltc.employee, ltc.pool_transfer))
-    out["ltc_contribution_subsidy"] = float(np.dot(w, ltc.subsidy))
-    out["ltc_fiscal"] = float(np.dot(w, ltc.fiscal)) + out["ltc_contribution_subsidy"]
+        out[f"ltc_{k}"] = float(wdot(w, getattr(ltc, k)))
+    out["ltc_pool_transfer_employee"] = float(wdot(w * ltc.employee, ltc.pool_transfer))
+    out["ltc_contribution_subsidy"] = float(wdot(w, ltc.subsidy))
+    out["ltc_fiscal"] = float(wdot(w, ltc.fiscal)) + out["ltc_contribution_subsidy"]
     return out
 
 
