@@ -251,3 +251,18 @@ def test_hospital_pass_equals_reference_exactly(seed, share, with_quota, limited
         np.testing.assert_array_equal(f, r)
     if with_quota or (limited and share <= 0.1):  # not vacuous: some claims are shortened
         assert fast[0].sum() > 0 and (fast[1] <= total).all()
+
+
+def test_district_sums_equal_bincount_exactly():
+    """The premium shared per district (kernels.district_sums) is np.bincount of the weighted subsidy
+    of the persons holding the sharing categories, bit for bit."""
+    from simulation import kernels
+
+    rng = np.random.default_rng(4)
+    n, k = 5_000, 7
+    codes, premium = rng.integers(0, k, n), rng.choice([0.0, 180.0, 380.0, 390.5], n)
+    weight, cat_mask = rng.uniform(0.5, 40.0, n), rng.integers(0, 16, n)
+    ref = np.bincount(codes, weights=premium * weight * ((cat_mask & 0b0110) != 0), minlength=k)
+    got = kernels.district_sums(codes, k, premium, weight, cat_mask, 0b0110)
+    np.testing.assert_array_equal(got, ref)
+    assert (ref > 0).all()  # every district shares some subsidy: not vacuous
