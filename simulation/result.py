@@ -366,7 +366,7 @@ def household_weighted(household_arrays: dict) -> dict:
     ha = household_arrays
     hw = ha["weight"]
     return {
-        "households": float(kernels.wdot(hw, np.ones(len(hw), dtype=bool))),
+        "households": float(hw.sum()),
         "catastrophic_households": float(kernels.wdot(hw, ha["catastrophic"])),
         "catastrophic_households_25": float(kernels.wdot(hw, (ha["oop_share"] > 0.25))),
         "warnings": float(kernels.wdot(hw, ha["warning"])),
