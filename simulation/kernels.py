@@ -741,7 +741,7 @@ def _cap_pass(
         _cap_chunk(
             bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
             rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
-            other, cap_paid, hh_cap, hh_counted, share,
+            other, cap_paid, hh_cap, hh_counted, share, False,
         )  # fmt: skip
 
 
@@ -749,9 +749,14 @@ def _cap_pass(
 def _cap_chunk(
     lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
     rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
-    hh_counted, share,
+    hh_counted, share, fresh,
 ):  # fmt: skip
+    # fresh: households contiguous, hh_cap and hh_counted set at each one's first member here (the
+    # year pass: no serial fill of two household arrays before it); else they come in as inf, 0
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
+        if fresh and (p == lo or household[p - 1] != household[p]):
+            hh_cap[household[p]] = np.inf
+            hh_counted[household[p]] = 0.0
         left = counted[p - row0]
         paid = 0.0
         m = cat_mask[p]
@@ -893,7 +898,7 @@ def _summary_pass(
             bounds[ch], bounds[ch + 1], total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3,
             extra3, other, cap, oop_pre, premium, aid_subsidy, weight, employee, cat_mask, enrolled, age,
             disabled, household, income, warn, warn2, ci_covered, fiscal_bits, fiscal_min_age,
-            fiscal_disabled, sup_on, size, hsums, counts,
+            fiscal_disabled, sup_on, size, hsums, counts, False,
         )  # fmt: skip
 
 
@@ -901,8 +906,9 @@ def _summary_pass(
 def _person_sums(
     lo, hi, total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
     premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
-    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums, counts,
+    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums, counts, fresh,
 ):  # fmt: skip
+    # fresh: households contiguous, their sums zeroed at the first member here (else they come in zeroed)
     # the sums in locals, not an array: a store into the household arrays would order every later
     # read of an array accumulator after it
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = 0.0
@@ -953,6 +959,12 @@ def _person_sums(
         if (fiscal or (fiscal_disabled and disabled[p])) and enrolled[p] and sup_on:
             s24 += w
         h = household[p]
+        if fresh and (p == lo or household[p - 1] != h):
+            size[h] = 0
+            for k in range(7):
+                hsums[k, h] = 0.0
+            counts[0, h] = 0.0
+            counts[1, h] = 0.0
         size[h] += 1
         hsums[0, h] += income[p]
         hsums[1, h] += w
@@ -1052,12 +1064,18 @@ def _add_rows(partial: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _found_range(
     lo, hi, household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao_monthly,
-    hh_oop, hh_income, hh_size, hh_assisted, newly,
+    hh_oop, hh_income, hh_size, hh_assisted, newly, fresh,
 ):  # fmt: skip
     """政策找人 for the households of persons lo..hi (all their members in the range): `newly` set for
-    each; the hh_* scratch comes in zeroed. Returns the number of households found."""
+    each; the hh_* scratch comes in zeroed (fresh: households contiguous, zeroed here at each
+    one's first member). Returns the number of households found."""
     for p in range(lo, hi):  # per-household sums in person order, as np.bincount
         h = household[p]
+        if fresh and (p == lo or household[p - 1] != h):
+            hh_oop[h] = 0.0
+            hh_income[h] = 0.0
+            hh_size[h] = 0
+            hh_assisted[h] = 0.0
         hh_oop[h] += (oop_pre[p] - other[p]) - cap[p]
         hh_income[h] += income[p]
         hh_size[h] += 1
@@ -1087,7 +1105,7 @@ def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, i
     households the type-1/2 tests newly find among those no assistance category reaches yet."""
     newly = np.zeros(n_households, dtype=bool)
     _found_range(0, len(household), household, oop_pre, other, cap, income, cat_mask, income_limit, share,
-                 dibao, *_found_scratch(n_households), newly)  # fmt: skip
+                 dibao, *_found_scratch(n_households), newly, False)  # fmt: skip
     return newly
 
 
@@ -1166,10 +1184,10 @@ def _year_pass(
             _tiers_range(lo, hi, every, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
                          *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
             _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
-                       hh_counted, share)  # fmt: skip
+                       hh_counted, share, True)  # fmt: skip
             if found_on and _found_range(
                 lo, hi, household, oop, other, cap_paid, income, new_mask, *found_args, hh_oop, hh_income,
-                hh_size, hh_assisted, newly,
+                hh_size, hh_assisted, newly, True,
             ):  # fmt: skip
                 # the found households' members hold expenditure_poor: their tiers again, the cap again
                 m = 0
@@ -1180,11 +1198,8 @@ def _year_pass(
                         m += 1
                 _tiers_range(0, m, found, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
                              *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
-                for p in range(lo, hi):
-                    hh_cap[household[p]] = np.inf
-                    hh_counted[household[p]] = 0.0
                 _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
-                           hh_counted, share)  # fmt: skip
+                           hh_counted, share, True)  # fmt: skip
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
                             warn_args[3], warn_before, warn_after)  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
@@ -1194,7 +1209,7 @@ def _year_pass(
                 lo, hi, total3, policy3, basic3, crit, asst, sup_r, sup_out_r, hosp_r, mut_r, extra_r,
                 other, cap_paid, oop, premium, aid_zero, weight, employee, new_mask, enrolled, age, disabled,
                 household, income, warn_before, warn_after, covered, bits, min_age, disabled_in,
-                len(sup) > 0, size, hsums, counts,
+                len(sup) > 0, size, hsums, counts, True,
             )  # fmt: skip
             hparts[b, :] = _household_counts(lo, hi, household, size, hsums, counts, newly, *hh_args)
 
@@ -1241,10 +1256,13 @@ def year_pass(
         extra3=on3(any_unreferred), hospital3=on3(any_hospital),
         crit=np.empty((n, 3)), asst=np.empty((n, 3)), sup=np.empty((ns, 3)), sup_out=np.empty(ns),
         mut=np.empty((nm, 3)), category=np.empty(n, dtype=code.dtype), oop_pre=np.empty(n),
-        other=np.empty(n), cap_paid=np.empty(n), hh_cap=np.full(n_households, np.inf),
-        hh_counted=np.zeros(n_households),
+        other=np.empty(n), cap_paid=np.empty(n), hh_cap=np.empty(n_households),
+        hh_counted=np.empty(n_households),
     )  # fmt: skip
-    found_scratch = _found_scratch(n_households if found_on else 0)
+    # every household's sums, cap and 政策找人 scratch start at its first member inside the pass (each
+    # block's own households, in its core's cache), not in a serial fill of ten arrays before it
+    nf = n_households if found_on else 0
+    found_scratch = (np.empty(nf), np.empty(nf), np.empty(nf, np.int64), np.empty(nf))
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
@@ -1254,8 +1272,8 @@ def year_pass(
         out["hospital3"] if any_hospital else zeros3(n), zeros(n),
     )  # fmt: skip
     summary = (
-        np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.zeros(n_households, dtype=np.int64),
-        np.zeros((7, n_households)), np.zeros((2, n_households)), np.zeros((len(blocks) - 1, 7)),
+        np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.empty(n_households, dtype=np.int64),
+        np.empty((7, n_households)), np.empty((2, n_households)), np.zeros((len(blocks) - 1, 7)),
     )  # fmt: skip
     _pick(*_year, n)(
         blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
