@@ -24,6 +24,11 @@ import numpy as np
 from numba import njit, prange
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
+# Every index here is >= 0 (rows, claims, households, codes: validated on input), but numba adds a
+# negative-index fix to each signed array index (shift, and, add per array and row). `i & NONNEG`
+# tells the compiler the sign bit is clear, which removes them: 15% fewer instructions in the year
+# pass (callgrind, 1e5 persons), 7-9% less time.
+NONNEG = np.int64(0x7FFFFFFFFFFFFFFF)
 
 
 @njit(cache=True, nogil=True)
@@ -86,8 +91,9 @@ def _claims_range(
     used_a = np.zeros(3)  # the same on the terms actually applied (unreferred claims)
     acc = np.zeros((8, 3))  # the person's sums: total, policy, basic, base, deductible, extra, hospital, excl
     for p in range(lo, hi):
-        i = offsets[p]
-        j = offsets[p + 1]
+        p &= NONNEG
+        i = offsets[p] & NONNEG
+        j = offsets[p + 1] & NONNEG
         acc[:, :] = 0.0  # (no claim this year: the loop below is empty, the sums are zeros)
         sch = 0 if employee[p] else 1
         # the term set: the first special set whose categories and scheme the person has, else 0
@@ -106,8 +112,9 @@ def _claims_range(
         sch_used_r = 0.0
         sch_used_a = 0.0
         for k in range(i, j):
-            s = setting[k]
-            lv = level[k]
+            k &= NONNEG
+            s = setting[k] & NONNEG
+            lv = level[k] & NONNEG
             pol = policy[k]
             fp = level_pays[lv]
             pin = pol if (fp and insured[p]) else 0.0
@@ -173,7 +180,7 @@ def _claims_range(
                 acc[7, s] += bk if ma_from_base else bk - ap
         # the person's sums, written here, not in a helper: a compiled call taking the ten arrays
         # counts references to each, twice a person (measured: the claims pass 2x slower)
-        q = p - row0
+        q = (p - row0) & NONNEG
         for s in range(3):
             total3[p, s] = acc[0, s]
             policy3[p, s] = acc[1, s]
@@ -339,9 +346,9 @@ def _tiers_range(
     # scalars per setting (x0, x1, x2), not small arrays: they stay in registers (a small array is
     # heap memory the compiler must assume the outputs may alias; measured ~10% slower)
     for t in range(lo, hi):
-        p = t if every else idx[t]
+        p = (t if every else idx[t]) & NONNEG
         r = p
-        sr = p - row0  # the person's row in the bases' scratch
+        sr = (p - row0) & NONNEG  # the person's row in the bases' scratch
         # helpers taking arrays are written out here: a compiled call counts references to every
         # array it takes, each person (measured: 2x slower passes)
         cost = False
@@ -754,6 +761,7 @@ def _cap_chunk(
     # fresh: households contiguous, hh_cap and hh_counted set at each one's first member here (the
     # year pass: no serial fill of two household arrays before it); else they come in as inf, 0
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
+        p &= NONNEG
         if fresh and (p == lo or household[p - 1] != household[p]):
             hh_cap[household[p]] = np.inf
             hh_counted[household[p]] = 0.0
@@ -781,13 +789,14 @@ def _cap_chunk(
         c = max(left, 0.0) * keep
         other[p] = paid
         share[p - row0] = c
-        h = household[p]
+        h = household[p] & NONNEG
         hh_counted[h] += c
         for j in range(len(cap_bits)):
             if (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
                 hh_cap[h] = cap_amount[j]
     for p in range(lo, hi):
-        h = household[p]
+        p &= NONNEG
+        h = household[p] & NONNEG
         if not cap_on or not np.isfinite(hh_cap[h]):
             cap_paid[p] = 0.0
             continue
@@ -826,6 +835,7 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
                     after):  # fmt: skip
     """rules.flags.person_warning on the OOP before the cap and on what is left after it."""
     for p in range(lo, hi):
+        p &= NONNEG
         o1 = oop[p]
         o2 = (oop[p] - other[p]) - cap[p]
         sch = 0 if employee[p] else 1
@@ -854,6 +864,7 @@ def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assist
 def _premium_range(lo, hi, cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out):
     """rules.premium_subsidy: the highest amount among the rules a person meets (就高不重复)."""
     for p in range(lo, hi):
+        p &= NONNEG
         best = 0.0
         sch = 0 if employee[p] else 1
         if enrolled[p]:
@@ -914,6 +925,7 @@ def _person_sums(
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = 0.0
     s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s22 = s23 = s24 = 0.0
     for p in range(lo, hi):
+        p &= NONNEG
         # the person's columns as _person_row computes them, the same sums in the same order (written
         # out: a compiled call taking ten arrays counts references to each, each person; tests hold
         # the household sums of these equal to those of the person columns, exactly)
@@ -958,7 +970,7 @@ def _person_sums(
         fiscal = (cat_mask[p] & fiscal_bits) != 0 or age[p] >= fiscal_min_age
         if (fiscal or (fiscal_disabled and disabled[p])) and enrolled[p] and sup_on:
             s24 += w
-        h = household[p]
+        h = household[p] & NONNEG
         if fresh and (p == lo or household[p - 1] != h):
             size[h] = 0
             for k in range(7):
@@ -1016,7 +1028,8 @@ def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophi
     oop_share, catastrophic, warning, warning_cleared, expenditure_poor), the same operations."""
     h0 = h1 = h2 = h3 = h4 = h5 = h6 = 0.0
     for p in range(lo, hi):
-        h = household[p]
+        p &= NONNEG
+        h = household[p] & NONNEG
         if p > lo and household[p - 1] == h:
             continue
         m = max(size[h], 1)
@@ -1070,7 +1083,7 @@ def _found_range(
     each; the hh_* scratch comes in zeroed (fresh: households contiguous, zeroed here at each
     one's first member). Returns the number of households found."""
     for p in range(lo, hi):  # per-household sums in person order, as np.bincount
-        h = household[p]
+        h = household[p] & NONNEG
         if fresh and (p == lo or household[p - 1] != h):
             hh_oop[h] = 0.0
             hh_income[h] = 0.0
@@ -1082,7 +1095,8 @@ def _found_range(
         hh_assisted[h] += 1.0 if cat_mask[p] != 0 else 0.0
     n_found = 0
     for p in range(lo, hi):
-        h = household[p]
+        p &= NONNEG
+        h = household[p] & NONNEG
         if hh_size[h] == 0:  # decided at its first member
             continue
         size = max(hh_size[h], 1)
