@@ -1066,11 +1066,14 @@ def district_sums(codes, n_districts: int, premium, weight, cat_mask, bits: int)
     return out
 
 
+@njit(cache=True, nogil=True)
 def _add_rows(partial: np.ndarray) -> np.ndarray:
-    """Chunks' partial sums added in chunk order (the same result for any thread count)."""
-    sums = partial[0].copy() if len(partial) else np.zeros(partial.shape[1])
-    for row in partial[1:]:
-        sums += row
+    """Chunks' partial sums added in chunk order (the same result for any thread count; compiled:
+    ~1,000 blocks at 1e6 persons were a millisecond of Python)."""
+    sums = np.zeros(partial.shape[1])
+    for r in range(partial.shape[0]):
+        for c in range(partial.shape[1]):
+            sums[c] += partial[r, c]
     return sums
 
 
