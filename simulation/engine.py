@@ -249,6 +249,31 @@ def summary_tables(p: ScenarioModel) -> tuple:
     )  # fmt: skip
 
 
+def _take_up(p: ScenarioModel, a, *, fast: bool) -> np.ndarray:
+    """The supplement's expected take-up per person (rules.supplement.uptake, 0 when not enrolled);
+    `fast`: one compiled pass, the same values (the numpy rule is four passes over persons)."""
+    if not fast:
+        return uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
+    _, bits, min_age, disabled_on = summary_tables(p)  # the same fiscal-enrolment tables
+    return kernels.take_up_pass(
+        a.cat_mask, a.age, a.disabled, a.enrolled, bits, min_age, disabled_on, float(p.supplement.uptake)
+    )
+
+
+def _contribution(plans, aid_members, cat_mask, *, fast: bool) -> np.ndarray:
+    """The mutual-aid contribution subsidy per person (rules.mutual_aid.contribution_subsidy);
+    `fast`: one compiled pass over the paying plans, the same values."""
+    paying = [j for j, plan in enumerate(plans) if plan.subsidised_categories and plan.contribution > 0]
+    if not fast or not paying:
+        return contribution_subsidy(plans, aid_members, cat_mask)
+    members = np.array([aid_members[j] for j in paying], dtype=bool).reshape(len(paying), len(cat_mask))
+    bits = [
+        int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plans[j].subsidised_categories])) for j in paying
+    ]
+    amount = [float(plans[j].contribution) for j in paying]
+    return kernels.contribution_pass(members, cat_mask, np.array(bits, dtype=np.int64), np.array(amount))
+
+
 def _or_inf(x) -> float:
     return np.inf if x is None else float(x)
 
@@ -336,7 +361,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     tt = tier_tables(p)
     settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-    take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
+    take_up = _take_up(p, a, fast=True)
     aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
     tiers_args = (
         ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
@@ -434,7 +459,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         elif not out_of_city:
             excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
         ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-        take_up = uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
+        take_up = _take_up(p, a, fast=fast)
 
         everyone = np.arange(n)
         cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
@@ -577,7 +602,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         cap_paid=cap_paid,
         other_paid=other_paid,
         mutual3=tiers.mutual3,
-        mutual_aid_subsidy=contribution_subsidy(p.mutual_aid, aid_members, cat_mask),
+        mutual_aid_subsidy=_contribution(p.mutual_aid, aid_members, cat_mask, fast=fast),
         hospital3=hospital3,
         claim_hospital=hospital_claim,
         claim_total_in=total_in,

@@ -882,6 +882,58 @@ def premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, sche
     return out
 
 
+def _take_up_pass(bounds, cat_mask, age, disabled, enrolled, bits, min_age, disabled_on, rate, out):
+    """rules.supplement.uptake(...) * enrolled per person: 1 for those the government enrols (the
+    fiscal categories, age, 持证残疾人), else the scenario's uptake; 0 when not enrolled."""
+    for ch in prange(len(bounds) - 1):
+        for p in range(bounds[ch], bounds[ch + 1]):
+            p &= NONNEG
+            fiscal = (cat_mask[p] & bits) != 0 or age[p] >= min_age or (disabled_on and disabled[p])
+            out[p] = (1.0 if fiscal else rate) * (1.0 if enrolled[p] else 0.0)
+
+
+_take_up = (_compiled(_take_up_pass, False), _compiled(_take_up_pass, True))
+
+
+def take_up_pass(
+    cat_mask, age, disabled, enrolled, bits: int, min_age: float, disabled_on: bool, rate: float
+):
+    """The supplement's expected take-up per person in one compiled pass (the same values as
+    `rules.supplement.uptake(...) * enrolled`; `min_age` inf: no age rule)."""
+    n = len(cat_mask)
+    out = np.empty(n)
+    kernel = _pick(*_take_up, n)
+    kernel(person_chunks(n, kernel is _take_up[1]), cat_mask, age, disabled, enrolled, bits, min_age,
+           disabled_on, rate, out)  # fmt: skip
+    return out
+
+
+def _contribution_pass(bounds, members, cat_mask, bits, amount, out):
+    """rules.mutual_aid.contribution_subsidy per person: each paying plan's contribution, in plan
+    order, for its members holding one of its subsidised categories."""
+    for ch in prange(len(bounds) - 1):
+        for p in range(bounds[ch], bounds[ch + 1]):
+            p &= NONNEG
+            x = 0.0
+            for j in range(len(bits)):
+                if members[j, p] and (cat_mask[p] & bits[j]) != 0:
+                    x += amount[j]
+            out[p] = x
+
+
+_contribution = (_compiled(_contribution_pass, False), _compiled(_contribution_pass, True))
+
+
+def contribution_pass(members, cat_mask, bits, amount):
+    """The mutual-aid contribution subsidy per person in one compiled pass (`members`: plans x
+    persons; `bits`, `amount`: each plan's subsidised categories and contribution)."""
+    n = len(cat_mask)
+    out = np.empty(n)
+    kernel = _pick(*_contribution, n)
+    kernel(person_chunks(n, kernel is _contribution[1]), members, cat_mask, bits, amount, out)
+    return out
+
+
 # the weighted sums `summary_pass` returns, in this order (result.summary_parts's keys)
 SUMMARY_SUMS = (
     "persons", "total_cost", "policy_cost", "basic_paid", "critical_paid", "mutual_aid_paid",
