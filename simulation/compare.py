@@ -49,7 +49,7 @@ def _results(x) -> list:
 
 
 def _same_population(b, r) -> None:
-    pb, pr = b._y.population, r._y.population
+    pb, pr = b._population, r._population  # (not _y: a projection's years would be rebuilt)
     if pb is pr or pb.persons is pr.persons:
         return
     ib, ir = pb.persons["person_id"].to_numpy(), pr.persons["person_id"].to_numpy()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
+from .engine import CATEGORY_PRIORITY, YearArrays, run_year, summary_tables
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
@@ -41,10 +41,30 @@ class Summary(dict):
 
 class Result:
     def __init__(self, y: YearArrays, scenario: Scenario, year: int):
-        self._y = y
+        self._arrays: YearArrays | None = y
+        self._inputs: tuple | None = None  # (population, params) that rebuild released arrays
+        self._population = y.population
         self.scenario = scenario
         self.year = year
         self.summary: Summary = self._summary()
+
+    @property
+    def _y(self) -> YearArrays:
+        """The year's arrays; rebuilt by running the year again if released (`_release`)."""
+        y = self._arrays
+        if y is None:
+            y = self._arrays = run_year(*self._inputs)
+        return y
+
+    def _release(self, pop, params: ScenarioModel) -> None:
+        """Drop the year's arrays and the tables built on them (the summary stays); `pop` and
+        `params`, the inputs of the run that made them, rebuild them on next use. run_year is
+        deterministic (block sums in a fixed order), so the rebuilt arrays are equal bit for bit:
+        this is how a projection holds many years in the memory of one (projection.project)."""
+        self._inputs = (pop, params)
+        self._arrays = None
+        for name in _ARRAY_TABLES:
+            self.__dict__.pop(name, None)
 
     @cached_property
     def funds(self) -> pd.DataFrame:
@@ -467,3 +487,7 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s["supplement_fiscal_enrollees"] = t["supplement_fiscal_enrollees"]
     s["supplement_fiscal_premium"] = p.supplement.premium * t["supplement_fiscal_enrollees"]
     return s
+
+
+# the cached tables built on a year's arrays (dropped with them by Result._release; `funds` is not)
+_ARRAY_TABLES = tuple(k for k, v in vars(Result).items() if isinstance(v, cached_property) and k != "funds")

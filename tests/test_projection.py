@@ -1,6 +1,7 @@
 """Fund projection: balance identities, growth compounding, deposit/margin arithmetic by hand."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulation import ScenarioError, simulate
@@ -265,3 +266,36 @@ def test_cli_project(monkeypatch, capsys, presets):
     out = capsys.readouterr().out
     assert "暖心基金" in out and "综合保障率" in out
     assert main(["project", "linan_2024", "--years", "0"]) == 2
+
+
+def test_released_years_rebuild_bit_equal(presets, monkeypatch):
+    """A projection keeps each year's summary and fund rows and releases the arrays; a year asked
+    for again is run again, equal bit for bit to the year as first simulated (utilisation response
+    and poverty transitions on, so every year has its own derived population)."""
+    from simulation import generate_population
+    from simulation.result import Result
+
+    scn = presets["bijie_2019"].with_changes(
+        {"projection.behaviour.utilisation_response": True, "projection.behaviour.poverty_transitions": True}
+    )
+    pop = generate_population(scn, 3000, seed=5)
+    reform = scn.with_changes({"basic_insurance.resident.inpatient.ratio": 0.5})
+    proj = project(pop, reform, years=3, seed=2, reference=scn)
+    assert all(r._arrays is None and "_person_arrays" not in r.__dict__ for r in proj.results)
+    monkeypatch.setattr(Result, "_release", lambda self, pop, params: None)
+    kept = project(pop, reform, years=3, seed=2, reference=scn)
+    pd.testing.assert_frame_equal(proj.funds, kept.funds, check_exact=True)
+    pd.testing.assert_frame_equal(proj.summaries, kept.summaries, check_exact=True)
+    for r, k in zip(proj.results, kept.results):
+        assert r._arrays is None
+        for table in ("persons", "households", "claims"):
+            pd.testing.assert_frame_equal(getattr(r, table), getattr(k, table), check_exact=True)
+        assert r._arrays is not None  # rebuilt, and kept until released again
+
+
+def test_projection_does_not_release_the_callers_first_year(shuozhou):
+    res = simulate(small_pop(), shuozhou)
+    persons = res.persons
+    proj = project(small_pop(), shuozhou, years=2, first_result=res)
+    assert proj.results[0] is res and res._arrays is not None and res.persons is persons
+    assert proj.results[1]._arrays is None
