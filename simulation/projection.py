@@ -30,6 +30,7 @@ of the year's spending (累计结存可支付月数). Year 0 opens with `financi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from functools import cached_property
 from typing import Annotated, Any
 
@@ -367,6 +368,35 @@ class Projection:
         return f"Projection({self.scenario.id}, {self.years[0]}-{self.years[-1]})"
 
 
+def _year_arrays(base, old, scheme_w0, factors, enrol_f, cat_mask, mult) -> dict[str, np.ndarray]:
+    """A projected year's person and claim arrays that differ from the base year's: weights grown
+    (the old relative to the rest, then each scheme to its enrolment), income and claim costs
+    scaled, the year's categories, the behavioural claim multipliers per person (`mult`, or None)."""
+    w = base.weight * np.where(old, factors["old_age_weight_growth"], 1.0)
+    for name, m in (("employee", base.employee), ("resident", ~base.employee)):
+        tot = float(w[m].sum())
+        if tot > 0:
+            w = np.where(m, w * (scheme_w0[name] * enrol_f[name] / tot), w)
+    arrays = {"weight": w, "income": base.income * factors["income_growth"], "cat_mask": cat_mask}
+    cost_f = factors["medical_cost_growth"]
+    if mult is not None:
+        m_claim = mult[base.claim_person]
+        arrays["claim_total"] = base.claim_total * cost_f * m_claim
+        arrays["claim_policy"] = base.claim_policy * cost_f * m_claim
+    elif cost_f != 1.0:
+        arrays["claim_total"] = base.claim_total * cost_f
+        arrays["claim_policy"] = base.claim_policy * cost_f
+    return arrays
+
+
+def _rerun(params, pop: Population, *derive):
+    """A released year run again (`Result._release`): its population derived anew from the base
+    year's by `_year_arrays(*derive)` (the base itself without `derive`), then the same run."""
+    from .engine import run_year
+
+    return run_year(derived_population(pop, **_year_arrays(pop.arrays, *derive)) if derive else pop, params)
+
+
 def _price(res) -> np.ndarray:
     pa = res._person_arrays
     return np.divide(pa["oop"], pa["total_cost"], out=np.ones_like(pa["oop"]), where=pa["total_cost"] > 0)
@@ -427,28 +457,20 @@ def project(
                 factors[k] *= 1.0 + getattr(cfg, k)
             for k in enrol_f:
                 enrol_f[k] *= 1.0 + cfg.enrolment_growth.get(k, 0.0)
-        cost_f, income_f = factors["medical_cost_growth"], factors["income_growth"]
+        income_f = factors["income_growth"]
         params = p_t if t == 0 else _scaled_params(p_t, p0, scenario, factors, income_f)
 
-        # re-weight: relative growth of the old, then each scheme to its enrolment
-        w = w0 * np.where(old, factors["old_age_weight_growth"], 1.0)
-        for name, m in (("employee", employee), ("resident", ~employee)):
-            tot = float(w[m].sum())
-            if tot > 0:
-                w = np.where(m, w * (scheme_w0[name] * enrol_f[name] / tot), w)
-        income = base.income * income_f
         if t > 0 and cfg.behaviour.poverty_transitions:
+            income = base.income * income_f
             pc = np.bincount(base.household, weights=income, minlength=base.n_households) / np.maximum(
                 hh_size, 1
             )
             cat_mask = poverty_step(
                 cat_mask, base.household, base.n_households, pc, cfg.behaviour, p_t.categories, rng
             )
-        arrays = {"weight": w, "income": income, "cat_mask": cat_mask}
-        if cost_f != 1.0:
-            arrays["claim_total"] = base.claim_total * cost_f
-            arrays["claim_policy"] = base.claim_policy * cost_f
-        pop_t = derived_population(pop, **arrays) if t > 0 else pop
+        # what a released year is rebuilt from: scalars and the arrays it shares, none of its own
+        derive = (old, scheme_w0, dict(factors), dict(enrol_f), cat_mask, None)
+        pop_t = derived_population(pop, **_year_arrays(base, *derive)) if t > 0 else pop
         if t == 0 and first_result is not None:
             res = first_result
         else:
@@ -464,16 +486,14 @@ def project(
             mult = ((_price(res) + beh.min_price) / (price_ref + beh.min_price)) ** beh.elasticity
             mult = np.clip(mult, 1.0 / (1.0 + beh.max_change), 1.0 + beh.max_change)
             if not np.allclose(mult, 1.0):
-                m_claim = mult[base.claim_person]
-                arrays["claim_total"] = base.claim_total * cost_f * m_claim
-                arrays["claim_policy"] = base.claim_policy * cost_f * m_claim
-                pop_t = derived_population(pop, **arrays)
+                derive = (*derive[:-1], mult)
+                pop_t = derived_population(pop, **_year_arrays(base, *derive))
                 res = Result(run_year(pop_t, params), scenario, year)
         funds.add(res, year)
         if res is not first_result:
             # each year keeps its summary and fund rows; its arrays are rebuilt if asked for, so
             # the years do not pile up (at 1e6 persons ~0.3 GiB each: ten years filled 3.9 GiB)
-            res._release(pop_t, params)
+            res._release(functools.partial(_rerun, params, pop, *(derive if pop_t is not pop else ())))
         results.append(res)
 
     assumptions = {k: getattr(cfg0, k) for k in GROWTH_KEYS}

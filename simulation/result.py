@@ -6,13 +6,14 @@ that only needs the KPIs does not pay for building million-row DataFrames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from . import kernels
-from .engine import CATEGORY_PRIORITY, YearArrays, run_year, summary_tables
+from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
@@ -42,7 +43,7 @@ class Summary(dict):
 class Result:
     def __init__(self, y: YearArrays, scenario: Scenario, year: int):
         self._arrays: YearArrays | None = y
-        self._inputs: tuple | None = None  # (population, params) that rebuild released arrays
+        self._rebuild: Callable[[], YearArrays] | None = None  # runs a released year again
         self._population = y.population
         self.scenario = scenario
         self.year = year
@@ -53,15 +54,15 @@ class Result:
         """The year's arrays; rebuilt by running the year again if released (`_release`)."""
         y = self._arrays
         if y is None:
-            y = self._arrays = run_year(*self._inputs)
+            y = self._arrays = self._rebuild()
         return y
 
-    def _release(self, pop, params: ScenarioModel) -> None:
-        """Drop the year's arrays and the tables built on them (the summary stays); `pop` and
-        `params`, the inputs of the run that made them, rebuild them on next use. run_year is
-        deterministic (block sums in a fixed order), so the rebuilt arrays are equal bit for bit:
-        this is how a projection holds many years in the memory of one (projection.project)."""
-        self._inputs = (pop, params)
+    def _release(self, rebuild: Callable[[], YearArrays]) -> None:
+        """Drop the year's arrays and the tables built on them (the summary stays); `rebuild()`
+        runs the year again on next use. run_year is deterministic (block sums in a fixed order),
+        so the rebuilt arrays are equal bit for bit: this is how a projection holds many years in
+        the memory of one (projection.project)."""
+        self._rebuild = rebuild
         self._arrays = None
         for name in _ARRAY_TABLES:
             self.__dict__.pop(name, None)

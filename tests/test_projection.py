@@ -282,7 +282,7 @@ def test_released_years_rebuild_bit_equal(presets, monkeypatch):
     reform = scn.with_changes({"basic_insurance.resident.inpatient.ratio": 0.5})
     proj = project(pop, reform, years=3, seed=2, reference=scn)
     assert all(r._arrays is None and "_person_arrays" not in r.__dict__ for r in proj.results)
-    monkeypatch.setattr(Result, "_release", lambda self, pop, params: None)
+    monkeypatch.setattr(Result, "_release", lambda self, rebuild: None)
     kept = project(pop, reform, years=3, seed=2, reference=scn)
     pd.testing.assert_frame_equal(proj.funds, kept.funds, check_exact=True)
     pd.testing.assert_frame_equal(proj.summaries, kept.summaries, check_exact=True)
