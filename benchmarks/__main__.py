@@ -282,8 +282,9 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
         "```",
         "",
         "It rewrites this file. `--sizes 1e5 1e6` is quicker; `--presets linan_2024` for one preset; "
-        "`--openfisca-max 1e7` and `--projection-max 1e7` also run those at 1e7 (their memory grows about "
-        'linearly: ten times the peak columns at 1e6); `--note "…"` adds a remark below. '
+        "`--openfisca-max 1e7` also runs OpenFisca at 1e7 (its memory grows about linearly: ten times "
+        "the peak at 1e6), `--projection-max 1e6` skips the 1e7 projections (a projection keeps one year's "
+        'arrays at a time, so 1e7 fits); `--note "…"` adds a remark below. '
         "One script each: `python benchmarks/bench_rules.py`, `bench_population.py`, `bench_projection.py`, "
         "`python -m benchmarks.openfisca_reference --persons 1000000`.",
         "",
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=None, help="simulate timings after the first (3)")
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--openfisca-max", type=_size, default=1_000_000, help="skip OpenFisca above (1e6)")
-    ap.add_argument("--projection-max", type=_size, default=1_000_000, help="skip projection above (1e6)")
+    ap.add_argument("--projection-max", type=_size, default=10_000_000, help="skip projection above (1e7)")
     ap.add_argument("--write-results", action="store_true", help="write benchmarks/RESULTS.md")
     ap.add_argument("--note", default="", help="a remark for RESULTS.md")
     ap.add_argument("--child", nargs=2, metavar=("PERSONS", "PRESET"), help=argparse.SUPPRESS)

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 
 from .errors import WorkbenchError
+from .funds import fund_cells
 from .population.parquet import PartitionedPopulation, open_partitioned
 from .result import Summary, add_parts, summary_from_parts
 from .scenario import Scenario
@@ -54,19 +54,11 @@ RESULT_FORMAT = "medsec-partitioned-result/1"
 # ---------------------------------------------------------------------------- on a worker
 
 
-def fund_parts(y, person_arrays: dict) -> dict[str, float]:
+def fund_parts(y, person_arrays: dict | None = None) -> dict[str, float]:
     """Additive totals the fund accounts need beyond the summary: weights and basic payments by
-    scheme x enrolment (the four cells `funds.fund_flows` and `projection.fund_table` select)."""
-    a = y.population.arrays
-    w = a.weight
-    basic = person_arrays["basic_paid"]
-    out = {}
-    for scheme, m in (("employee", a.employee), ("resident", ~a.employee)):
-        for enr, e in (("enrolled", a.enrolled), ("uninsured", ~a.enrolled)):
-            sel = m & e
-            out[f"weight_{scheme}_{enr}"] = float(w[sel].sum())
-            out[f"basic_paid_{scheme}_{enr}"] = float(np.dot(w[sel], basic[sel]))
-    return out
+    scheme x enrolment (`funds.fund_cells`, summed from the year's arrays; `person_arrays` is not
+    needed and accepted for callers of the first form)."""
+    return fund_cells(y)
 
 
 def _prepare_out(d: Path) -> None:
@@ -101,9 +93,8 @@ def simulate_partition(
     pop = read_partition(directory, name)
     t_read = time.perf_counter() - t0
     res = simulate(pop, scenario, year=year)
-    y = res._y
     parts = res.parts()
-    funds = fund_parts(y, res._person_arrays)
+    funds = res.fund_cells
     t_sim = time.perf_counter() - t0 - t_read
     if out is not None:
         o = Path(out)
@@ -127,19 +118,8 @@ def simulate_partition(
 
 def _reduced_year(params, summary: Summary, funds: dict[str, float]):
     """A stand-in for a one-year Result that `projection.fund_table` / `funds.fund_flows` read:
-    four pseudo-persons (scheme x enrolment) carrying the summed weights and weighted basic
-    payments, the reduced summary and the year's parameters."""
-    cells = [(s, e) for s in ("employee", "resident") for e in ("enrolled", "uninsured")]
-    weight = np.array([funds[f"weight_{s}_{e}"] for s, e in cells])
-    paid = np.array([funds[f"basic_paid_{s}_{e}"] for s, e in cells])
-    arrays = SimpleNamespace(
-        weight=weight,
-        employee=np.array([s == "employee" for s, _ in cells]),
-        enrolled=np.array([e == "enrolled" for _, e in cells]),
-    )
-    basic = np.divide(paid, weight, out=np.zeros(4), where=weight > 0)  # w·(B/w) = B to one ulp
-    y = SimpleNamespace(scenario=params, population=SimpleNamespace(arrays=arrays))
-    return SimpleNamespace(_y=y, summary=summary, _person_arrays={"basic_paid": basic})
+    the year's parameters, the reduced summary and the summed scheme x enrolment cells."""
+    return SimpleNamespace(_y=SimpleNamespace(scenario=params), summary=summary, fund_cells=funds)
 
 
 @dataclass

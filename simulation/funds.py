@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import kernels
+
 FUNDS = ("employee_pool", "resident_pool", "critical_illness", "assistance", "charity", "long_term_care")
 FUND_LABELS = {
     "employee_pool": ("职工医保统筹基金", "Employee pooled fund"),
@@ -26,34 +28,50 @@ FUND_LABELS = {
 }
 
 
+# the scheme x enrolment cells of `fund_cells`, in kernels.scheme_cells' order
+CELLS = (
+    ("employee", "enrolled"),
+    ("employee", "uninsured"),
+    ("resident", "enrolled"),
+    ("resident", "uninsured"),
+)
+
+
+def fund_cells(y) -> dict[str, float]:
+    """What the fund accounts need beyond the summary, additive over any split of the persons
+    (a partitioned run sums them): weight and basic payments by scheme x enrolment
+    (`weight_employee_enrolled`, `basic_paid_resident_uninsured`, ...), yuan."""
+    a = y.population.arrays
+    s = kernels.scheme_cells(a.weight, a.employee, a.enrolled, y.basic3)
+    out = {}
+    for c, (scheme, enr) in enumerate(CELLS):
+        out[f"weight_{scheme}_{enr}"] = float(s[0, c])
+        out[f"basic_paid_{scheme}_{enr}"] = float(s[1, c])
+    return out
+
+
 def fund_flows(res) -> dict[str, tuple[float, float]]:
     """(income, expenditure) of each fund for the result's year, yuan."""
-    y = res._y
-    p = y.scenario
-    a = y.population.arrays
-    w = a.weight
+    p = res._y.scenario
     s = res.summary
-    pa = res._person_arrays
-    emp = a.employee & a.enrolled
-    res_ = ~a.employee & a.enrolled
+    c = res.fund_cells
+    w_emp, w_res = c["weight_employee_enrolled"], c["weight_resident_enrolled"]
     fin = p.financing
     ci = p.critical_illness
-    premium_emp = (
-        ci.premium_per_capita * float(w[emp].sum()) if ("employee" in ci.schemes and ci.enabled) else 0.0
-    )
+    premium_emp = ci.premium_per_capita * w_emp if ("employee" in ci.schemes and ci.enabled) else 0.0
     premium_res = s["insurer_premium"] - premium_emp
     ltc_emp = s["ltc_pool_transfer_employee"]  # carved out of the pools' contributions (划转)
     ltc_res = s["ltc_pool_transfer"] - ltc_emp
     flows = {
         "employee_pool": (
-            fin.employee_per_capita * float(w[emp].sum()) - ltc_emp,
-            float(np.dot(w[a.employee], pa["basic_paid"][a.employee])) + premium_emp,
+            fin.employee_per_capita * w_emp - ltc_emp,
+            (c["basic_paid_employee_enrolled"] + c["basic_paid_employee_uninsured"]) + premium_emp,
         ),
         "resident_pool": (
-            (fin.resident_individual + fin.resident_subsidy) * float(w[res_].sum())
+            (fin.resident_individual + fin.resident_subsidy) * w_res
             + s["insurer_surplus_returned"]
             - ltc_res,
-            float(np.dot(w[~a.employee], pa["basic_paid"][~a.employee]))
+            (c["basic_paid_resident_enrolled"] + c["basic_paid_resident_uninsured"])
             + premium_res
             + s["insurer_loss_compensation"],
         ),

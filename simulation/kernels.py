@@ -714,6 +714,24 @@ def wdot(w, x):
     return s
 
 
+@njit(cache=True, nogil=True)
+def _scheme_cells(weight, employee, enrolled, basic3, out):
+    for p in range(len(weight)):
+        c = (0 if employee[p] else 2) + (0 if enrolled[p] else 1)
+        w = weight[p]
+        out[0, c] += w
+        out[1, c] += w * ((basic3[p, 0] + basic3[p, 1]) + basic3[p, 2])
+
+
+def scheme_cells(weight, employee, enrolled, basic3) -> np.ndarray:
+    """(2, 4): the summed weight (row 0) and weighted basic payment (row 1) of each scheme x
+    enrolment cell (employee enrolled, employee not, resident enrolled, resident not), in one
+    sequential pass (the basic payment summed over settings as _person_row sums it)."""
+    out = np.zeros((2, 4))
+    _scheme_cells(weight, employee, enrolled, basic3, out)
+    return out
+
+
 # kinds of `OtherSubsidy.eligible`, in the order cap_pass reads them
 SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
 

@@ -558,9 +558,8 @@ class FundChain:
         if not released:
             flows["resident_pool"][0] += d_prev
         self.prev_deposit = (deposit, ci.deposit_released)
-        a = res._y.population.arrays
         fin = p.financing
-        res_enrolled = float(a.weight[~a.employee & a.enrolled].sum())
+        res_enrolled = res.fund_cells["weight_resident_enrolled"]
         fiscal = {
             "employee_pool": 0.0,
             "resident_pool": fin.resident_subsidy * res_enrolled,

@@ -75,6 +75,13 @@ class Result:
 
         return project(self._y.population, self.scenario, start_year=self.year, first_result=self).funds
 
+    @cached_property
+    def fund_cells(self) -> dict[str, float]:
+        """Weight and basic payments by scheme x enrolment (`funds.fund_cells`)."""
+        from .funds import fund_cells
+
+        return fund_cells(self._y)
+
     @classmethod
     def from_year(cls, y: YearArrays, scenario: Scenario, year: int) -> Result:
         return cls(y, scenario, year)
