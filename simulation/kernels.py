@@ -732,6 +732,31 @@ def scheme_cells(weight, employee, enrolled, basic3) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True)
+def _grown_weights(w0, old, employee, f_old, target_employee, target_resident, out):
+    te = 0.0
+    tr = 0.0
+    for p in range(len(w0)):
+        w = w0[p] * (f_old if old[p] else 1.0)
+        out[p] = w
+        if employee[p]:
+            te += w
+        else:
+            tr += w
+    ce = target_employee / te if te > 0 else 1.0
+    cr = target_resident / tr if tr > 0 else 1.0
+    for p in range(len(w0)):
+        out[p] = out[p] * (ce if employee[p] else cr)
+
+
+def grown_weights(w0, old, employee, f_old: float, target_employee: float, target_resident: float):
+    """A projected year's weights: the old grown by `f_old` relative to the rest, then each
+    scheme scaled to its target total (left as is where its total is zero), in two passes."""
+    out = np.empty(len(w0))
+    _grown_weights(w0, old, employee, f_old, target_employee, target_resident, out)
+    return out
+
+
 # kinds of `OtherSubsidy.eligible`, in the order cap_pass reads them
 SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
 

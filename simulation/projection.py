@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import kernels
 from .errors import ScenarioError, WorkbenchError
 from .funds import FUNDS, fund_flows
 from .parameters import CAT_BIT_OF, Category, ScenarioModel
@@ -372,11 +373,8 @@ def _year_arrays(base, old, scheme_w0, factors, enrol_f, cat_mask, mult) -> dict
     """A projected year's person and claim arrays that differ from the base year's: weights grown
     (the old relative to the rest, then each scheme to its enrolment), income and claim costs
     scaled, the year's categories, the behavioural claim multipliers per person (`mult`, or None)."""
-    w = base.weight * np.where(old, factors["old_age_weight_growth"], 1.0)
-    for name, m in (("employee", base.employee), ("resident", ~base.employee)):
-        tot = float(w[m].sum())
-        if tot > 0:
-            w = np.where(m, w * (scheme_w0[name] * enrol_f[name] / tot), w)
+    targets = [scheme_w0[k] * enrol_f[k] for k in ("employee", "resident")]
+    w = kernels.grown_weights(base.weight, old, base.employee, factors["old_age_weight_growth"], *targets)
     arrays = {"weight": w, "income": base.income * factors["income_growth"], "cat_mask": cat_mask}
     cost_f = factors["medical_cost_growth"]
     if mult is not None:
