@@ -428,6 +428,8 @@ def _tiers_range(
                 # mutual-aid plans in order, each on what the earlier ones left
                 m0 = m1 = m2 = 0.0
                 for j in range(n_plans):
+                    if not members[j, p]:
+                        continue  # (a plan pays a non-member 0 and adds +0.0: skipped, the same sums)
                     b0 = (r0 - m0) * plan_on[j, 0]
                     b1 = (r1 - m1) * plan_on[j, 1]
                     b2 = (r2 - m2) * plan_on[j, 2]
