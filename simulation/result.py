@@ -73,7 +73,7 @@ class Result:
         so `simulate` stays fast); see `simulation.projection`."""
         from .projection import project
 
-        return project(self._y.population, self.scenario, start_year=self.year, first_result=self).funds
+        return project(self._population, self.scenario, start_year=self.year, first_result=self).funds
 
     @cached_property
     def fund_cells(self) -> dict[str, float]:
@@ -497,5 +497,8 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     return s
 
 
-# the cached tables built on a year's arrays (dropped with them by Result._release; `funds` is not)
-_ARRAY_TABLES = tuple(k for k, v in vars(Result).items() if isinstance(v, cached_property) and k != "funds")
+# the cached tables built on a year's arrays, dropped with them by Result._release (not the small
+# `funds` and `fund_cells`)
+_ARRAY_TABLES = tuple(
+    k for k, v in vars(Result).items() if isinstance(v, cached_property) and k not in ("funds", "fund_cells")
+)
