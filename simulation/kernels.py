@@ -751,6 +751,20 @@ def _grown_weights(w0, old, employee, f_old, target_employee, target_resident, o
         out[p] = out[p] * (ce if employee[p] else cr)
 
 
+@njit(cache=True, nogil=True)
+def scheme_totals(w, employee):
+    """(employee, resident) sums of `w` in person order, as grown_weights sums them: grown by
+    nothing, a year's weights are then scaled by exactly 1.0."""
+    te = 0.0
+    tr = 0.0
+    for p in range(len(w)):
+        if employee[p]:
+            te += w[p]
+        else:
+            tr += w[p]
+    return te, tr
+
+
 def grown_weights(w0, old, employee, f_old: float, target_employee: float, target_resident: float):
     """A projected year's weights: the old grown by `f_old` relative to the rest, then each
     scheme scaled to its target total (left as is where its total is zero), in two passes."""

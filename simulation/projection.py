@@ -436,7 +436,7 @@ def project(
     w0 = base.weight
     employee = base.employee
     old = base.age >= cfg0.old_age
-    scheme_w0 = {"employee": float(w0[employee].sum()), "resident": float(w0[~employee].sum())}
+    scheme_w0 = dict(zip(("employee", "resident"), kernels.scheme_totals(w0, employee)))
     hh_size = np.bincount(base.household, minlength=base.n_households)
     cat_mask = base.cat_mask
     rng = np.random.default_rng(seed)

@@ -193,6 +193,18 @@ def test_enrolment_and_ageing_reweight(shuozhou):
     assert w[1] / w[3] == pytest.approx(1.2)  # the 70-year-old gains against the 30-year-old
 
 
+def test_no_growth_keeps_every_weight_exactly(presets):
+    # grown by nothing, each scheme is scaled to its own total: by exactly 1.0
+    from simulation import generate_population
+
+    scn = flat(presets["linan_2024"])
+    pop = generate_population(scn, 50_000, seed=3)
+    proj = project(pop, scn, years=2)
+    for r in proj.results[1:]:
+        np.testing.assert_array_equal(r._y.population.arrays.weight, pop.arrays.weight)
+    assert proj.summaries["persons"].nunique() == 1
+
+
 def test_charity_fund_and_fiscal_share(presets):
     scn = flat(presets["linan_2024"])
     proj = project(small_pop(), scn, years=2)
