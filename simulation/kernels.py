@@ -735,26 +735,9 @@ def scheme_cells(weight, employee, enrolled, basic3) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _grown_weights(w0, old, employee, f_old, target_employee, target_resident, out):
-    te = 0.0
-    tr = 0.0
-    for p in range(len(w0)):
-        w = w0[p] * (f_old if old[p] else 1.0)
-        out[p] = w
-        if employee[p]:
-            te += w
-        else:
-            tr += w
-    ce = target_employee / te if te > 0 else 1.0
-    cr = target_resident / tr if tr > 0 else 1.0
-    for p in range(len(w0)):
-        out[p] = out[p] * (ce if employee[p] else cr)
-
-
-@njit(cache=True, nogil=True)
 def scheme_totals(w, employee):
-    """(employee, resident) sums of `w` in person order, as grown_weights sums them: grown by
-    nothing, a year's weights are then scaled by exactly 1.0."""
+    """(employee, resident) sums of `w` in person order (grown_weights sums with it: grown by
+    nothing, a year's weights are then scaled by exactly 1.0)."""
     te = 0.0
     tr = 0.0
     for p in range(len(w)):
@@ -763,6 +746,17 @@ def scheme_totals(w, employee):
         else:
             tr += w[p]
     return te, tr
+
+
+@njit(cache=True, nogil=True)
+def _grown_weights(w0, old, employee, f_old, target_employee, target_resident, out):
+    for p in range(len(w0)):
+        out[p] = w0[p] * (f_old if old[p] else 1.0)
+    te, tr = scheme_totals(out, employee)
+    ce = target_employee / te if te > 0 else 1.0
+    cr = target_resident / tr if tr > 0 else 1.0
+    for p in range(len(w0)):
+        out[p] = out[p] * (ce if employee[p] else cr)
 
 
 def grown_weights(w0, old, employee, f_old: float, target_employee: float, target_resident: float):
