@@ -206,8 +206,8 @@ def derived_population(base: Population, **arrays: np.ndarray) -> Population:
     """A Population sharing the base tables with some encoded arrays replaced (no re-validation,
     no re-sorting). Its persons/claims DataFrames stay the base year's; every rule reads arrays."""
     pop = Population.trusted(base.persons, base.claims, source=base.source)
-    if "districts" in base.__dict__:  # the same persons table: its district codes carry over
-        pop.__dict__["districts"] = base.__dict__["districts"]
+    # the same persons table: what is computed from it (district codes) is computed once, on the base
+    pop.__dict__["_same_persons_as"] = base.__dict__.get("_same_persons_as", base)
     for v in arrays.values():
         v.flags.writeable = False
     derived = dataclasses.replace(base.arrays, **arrays)

@@ -232,3 +232,23 @@ def test_generated_population_carries_the_bijie_clauses(presets):
     assert res.summary["hospital_paid"] > 0
     levels = res.summary
     assert levels["premium_subsidy_province"] > 0 and levels["premium_subsidy_county"] > 0
+
+
+def test_district_codes_are_factorized_once_across_runs(presets, monkeypatch):
+    """二(二) gives each run a derived population (the year's enrolment) sharing the persons table;
+    its district codes come from the base population, so a slider move does not factorize a million
+    strings again (8 ms at 1e6 persons)."""
+    from simulation import generate_population
+    from simulation.population import model
+    from simulation.rules.enrolment import with_enrolment
+
+    scn = presets["bijie_2019"]
+    pop = generate_population(scn, persons=3_000, seed=4)
+    assert with_enrolment(pop, scn.params.enrolment) is not pop  # someone enrolled by the deadline
+    calls = []
+    factorize = model.factorize_text
+    monkeypatch.setattr(model, "factorize_text", lambda s: calls.append(s.name) or factorize(s))
+    first = simulate(pop, scn).summary
+    again = simulate(pop, scn).summary
+    assert calls.count("district") == 1 and first == again
+    assert first["premium_subsidy_province"] > 0

@@ -484,6 +484,9 @@ class Population:
     def districts(self) -> tuple[np.ndarray, np.ndarray]:
         """(code per person, sorted district names); one district "all" when the column is absent.
         Cached: summaries group by district on every run, and factorizing strings is slow."""
+        base = self.__dict__.get("_same_persons_as")
+        if base is not None:  # a derived population (a year's enrolment) shares its base's persons table
+            return base.districts
         if "district" not in self.persons:
             return np.zeros(len(self.persons), dtype=np.int64), np.array(["all"], dtype=object)
         return factorize_text(self.persons["district"])
