@@ -1231,30 +1231,34 @@ def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, i
     return newly
 
 
-@njit(cache=True, nogil=True)
 def _ltc_pass(
-    care_need, institution, employee, enrolled, cat_mask, covered, cost_m, benefit_m, months, min_level,
-    individual_s, pool_s, fiscal_s, subsidised_bits,
+    bounds, care_need, institution, employee, enrolled, cat_mask, covered, cost_m, benefit_m, months,
+    min_level, individual_s, pool_s, fiscal_s, subsidised_bits,
     insured, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal,
 ):  # fmt: skip
     top = cost_m.shape[1] - 1
-    for p in range(len(care_need)):
-        sch = 0 if employee[p] else 1
-        ins = enrolled[p] and covered[sch]
-        lv = min(max(care_need[p], 0), top)
-        st = 1 if institution[p] else 0
-        f = 1.0 if ins else 0.0
-        insured[p] = ins
-        eligible[p] = ins and care_need[p] >= min_level
-        cost[p] = months * cost_m[st, lv]
-        benefit[p] = months * benefit_m[st, lv] * f
-        oop[p] = cost[p] - benefit[p]
-        ind = individual_s[sch] * f
-        sub = ind if (cat_mask[p] & subsidised_bits) != 0 else 0.0
-        individual[p] = ind - sub
-        subsidy[p] = sub
-        pool[p] = pool_s[sch] * f
-        fiscal[p] = fiscal_s[sch] * f
+    for ch in prange(len(bounds) - 1):
+        for p in range(bounds[ch], bounds[ch + 1]):
+            p &= NONNEG
+            sch = 0 if employee[p] else 1
+            ins = enrolled[p] and covered[sch]
+            lv = min(max(care_need[p], 0), top)
+            st = 1 if institution[p] else 0
+            f = 1.0 if ins else 0.0
+            insured[p] = ins
+            eligible[p] = ins and care_need[p] >= min_level
+            cost[p] = months * cost_m[st, lv]
+            benefit[p] = months * benefit_m[st, lv] * f
+            oop[p] = cost[p] - benefit[p]
+            ind = individual_s[sch] * f
+            sub = ind if (cat_mask[p] & subsidised_bits) != 0 else 0.0
+            individual[p] = ind - sub
+            subsidy[p] = sub
+            pool[p] = pool_s[sch] * f
+            fiscal[p] = fiscal_s[sch] * f
+
+
+_ltc = (_compiled(_ltc_pass, False), _compiled(_ltc_pass, True))
 
 
 def ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables):
@@ -1262,8 +1266,54 @@ def ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables):
     eligible, cost, benefit, oop, individual, subsidy, pool transfer, fiscal."""
     n = len(care_need)
     out = (np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), *(np.empty(n) for _ in range(7)))
-    _ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables, *out)
+    kernel = _pick(*_ltc, n)
+    kernel(person_chunks(n, kernel is _ltc[1]), care_need, institution, employee, enrolled, cat_mask, *tables,
+           *out)  # fmt: skip
     return out
+
+
+def _ltc_sums_pass(bounds, w, insured, employee, cost, benefit, oop, individual, pool, subsidy, fiscal, out):
+    for ch in prange(len(bounds) - 1):
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = 0.0
+        for p in range(bounds[ch], bounds[ch + 1]):
+            p &= NONNEG
+            x = w[p]
+            s0 += x * insured[p]
+            s1 += x * (benefit[p] > 0)
+            s2 += x * cost[p]
+            s3 += x * benefit[p]
+            s4 += x * oop[p]
+            s5 += x * individual[p]
+            s6 += x * pool[p]
+            s7 += (x * employee[p]) * pool[p]
+            s8 += x * subsidy[p]
+            s9 += x * fiscal[p]
+        out[ch, 0] = s0
+        out[ch, 1] = s1
+        out[ch, 2] = s2
+        out[ch, 3] = s3
+        out[ch, 4] = s4
+        out[ch, 5] = s5
+        out[ch, 6] = s6
+        out[ch, 7] = s7
+        out[ch, 8] = s8
+        out[ch, 9] = s9
+
+
+_ltc_sums = (_compiled(_ltc_sums_pass, False), _compiled(_ltc_sums_pass, True))
+
+
+def ltc_sums(w, insured, employee, cost, benefit, oop, individual, pool, subsidy, fiscal) -> np.ndarray:
+    """The weighted sums long-term care's summary takes, in one pass: w·insured, w·(benefit > 0),
+    w·cost, w·benefit, w·oop, w·individual, w·pool, (w·employee)·pool, w·subsidy, w·fiscal. Summed
+    over 64 fixed chunks added in order (serial or on the cores: the same result)."""
+    n = len(w)
+    bounds = person_chunks(n)
+    out = np.zeros((len(bounds) - 1, 10))
+    _pick(*_ltc_sums, n)(
+        bounds, w, insured, employee, cost, benefit, oop, individual, pool, subsidy, fiscal, out
+    )
+    return _add_rows(out)
 
 
 # ---------------------------------------------------------------------------- the year in blocks

@@ -195,3 +195,43 @@ def test_generated_population_has_care_need(jiaxing):
     res = simulate(pop, jiaxing)
     share = res.summary["ltc_beneficiaries"] / res.summary["ltc_insured"]
     assert 0.002 < share < 0.015  # about 0.7% nationally (2023 bulletin, R)
+
+
+def test_compiled_pass_and_sums_on_the_cores_equal_the_rules(jiaxing, monkeypatch):
+    """Above PARALLEL_MIN the care pass and its weighted sums run in chunks on the cores: the arrays
+    equal the numpy rules (long_term_care) exactly, the sums equal numpy's dot products of the same
+    arrays, and serial and parallel sums are the same bits (64 fixed chunks added in order)."""
+    from simulation import generate_population, kernels
+    from simulation.rules.long_term_care import LTC_PART_KEYS, ltc_parts, year_long_term_care
+
+    pop = generate_population(jiaxing, persons=20_000, seed=6)
+    a, ltc = pop.arrays, jiaxing.params.long_term_care
+    ref = year_long_term_care(ltc, pop, a.cat_mask, fast=False)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    fast = year_long_term_care(ltc, pop, a.cat_mask, fast=True)
+    for k in (
+        "insured",
+        "eligible",
+        "cost",
+        "benefit",
+        "oop",
+        "individual",
+        "subsidy",
+        "pool_transfer",
+        "fiscal",
+    ):
+        np.testing.assert_array_equal(getattr(fast, k), getattr(ref, k), err_msg=k)
+    w = a.weight
+    dots = {
+        "ltc_insured": w @ ref.insured, "ltc_beneficiaries": w @ (ref.benefit > 0), "ltc_cost": w @ ref.cost,
+        "ltc_benefit": w @ ref.benefit, "ltc_oop": w @ ref.oop, "ltc_individual": w @ ref.individual,
+        "ltc_pool_transfer": w @ ref.pool_transfer,
+        "ltc_pool_transfer_employee": (w * a.employee) @ ref.pool_transfer,
+        "ltc_contribution_subsidy": w @ ref.subsidy, "ltc_fiscal": w @ ref.fiscal + w @ ref.subsidy,
+    }  # fmt: skip
+    parallel = ltc_parts(fast, w)
+    assert parallel.keys() == dots.keys() == set(LTC_PART_KEYS)
+    for k, v in dots.items():
+        assert parallel[k] == pytest.approx(v, rel=1e-12) and v > 0, k
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 10**9)
+    assert ltc_parts(fast, w) == parallel

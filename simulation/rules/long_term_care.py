@@ -172,16 +172,16 @@ def ltc_parts(ltc: LtcArrays | None, weight: np.ndarray) -> dict[str, float]:
     out = dict.fromkeys(LTC_PART_KEYS, 0.0)
     if ltc is None:
         return out
-    from ..kernels import wdot  # one sequential pass each (np.dot waits on BLAS threads)
+    from ..kernels import ltc_sums  # one pass over the arrays, on the cores
 
-    w = weight
-    out["ltc_insured"] = float(wdot(w, ltc.insured))
-    out["ltc_beneficiaries"] = float(wdot(w, ltc.benefit > 0))
-    for k in ("cost", "benefit", "oop", "individual", "pool_transfer"):
-        out[f"ltc_{k}"] = float(wdot(w, getattr(ltc, k)))
-    out["ltc_pool_transfer_employee"] = float(wdot(w * ltc.employee, ltc.pool_transfer))
-    out["ltc_contribution_subsidy"] = float(wdot(w, ltc.subsidy))
-    out["ltc_fiscal"] = float(wdot(w, ltc.fiscal)) + out["ltc_contribution_subsidy"]
+    sums = ltc_sums(
+        weight, ltc.insured, ltc.employee, ltc.cost, ltc.benefit, ltc.oop, ltc.individual, ltc.pool_transfer,
+        ltc.subsidy, ltc.fiscal,
+    )  # fmt: skip
+    keys = ("insured", "beneficiaries", "cost", "benefit", "oop", "individual", "pool_transfer",
+            "pool_transfer_employee", "contribution_subsidy")  # fmt: skip
+    out.update((f"ltc_{k}", float(v)) for k, v in zip(keys, sums[:9]))
+    out["ltc_fiscal"] = float(sums[9]) + out["ltc_contribution_subsidy"]
     return out
 
 
