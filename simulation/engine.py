@@ -267,11 +267,20 @@ def _contribution(plans, aid_members, cat_mask, *, fast: bool) -> np.ndarray:
     if not fast or not paying:
         return contribution_subsidy(plans, aid_members, cat_mask)
     members = np.array([aid_members[j] for j in paying], dtype=bool).reshape(len(paying), len(cat_mask))
-    bits = [
-        int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plans[j].subsidised_categories])) for j in paying
-    ]
-    amount = [float(plans[j].contribution) for j in paying]
-    return kernels.contribution_pass(members, cat_mask, np.array(bits, dtype=np.int64), np.array(amount))
+    bits, amount = contribution_tables(plans)
+    return kernels.contribution_pass(members, cat_mask, bits[paying], amount[paying])
+
+
+def contribution_tables(plans) -> tuple[np.ndarray, np.ndarray]:
+    """Each mutual-aid plan's subsidised category bits and contribution (yuan), 0 and 0.0 for a plan
+    paying none (rules.mutual_aid.contribution_subsidy's paying plans)."""
+    bits = np.zeros(len(plans), dtype=np.int64)
+    amount = np.zeros(len(plans))
+    for j, plan in enumerate(plans):
+        if plan.subsidised_categories and plan.contribution > 0:
+            bits[j] = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories]))
+            amount[j] = float(plan.contribution)
+    return bits, amount
 
 
 def _or_inf(x) -> float:
@@ -379,6 +388,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
         code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
         found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
         prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
+        aid_args=(aid_matrix, *contribution_tables(p.mutual_aid)),
         sum_args=(a.weight, a.employee, a.enrolled, a.age, a.disabled, *summary_tables(p)),
         hh_args=(fl.catastrophic_threshold, limit, fl.expenditure_poor_share),
     )  # fmt: skip
@@ -426,9 +436,9 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         oop_pre, other_paid, cap_paid, hh_cap = y["oop_pre"], y["other"], y["cap_paid"], y["hh_cap"]
         newly, cat_mask = y["newly"], y["cat_mask"]
         warning_person, warning_after, subsidy = y["warn_before"], y["warn_after"], y["premium"]
-        summary_sums = y["summary"]
+        summary_sums, aid = y["summary"], y["aid"]
     else:
-        summary_sums = None
+        summary_sums = aid = None
         if fast:
             basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
                 a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
@@ -587,6 +597,8 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
             subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
         else:
             subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
+    if aid is None:  # (in the year's pass when in blocks)
+        aid = _contribution(p.mutual_aid, aid_members, cat_mask, fast=fast)
     return YearArrays(
         scenario=p,
         population=pop,
@@ -602,7 +614,7 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         cap_paid=cap_paid,
         other_paid=other_paid,
         mutual3=tiers.mutual3,
-        mutual_aid_subsidy=_contribution(p.mutual_aid, aid_members, cat_mask, fast=fast),
+        mutual_aid_subsidy=aid,
         hospital3=hospital3,
         claim_hospital=hospital_claim,
         claim_total_in=total_in,

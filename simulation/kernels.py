@@ -1327,15 +1327,17 @@ BLOCK = 1024
 
 def _year_pass(
     blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args,
-    found_on, found_bit, income, found_args, warn_args, prem_args, excl_on, views, sum_args, hh_args,
-    paid, base, total3, policy3, basic3, extra3, hospital3,
+    found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, excl_on, views, sum_args,
+    hh_args, paid, base, total3, policy3, basic3, extra3, hospital3,
     crit, asst, sup, sup_out, mut, category, oop,
     other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
-    new_mask, warn_before, warn_after, premium, sums, size, hsums, counts, hparts,
+    new_mask, warn_before, warn_after, premium, aid, sums, size, hsums, counts, hparts,
 ):  # fmt: skip
     """Every rule of the year for the persons of each block (`blocks`: bounds of whole households),
     and the summary's sums (`_person_sums`, one row of `sums` per block; `views`: the tiers that are
-    off as zero views, and the mutual-aid contribution subsidy, added later, as zeros)."""
+    off as zero views, and the mutual-aid contribution subsidy: `aid`, or zeros when no plan pays
+    one (`aid_args`: members, each plan's subsidised bits and contribution; empty `aid`: none))."""
+    members, aid_bits, aid_amount = aid_args
     n_blocks = len(blocks) - 1
     n_chunks = min(n_blocks, 64)
     for ch in prange(n_chunks):
@@ -1375,11 +1377,19 @@ def _year_pass(
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
                             warn_args[3], warn_before, warn_after)  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
-            sup_r, sup_out_r, mut_r, extra_r, hosp_r, aid_zero = views
+            if len(aid) > 0:  # rules.mutual_aid.contribution_subsidy on the year's final categories
+                for p in range(lo, hi):
+                    p &= NONNEG
+                    x = 0.0
+                    for j in range(len(aid_bits)):
+                        if members[j, p] and (new_mask[p] & aid_bits[j]) != 0:
+                            x += aid_amount[j]
+                    aid[p] = x
+            sup_r, sup_out_r, mut_r, extra_r, hosp_r, aid_r = views
             weight, employee, enrolled, age, disabled, covered, bits, min_age, disabled_in = sum_args
             sums[b, :] = _person_sums(
                 lo, hi, total3, policy3, basic3, crit, asst, sup_r, sup_out_r, hosp_r, mut_r, extra_r,
-                other, cap_paid, oop, premium, aid_zero, weight, employee, new_mask, enrolled, age, disabled,
+                other, cap_paid, oop, premium, aid_r, weight, employee, new_mask, enrolled, age, disabled,
                 household, income, warn_before, warn_after, covered, bits, min_age, disabled_in,
                 len(sup) > 0, size, hsums, counts, True,
             )  # fmt: skip
@@ -1403,7 +1413,7 @@ def household_blocks(household_starts: np.ndarray, n: int, size: int | None = No
 def year_pass(
     household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
     any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
-    found_on, found_bit, income, found_args, warn_args, prem_args, sum_args, hh_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, sum_args, hh_args,
 ):  # fmt: skip
     """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
     takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
@@ -1412,8 +1422,9 @@ def year_pass(
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
     hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
-    premium; and `summary`, as `summary_pass` returns it but for the mutual-aid contribution
-    subsidy's weighted sum (`sum_args`: weight, employee, enrolled, age, disabled, then the
+    premium, aid (the mutual-aid contribution subsidy, `aid_args`: the plans' members, subsidised
+    bits and contribution, 0 for a plan paying none); and `summary`, as `summary_pass` returns it
+    (`sum_args`: weight, employee, enrolled, age, disabled, then the
     summary's tables as `summary_pass` takes them after warn2, without sup_on), with a fifth
     element, the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
     limit and share as in `found_args`)."""
@@ -1438,10 +1449,13 @@ def year_pass(
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
+    members, aid_bits, aid_amount = aid_args
+    aid_on = bool(((aid_bits != 0) & (aid_amount > 0)).any())
+    tail["aid"] = np.empty(n if aid_on else 0)
     views = (
         out["sup"] if sup_on else zeros3(n), out["sup_out"] if sup_on else zeros(n),
         out["mut"] if n_plans else zeros3(n), out["extra3"] if any_unreferred else zeros3(n),
-        out["hospital3"] if any_hospital else zeros3(n), zeros(n),
+        out["hospital3"] if any_hospital else zeros3(n), tail["aid"] if aid_on else zeros(n),
     )  # fmt: skip
     summary = (
         np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.empty(n_households, dtype=np.int64),
@@ -1449,7 +1463,8 @@ def year_pass(
     )  # fmt: skip
     _pick(*_year, n)(
         blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
-        income, found_args, warn_args, prem_args, any_out_of_city, views, sum_args, hh_args, *out.values(),
+        income, found_args, warn_args, prem_args, aid_args, any_out_of_city, views, sum_args, hh_args,
+        *out.values(),
         *found_scratch, newly, *tail.values(), *summary,
     )  # fmt: skip
     del out["hh_counted"]
@@ -1462,5 +1477,7 @@ def year_pass(
         out["mut"] = zeros3(n)
     out["newly"] = newly
     out["cat_mask"] = tail.pop("new_mask") if newly.any() else cat_mask
+    if not aid_on:
+        tail["aid"] = zeros(n)
     out.update(tail)
     return out

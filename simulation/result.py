@@ -148,11 +148,7 @@ class Result:
         a = y.population.arrays
         p = y.scenario
         if y.summary_sums is not None:  # summed in the year's own pass (kernels.year_pass)
-            sums, *households = y.summary_sums[:4]
-            sums = sums.copy()
-            aid = kernels.SUMMARY_SUMS.index("mutual_aid_subsidy")  # computed after the pass: added here
-            sums[aid] = kernels.wdot(a.weight, y.mutual_aid_subsidy)
-            return (sums, *households)
+            return tuple(y.summary_sums[:4])
         return kernels.summary_pass(
             a.n_households, a.household_starts, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3,
             y.supplement3,
