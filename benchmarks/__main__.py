@@ -52,6 +52,7 @@ def measure(n: int, preset: str, repeats: int, years: int, openfisca: bool, proj
         "generate": t_gen,
         "simulate_first": sim["first"],
         "simulate": sim["best"],
+        "simulate_median": sim["median"],
         "peak_simulate": peak_rss_bytes(),
         "floor": floor_seconds(pop),
         "floor_bytes": floor_bytes(pop),
@@ -136,23 +137,24 @@ def tables(rows: list[dict], args) -> str:
     out = [
         "### `simulate` (one year, every tier of the preset) against the bandwidth floor",
         "",
-        "persons/s in millions (M/s). *first* is the first call (any compile included), *best* the best "
-        f"of {args.repeats} after it. *floor*: numpy reading each input array once and writing the nine "
-        "result columns once (`bench_rules.floor_seconds`), on the same arrays. *peak*: ru_maxrss of "
-        "the process after generate + simulate.",
+        "persons/s in millions (M/s, of the best run). *first* is the first call (any compile included), "
+        f"*best* and *median* of {args.repeats} after it. *floor*: numpy reading each input array once "
+        "and writing the nine result columns once (`bench_rules.floor_seconds`), on the same arrays. "
+        "*peak*: ru_maxrss of the process after generate + simulate.",
         "",
         "| preset | persons | claims | generate s | generate M/s | simulate first s | simulate best s "
-        "| simulate M/s | floor s | floor GB/s | simulate / floor | peak GiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| simulate median s | simulate M/s | floor s | floor GB/s | simulate / floor | peak GiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['preset']} | {r['persons']:,} | failed: {r['error']} |" + " |" * 9)
+            out.append(f"| {r['preset']} | {r['persons']:,} | failed: {r['error']} |" + " |" * 10)
             continue
         n = r["persons"]
         out.append(
             f"| {r['preset']} | {n:,} | {r['claims']:,} | {r['generate']:.2f} | {_rate(n, r['generate'])} "
-            f"| {r['simulate_first']:.3f} | {r['simulate']:.3f} | {_rate(n, r['simulate'])} "
+            f"| {r['simulate_first']:.3f} | {r['simulate']:.3f} | {_f(r.get('simulate_median'))} "
+            f"| {_rate(n, r['simulate'])} "
             f"| {r['floor']:.4f} | {r['floor_bytes'] / r['floor'] / 1e9:.1f} "
             f"| {r['simulate'] / r['floor']:.0f}× "
             f"| {r['peak_simulate'] / 2**30:.2f} |"
@@ -326,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", type=_size, nargs="+", default=None, help="persons (1e5 1e6 1e7)")
     ap.add_argument("--presets", nargs="+", default=None, help="default: every preset")
     ap.add_argument("--quick", action="store_true", help="1e5 persons, one repeat (a smoke run)")
-    ap.add_argument("--repeats", type=int, default=None, help="simulate timings after the first (3)")
+    ap.add_argument("--repeats", type=int, default=None, help="simulate timings after the first (5)")
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--openfisca-max", type=_size, default=1_000_000, help="skip OpenFisca above (1e6)")
     ap.add_argument("--projection-max", type=_size, default=10_000_000, help="skip projection above (1e7)")
@@ -340,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
         r = measure(
             _size(args.child[0]),
             args.child[1],
-            args.repeats or 3,
+            args.repeats or 5,
             args.years,
             openfisca=not args.no_openfisca,
             projection=not args.no_projection,
@@ -351,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     from simulation import available_presets
 
     args.sizes = args.sizes or ([100_000] if args.quick else [100_000, 1_000_000, 10_000_000])
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 5)
     args.presets = args.presets or list(available_presets())
     m = machine()
     load0 = os.getloadavg()
@@ -367,7 +369,8 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             line = (
                 f"{preset:>14} {n:>11,}  generate {r['generate']:6.2f} s  simulate {r['simulate']:7.3f} s "
-                f"({n / r['simulate'] / 1e6:6.2f} M/s, first {r['simulate_first']:.3f})  "
+                f"({n / r['simulate'] / 1e6:6.2f} M/s, median {r['simulate_median']:.3f}, "
+                f"first {r['simulate_first']:.3f})  "
                 f"floor {r['floor']:.4f} s  simulate/floor {r['simulate'] / r['floor']:5.0f}x  "
                 f"peak {r['peak_simulate'] / 2**30:.2f} GiB"
             )
