@@ -1338,6 +1338,9 @@ def _year_pass(
     off as zero views, and the mutual-aid contribution subsidy: `aid`, or zeros when no plan pays
     one (`aid_args`: members, each plan's subsidised bits and contribution; empty `aid`: none))."""
     members, aid_bits, aid_amount = aid_args
+    aid_any = 0
+    for j in range(len(aid_bits)):
+        aid_any |= aid_bits[j]
     n_blocks = len(blocks) - 1
     n_chunks = min(n_blocks, 64)
     for ch in prange(n_chunks):
@@ -1381,9 +1384,10 @@ def _year_pass(
                 for p in range(lo, hi):
                     p &= NONNEG
                     x = 0.0
-                    for j in range(len(aid_bits)):
-                        if members[j, p] and (new_mask[p] & aid_bits[j]) != 0:
-                            x += aid_amount[j]
+                    if (new_mask[p] & aid_any) != 0:  # (most hold no subsidised category)
+                        for j in range(len(aid_bits)):
+                            if members[j, p] and (new_mask[p] & aid_bits[j]) != 0:
+                                x += aid_amount[j]
                     aid[p] = x
             sup_r, sup_out_r, mut_r, extra_r, hosp_r, aid_r = views
             weight, employee, enrolled, age, disabled, covered, bits, min_age, disabled_in = sum_args
