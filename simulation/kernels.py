@@ -961,17 +961,27 @@ def take_up_pass(
     return out
 
 
-def _contribution_pass(bounds, members, cat_mask, bits, amount, out):
-    """rules.mutual_aid.contribution_subsidy per person: each paying plan's contribution, in plan
-    order, for its members holding one of its subsidised categories."""
-    for ch in prange(len(bounds) - 1):
-        for p in range(bounds[ch], bounds[ch + 1]):
-            p &= NONNEG
-            x = 0.0
+@njit(cache=True, nogil=True)
+def _contribution_range(lo, hi, members, cat_mask, bits, amount, out):
+    """rules.mutual_aid.contribution_subsidy for persons lo..hi: each paying plan's contribution, in
+    plan order, for its members holding one of its subsidised categories (bits 0: a plan paying none)."""
+    held = 0
+    for j in range(len(bits)):
+        held |= bits[j]
+    for p in range(lo, hi):
+        p &= NONNEG
+        x = 0.0
+        if (cat_mask[p] & held) != 0:  # (most hold no subsidised category)
             for j in range(len(bits)):
                 if members[j, p] and (cat_mask[p] & bits[j]) != 0:
                     x += amount[j]
-            out[p] = x
+        out[p] = x
+
+
+def _contribution_pass(bounds, members, cat_mask, bits, amount, out):
+    """`_contribution_range` over chunks of persons on the cores."""
+    for ch in prange(len(bounds) - 1):
+        _contribution_range(bounds[ch], bounds[ch + 1], members, cat_mask, bits, amount, out)
 
 
 _contribution = (_compiled(_contribution_pass, False), _compiled(_contribution_pass, True))
@@ -1337,10 +1347,6 @@ def _year_pass(
     and the summary's sums (`_person_sums`, one row of `sums` per block; `views`: the tiers that are
     off as zero views, and the mutual-aid contribution subsidy: `aid`, or zeros when no plan pays
     one (`aid_args`: members, each plan's subsidised bits and contribution; empty `aid`: none))."""
-    members, aid_bits, aid_amount = aid_args
-    aid_any = 0
-    for j in range(len(aid_bits)):
-        aid_any |= aid_bits[j]
     n_blocks = len(blocks) - 1
     n_chunks = min(n_blocks, 64)
     for ch in prange(n_chunks):
@@ -1380,15 +1386,8 @@ def _year_pass(
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
                             warn_args[3], warn_before, warn_after)  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
-            if len(aid) > 0:  # rules.mutual_aid.contribution_subsidy on the year's final categories
-                for p in range(lo, hi):
-                    p &= NONNEG
-                    x = 0.0
-                    if (new_mask[p] & aid_any) != 0:  # (most hold no subsidised category)
-                        for j in range(len(aid_bits)):
-                            if members[j, p] and (new_mask[p] & aid_bits[j]) != 0:
-                                x += aid_amount[j]
-                    aid[p] = x
+            if len(aid) > 0:  # the contribution subsidy on the year's final categories
+                _contribution_range(lo, hi, aid_args[0], new_mask, aid_args[1], aid_args[2], aid)
             sup_r, sup_out_r, mut_r, extra_r, hosp_r, aid_r = views
             weight, employee, enrolled, age, disabled, covered, bits, min_age, disabled_in = sum_args
             sums[b, :] = _person_sums(
@@ -1453,7 +1452,7 @@ def year_pass(
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
-    members, aid_bits, aid_amount = aid_args
+    _, aid_bits, aid_amount = aid_args
     aid_on = bool(((aid_bits != 0) & (aid_amount > 0)).any())
     tail["aid"] = np.empty(n if aid_on else 0)
     views = (
