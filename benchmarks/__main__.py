@@ -234,10 +234,22 @@ def machine() -> dict:
                 "Thread(s) per core",
                 "L3 cache",
                 "CPU family",
+                "Model",
+                "BogoMIPS",
                 "Hypervisor vendor",
             ):
                 info[key.strip()] = val.strip()
+            elif key.strip() == "Flags":
+                info["avx512"] = "avx512f" in val.split()
     except OSError:
+        pass
+    try:
+        # the core generation numba compiles for: these VMs land on different hosts from one day to the
+        # next, and a different generation moves every timing here by half
+        import llvmlite.binding
+
+        info["llvm cpu"] = llvmlite.binding.get_host_cpu_name()
+    except ImportError:
         pass
     try:
         lines = Path("/proc/meminfo").read_text().splitlines()
@@ -297,6 +309,10 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
         + (f", {m['Thread(s) per core']} thread(s) per core" if "Thread(s) per core" in m else "")
         + (f", L3 {m['L3 cache']}" if "L3 cache" in m else "")
         + (f", family {m['CPU family']}" if "CPU family" in m else "")
+        + (f" model {m['Model']}" if "Model" in m else "")
+        + (f" ({m['llvm cpu']} to LLVM)" if "llvm cpu" in m else "")
+        + ({True: ", AVX-512", False: ", no AVX-512"}.get(m.get("avx512"), ""))
+        + (f", BogoMIPS {m['BogoMIPS']}" if "BogoMIPS" in m else "")
         + (f", a {m['Hypervisor vendor']} virtual machine" if "Hypervisor vendor" in m else ""),
         f"- Memory: {m.get('memory', '?')}",
         f"- Python {v['python']}, numpy {v['numpy']}, pandas {v['pandas']}, numba {v['numba']}, "
