@@ -17,6 +17,13 @@ and benchmark runs: load average 7-12 during the first run, 4-8 during the secon
                                  and 2 workers 3.62 GiB (one worker ≤ 1.39 GiB); output 2.94 GiB
   simulate, --no-out               398 s (126,000 persons/s), peak RSS summed 2.86 GiB (≤ 1.29 GiB)
 The two runs' summaries are equal to the bit (partition-order reduction).
+
+Measured again 2026-11-24 on a quiet machine of the same kind (a Zen 4 host, load average 0.7 at the
+start; one run, with the per-person output), same arguments:
+  generate_partitioned            56 s (895,000 persons/s), peak RSS 1.04 GiB, 1.58 GiB of Parquet
+  simulate + per-person output    55 s (911,000 persons/s; a partition 2.06 s: read 0.55, simulate
+                                 0.32, the rest writing its tables), peak RSS summed 3.69 GiB
+                                 (one worker <= 1.32 GiB); output 2.98 GiB
 """
 
 from __future__ import annotations

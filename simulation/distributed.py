@@ -139,11 +139,12 @@ class PartitionedResult:
     seconds: float = 0.0
 
     def __repr__(self) -> str:
-        s = self.summary
+        s, rows = self.summary, self.population.manifest["persons"]
+        # the summary's persons are weighted: say how many rows stand for them
         return (
-            f"PartitionedResult({self.scenario.id}, {self.year}: {s['persons']:,.0f} persons in "
-            f"{len(self.partitions)} partitions, total cost {s['total_cost'] / 1e8:,.2f} 亿元, "
-            f"coverage of the poor {s['coverage_rate_poor']:.1%})"
+            f"PartitionedResult({self.scenario.id}, {self.year}: {rows:,} rows weighted to "
+            f"{s['persons']:,.0f} persons in {len(self.partitions)} partitions, total cost "
+            f"{s['total_cost'] / 1e8:,.2f} 亿元, coverage of the poor {s['coverage_rate_poor']:.1%})"
         )
 
     def read_persons(self, columns: list[str] | None = None) -> pd.DataFrame:

@@ -89,7 +89,8 @@ class Result:
     def __repr__(self) -> str:
         s = self.summary
         return (
-            f"Result({self.scenario.id}, {self.year}: {s['persons']:,.0f} persons, total cost "
+            f"Result({self.scenario.id}, {self.year}: {len(self._population.persons):,} rows weighted to "
+            f"{s['persons']:,.0f} persons, total cost "
             f"{s['total_cost'] / 1e8:,.2f} 亿元, coverage of the poor {s['coverage_rate_poor']:.1%})"
         )
 

@@ -63,6 +63,9 @@ def test_dask_run_equals_in_memory(preset, client, tmp_path):
     for k, v in ref.summary.items():
         assert res.summary[k] == pytest.approx(v, rel=1e-9, abs=1e-6), k
     assert ref.summary["total_cost"] > 0 and ref.summary["poor_persons"] > 0
+    # both reprs tell the rows simulated from the weighted persons they stand for
+    weighted = f"weighted to {ref.summary['persons']:,.0f} persons"
+    assert f"2,400 rows {weighted}" in repr(ref) and f"2,400 rows {weighted} in {len(pp)}" in repr(res)
 
     persons = res.read_persons()
     assert len(persons) == len(ref.persons) and persons.index.is_unique
