@@ -27,7 +27,7 @@ from simulation import (
     load_scenario,
     simulate,
 )
-from simulation.labels import metric_label
+from simulation.labels import metric_kind, metric_label
 from simulation.parameters import CAT_BIT_OF, CATEGORY_CODES, CATEGORY_LABELS
 
 from ._text import text
@@ -92,9 +92,10 @@ def pct(x: float) -> str:
 
 
 def fmt_figure(key: str, x: float) -> str:
-    if key.endswith(("_rate", "_share")) or key.startswith(("coverage_rate", "policy_reimbursement")):
+    kind = metric_kind(key)
+    if kind == "rate":
         return pct(x)
-    if key in ("warnings", "persons", "households", "poor_persons") or key.endswith("_households"):
+    if kind == "count":
         return f"{x:,.0f}"
     return money(x)
 

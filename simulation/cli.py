@@ -28,20 +28,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def format_summary(summary, lang: str = "zh") -> str:
-    from .labels import metric_label
+    from .labels import metric_kind, metric_label
 
     lines = []
     for k, v in summary.items():
-        label = metric_label(k, lang)
-        if k.endswith(("_rate", "_rate_25")) or k.startswith(
-            ("coverage_rate", "policy_reimbursement", "personal_burden")
-        ):
+        kind = metric_kind(k)
+        if kind == "rate":
             val = f"{v:.2%}"
-        elif k in ("persons", "households", "warnings", "poor_persons") or k.endswith("_households"):
+        elif kind == "count":
             val = f"{v:,.0f}"
         else:
             val = f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"{v:,.0f} yuan"
-        lines.append(f"{label:<28}\t{val}")
+        lines.append(f"{metric_label(k, lang):<28}\t{val}")
     return "\n".join(lines)
 
 

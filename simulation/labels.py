@@ -50,7 +50,52 @@ METRICS: dict[str, tuple[str, str]] = {
     "poor_persons": ("困难群众人数", "persons in an assistance category"),
     "unreferred_extra": ("未转诊增加的个人负担", "extra cost of unreferred care"),
     "enrolled_rate": ("参保率", "insured rate"),
+    # 嘉兴 长期护理保险 (an independent fund; zeros where the scenario has none)
+    "ltc_insured": ("长期护理保险参保人数", "long-term care: insured persons"),
+    "ltc_beneficiaries": ("长期护理保险待遇享受人数", "long-term care: beneficiaries"),
+    "ltc_cost": ("长期护理服务费用", "long-term care: cost of care"),
+    "ltc_benefit": ("长期护理保险基金支付", "long-term care: benefits paid"),
+    "ltc_oop": ("长期护理个人负担", "long-term care: out-of-pocket"),
+    "ltc_individual": ("长期护理保险个人缴费", "long-term care: individual contributions"),
+    "ltc_contribution_subsidy": ("长期护理保险个人缴费资助", "long-term care: contributions subsidised"),
+    "ltc_pool_transfer": ("医保统筹基金划转", "long-term care: transfer from the medical pool"),
+    "ltc_pool_transfer_employee": (
+        "医保统筹基金划转（职工）",
+        "long-term care: transfer from the employee pool",
+    ),
+    "ltc_fiscal": ("长期护理保险财政补助", "long-term care: government subsidy"),
+    "ltc_income": ("长期护理保险基金收入", "long-term care: fund income"),
+    "ltc_benefit_rate": ("长期护理保险基金支付比例", "long-term care: share of the cost paid"),
+    # 临安 大病无忧: persons enrolled by the government and the premiums it pays for them
+    "supplement_fiscal_enrollees": ("财政代缴商业补充保险人数", "supplement: persons enrolled by the state"),
+    "supplement_fiscal_premium": ("财政代缴商业补充保险保费", "supplement: premiums paid by the state"),
 }
+
+# Figures that count persons or households (everything else is yuan or a rate): one list, read by the
+# CLI, the app and the reports, so a new count is never printed as 万元
+COUNTS = frozenset(
+    {
+        "persons",
+        "households",
+        "warnings",
+        "poor_persons",
+        "enrolled_persons",
+        "ltc_insured",
+        "ltc_beneficiaries",
+        "supplement_fiscal_enrollees",
+    }
+)
+RATE_SUFFIXES = ("_rate", "_rate_25", "_share", "_ratio", "_growth")
+RATE_PREFIXES = ("coverage_rate", "policy_reimbursement", "personal_burden")
+
+
+def metric_kind(key: str) -> str:
+    """'rate' (a fraction), 'count' (persons or households) or 'money' (yuan) for a figure's key."""
+    if key.endswith(RATE_SUFFIXES) or key.startswith(RATE_PREFIXES):
+        return "rate"
+    if key in COUNTS or key.endswith("_households"):
+        return "count"
+    return "money"
 
 
 def metric_label(key: str, lang: str = "zh") -> str:

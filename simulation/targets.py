@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .labels import metric_kind
+
 # key -> (label zh, label en, min, max, source)
 STANDARD_TARGETS: dict[str, tuple[str, str, float | None, float | None, str]] = {
     "coverage_rate_poor": (
@@ -190,8 +192,11 @@ def targets_table(projection) -> pd.DataFrame:
 def _fmt(key: str, v) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "—"
-    if key in ("warnings", "newly_identified_households", "expenditure_poor_households"):
+    kind = metric_kind(key)  # a scenario's own target may be any figure, money included
+    if kind == "count":
         return f"{v:,.0f}"
+    if kind == "money":
+        return f"{v / 1e4:,.2f} 万元"
     return f"{v:.1%}"
 
 

@@ -93,3 +93,29 @@ def test_bad_argument_is_one_line_exit_2():
 def test_unknown_scenario_exit_2(capsys):
     assert main(["run", "nowhere.yaml", "--persons", "100"]) == 2
     assert "no such scenario file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_summary_figure_has_a_label_and_its_unit(lang):
+    """Each preset's summary keys are in the label catalogue, and counts of persons are printed as
+    counts, not as 万元 (long-term care's insured persons and the state-enrolled supplement were)."""
+    from simulation import available_presets, generate_population, load_scenario, simulate
+    from simulation.cli import format_summary
+    from simulation.labels import METRICS, metric_kind
+
+    keys = set()
+    for name in available_presets():
+        scn = load_scenario(name)
+        keys |= set(simulate(generate_population(scn, persons=3_000, seed=2), scn).summary)
+    assert sorted(keys - set(METRICS)) == []
+    assert all(zh != en and zh and en for zh, en in (METRICS[k] for k in keys))
+
+    kinds = {"ltc_insured": "count", "ltc_beneficiaries": "count", "supplement_fiscal_enrollees": "count"}
+    kinds |= {"ltc_benefit_rate": "rate", "ltc_fiscal": "money", "supplement_fiscal_premium": "money"}
+    assert {k: metric_kind(k) for k in kinds} == kinds
+    summary = {"ltc_insured": 12_345.0, "ltc_benefit_rate": 0.7, "ltc_fiscal": 2.5e6, "persons": 9.0}
+    label = {k: METRICS[k][0 if lang == "zh" else 1] for k in summary}
+    money = "250.00 万元" if lang == "zh" else "2,500,000 yuan"
+    want = [f"{label['ltc_insured']:<28}\t12,345", f"{label['ltc_benefit_rate']:<28}\t70.00%"]
+    want += [f"{label['ltc_fiscal']:<28}\t{money}", f"{label['persons']:<28}\t9"]
+    assert format_summary(summary, lang).splitlines() == want

@@ -73,3 +73,13 @@ def test_format_targets_marks(presets):
     txt = format_targets(project(pop(), presets["linan_2024"], years=2).targets)
     assert "✓" in txt or "✗" in txt
     assert "综合保障率" in txt
+
+
+def test_format_targets_shows_each_figure_in_its_unit():
+    """A scenario may target any figure: money reads in 万元, counts as counts, rates as percent."""
+    from simulation.targets import _fmt
+
+    assert _fmt("basic_fund_expenditure", 2.5e6) == "250.00 万元"
+    assert _fmt("warnings", 1234.0) == "1,234"
+    assert _fmt("coverage_rate_poor", 0.9) == "90.0%"
+    assert _fmt("ltc_beneficiaries", 56.0) == "56"

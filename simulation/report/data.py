@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..labels import metric_label
+from ..labels import metric_kind, metric_label
 
 CAVEAT = {
     "zh": "本报告为模型测算结果，不代表官方预算。",
@@ -202,7 +202,6 @@ CATEGORY_LABELS = {
     "poverty_registered": ("建档立卡贫困人口", "Registered poor"),
     "family_planning": ("计生两户", "Family-planning households"),
 }
-COUNT_KEYS = ("persons", "households", "warnings", "poor_persons")
 
 
 def tier_columns(frame) -> list[str]:
@@ -212,14 +211,8 @@ def tier_columns(frame) -> list[str]:
 
 
 def kind_of(key: str) -> str:
-    """'rate', 'count' or 'money' for a summary or target key."""
-    if key.endswith(("_rate", "_rate_25", "_share", "_ratio", "_growth")) or key.startswith(
-        ("coverage_rate", "policy_reimbursement", "personal_burden")
-    ):
-        return "rate"
-    if key in COUNT_KEYS or key.endswith("_households"):
-        return "count"
-    return "money"
+    """'rate', 'count' or 'money' for a summary or target key (`labels.metric_kind`)."""
+    return metric_kind(key)
 
 
 def label(table: dict, key: str, lang: str) -> str:

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from ..labels import metric_label
+from ..labels import metric_kind, metric_label
 from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, label
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
@@ -111,7 +111,7 @@ def write_workbook(d: ReportData, target) -> None:
 
     rows = []
     for r in d.targets.itertuples():
-        kind = "count" if r.key in ("warnings",) or r.key.endswith("_households") else "rate"
+        kind = metric_kind(r.key)
         passed = (
             t["none"]
             if r.passed is None or (isinstance(r.passed, float) and np.isnan(r.passed))
