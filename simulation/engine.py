@@ -262,13 +262,12 @@ def _take_up(p: ScenarioModel, a, *, fast: bool) -> np.ndarray:
 
 def _contribution(plans, aid_members, cat_mask, *, fast: bool) -> np.ndarray:
     """The mutual-aid contribution subsidy per person (rules.mutual_aid.contribution_subsidy);
-    `fast`: one compiled pass over the paying plans, the same values."""
-    paying = [j for j, plan in enumerate(plans) if plan.subsidised_categories and plan.contribution > 0]
-    if not fast or not paying:
-        return contribution_subsidy(plans, aid_members, cat_mask)
-    members = np.array([aid_members[j] for j in paying], dtype=bool).reshape(len(paying), len(cat_mask))
+    `fast`: one compiled pass over the plans (a plan paying none has no bits), the same values."""
     bits, amount = contribution_tables(plans)
-    return kernels.contribution_pass(members, cat_mask, bits[paying], amount[paying])
+    if not fast or not bits.any():
+        return contribution_subsidy(plans, aid_members, cat_mask)
+    members = np.array(aid_members, dtype=bool).reshape(len(plans), len(cat_mask))
+    return kernels.contribution_pass(members, cat_mask, bits, amount)
 
 
 def contribution_tables(plans) -> tuple[np.ndarray, np.ndarray]:
