@@ -10,7 +10,7 @@ per task on a `dask.distributed` cluster, reduced exactly on the client.
 
 Why it is exact: every rule works per person or per household, and a household lies in exactly one
 partition, so each person's results are those of the in-memory run. The summary is
-`result.summary_from_parts` of the summed `result.summary_parts` — the same function the in-memory
+`result.summary_from_parts` of the summed `Result.parts()` — the same function the in-memory
 `Result.summary` calls on one part — so ratios (coverage, reimbursement, catastrophic rate) and the
 nonlinear insurer settlement (margin corridor, `settle_insurer`) are computed after summing, never
 averaged over partitions. Parts are summed in partition order, so a run is reproducible to the bit;

@@ -16,31 +16,15 @@ import numpy as np
 from . import kernels
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
-from .rules.basic_insurance import (
-    BasicResult,
-    basic_insurance,
-    build_tables,
-    map_levels,
-    person_term_set,
-)
-from .rules.critical_illness import critical_payment, schedules_for
+from .rules.basic_insurance import build_tables, map_levels
+from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
-from .rules.family_cap import family_cap_payment
-from .rules.flags import expenditure_poor, person_warning
-from .rules.groups import group_sum, rowsum
-from .rules.hospital_liability import disease_quota, hospital_liability, out_of_catalogue_bits
+from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
 from .rules.long_term_care import LtcArrays, year_long_term_care
-from .rules.medical_assistance import (
-    assistance_payment,
-    assistance_ratios,
-    out_of_city_excluded,
-    out_of_city_lowest,
-)
-from .rules.mutual_aid import contribution_subsidy, mutual_aid_payment
+from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
+from .rules.mutual_aid import contribution_tables
 from .rules.mutual_aid import members as mutual_aid_members
-from .rules.other_subsidies import other_subsidies
-from .rules.premium_subsidy import premium_subsidy
-from .rules.supplement import supplement_payment, uptake
+from .rules.other_subsidies import SUBSIDY_KINDS
 from .scenario import Scenario
 
 # Household category when several members differ and no cap decides: most protected first
@@ -55,92 +39,6 @@ CATEGORY_PRIORITY = (
     "family_planning",
     "none",
 )
-
-
-@dataclass
-class PersonTiers:
-    """Person-level tiers (n x 3 by setting where it matters) under each person's best category."""
-
-    critical3: np.ndarray
-    assistance3: np.ndarray
-    supplement3: np.ndarray
-    supplement_outside: np.ndarray
-    category: np.ndarray  # index into CATEGORY_CODES of the category applied
-    mutual3: np.ndarray | None = None
-    oop_pre: np.ndarray | None = None  # compiled path: OOP before the cap, from the same pass
-    counted: np.ndarray | None = None  # compiled path: the reasonable cost the cap counts
-
-
-TIER_FIELDS = ("critical3", "assistance3", "supplement3", "supplement_outside", "category", "mutual3")
-
-
-def _person_tiers(
-    p: ScenarioModel,
-    idx: np.ndarray,
-    cat_mask: np.ndarray,
-    ci_base3: np.ndarray,
-    ma_base3: np.ndarray,
-    remaining3: np.ndarray,
-    outside: np.ndarray,
-    ci_ok: np.ndarray,
-    ma_ok: np.ndarray,
-    take_up: np.ndarray,
-    aid_members: list[np.ndarray] | None = None,
-) -> PersonTiers:
-    """Evaluate tiers 2-4 for persons `idx` under every category they hold; keep the best.
-
-    Everyone is first paid on the general terms (`none`), which any category at least keeps; then
-    each defined category is evaluated on its holders only and replaces the result where it pays
-    more (ties keep the earlier code, but a real category beats `none`).
-    """
-    ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
-    whole = len(idx) == len(cat_mask)  # the first pass: no gathering needed
-
-    def under(code: str, g):
-        cib = ci_base3[g]
-        cib_tot = rowsum(cib)
-        ci_tot = critical_payment(cib_tot, ci, code) * ci_ok[g]
-        crit3 = cib * np.divide(ci_tot, cib_tot, out=np.zeros_like(ci_tot), where=cib_tot > 0)[:, None]
-        rem3 = np.maximum(remaining3[g] - crit3, 0.0)
-        mut3 = np.zeros_like(rem3)
-        if p.mutual_aid:
-            mut3 = mutual_aid_payment(p.mutual_aid, rem3, [m[g] for m in aid_members])
-            rem3 = rem3 - mut3
-        sup3 = np.zeros_like(rem3)
-        sup_out = np.zeros(len(cib_tot))
-        if sup.enabled and sup.order == "before_assistance":
-            sup3, sup_out = supplement_payment(rem3, outside[g], sup, take_up[g])
-        ma_base = np.maximum(np.minimum(ma_base3[g] - crit3 - mut3 - sup3, rem3 - sup3), 0.0)
-        asst3 = assistance_payment(ma_base, ma, code) * ma_ok[g][:, None]
-        if sup.enabled and sup.order == "after_assistance":
-            sup3, sup_out = supplement_payment(rem3 - asst3, outside[g], sup, take_up[g])
-        total = ci_tot + rowsum(mut3) + rowsum(asst3) + rowsum(sup3) + sup_out
-        return total, crit3, asst3, sup3, sup_out, mut3
-
-    total, crit3, asst3, sup3, sup_out, mut3 = under("none", slice(None) if whole else idx)
-    none_i = CATEGORY_CODES.index("none")
-    best = PersonTiers(crit3, asst3, sup3, sup_out, np.full(len(idx), none_i, dtype=np.int64), mut3)
-    best_total = total
-    defined = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.categories])
-    mask = (cat_mask if whole else cat_mask[idx]) & defined
-    for code_i, code in enumerate(CATEGORY_CODES):
-        if code == "none" or code not in p.categories:
-            continue
-        sel = np.flatnonzero((mask & CAT_BIT_OF[code]) != 0)
-        if len(sel) == 0:
-            continue
-        total, crit3, asst3, sup3, sup_out, mut3 = under(code, idx[sel])
-        prev = best_total[sel]
-        better = (total > prev) | ((total >= prev) & (best.category[sel] == none_i))
-        w = sel[better]
-        best_total[w] = total[better]
-        best.critical3[w] = crit3[better]
-        best.assistance3[w] = asst3[better]
-        best.supplement3[w] = sup3[better]
-        best.supplement_outside[w] = sup_out[better]
-        best.mutual3[w] = mut3[better]
-        best.category[w] = code_i
-    return best
 
 
 @dataclass(frozen=True)
@@ -202,7 +100,7 @@ def cap_tables(p: ScenarioModel) -> tuple:
     rules, fc = p.other_subsidies, p.family_cap
     bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
     return (
-        np.array([kernels.SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
+        np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
         np.array(bits, dtype=np.int64),
         np.array([r.ratio for r in rules], dtype=float),
         np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
@@ -249,37 +147,21 @@ def summary_tables(p: ScenarioModel) -> tuple:
     )  # fmt: skip
 
 
-def _take_up(p: ScenarioModel, a, *, fast: bool) -> np.ndarray:
-    """The supplement's expected take-up per person (rules.supplement.uptake, 0 when not enrolled);
-    `fast`: one compiled pass, the same values (the numpy rule is four passes over persons)."""
-    if not fast:
-        return uptake(p.supplement, a.cat_mask, a.age, a.disabled) * a.enrolled
+def _take_up(p: ScenarioModel, a) -> np.ndarray:
+    """The supplement's expected take-up per person (rules.supplement.take_up)."""
     _, bits, min_age, disabled_on = summary_tables(p)  # the same fiscal-enrolment tables
     return kernels.take_up_pass(
         a.cat_mask, a.age, a.disabled, a.enrolled, bits, min_age, disabled_on, float(p.supplement.uptake)
     )
 
 
-def _contribution(plans, aid_members, cat_mask, *, fast: bool) -> np.ndarray:
-    """The mutual-aid contribution subsidy per person (rules.mutual_aid.contribution_subsidy);
-    `fast`: one compiled pass over the plans (a plan paying none has no bits), the same values."""
+def _contribution(plans, aid_members, cat_mask) -> np.ndarray:
+    """The mutual-aid contribution subsidy per person (rules.mutual_aid.contribution_subsidy)."""
     bits, amount = contribution_tables(plans)
-    if not fast or not bits.any():
-        return contribution_subsidy(plans, aid_members, cat_mask)
+    if not bits.any():
+        return kernels.zeros(len(cat_mask))
     members = np.array(aid_members, dtype=bool).reshape(len(plans), len(cat_mask))
     return kernels.contribution_pass(members, cat_mask, bits, amount)
-
-
-def contribution_tables(plans) -> tuple[np.ndarray, np.ndarray]:
-    """Each mutual-aid plan's subsidised category bits and contribution (yuan), 0 and 0.0 for a plan
-    paying none (rules.mutual_aid.contribution_subsidy's paying plans)."""
-    bits = np.zeros(len(plans), dtype=np.int64)
-    amount = np.zeros(len(plans))
-    for j, plan in enumerate(plans):
-        if plan.subsidised_categories and plan.contribution > 0:
-            bits[j] = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories]))
-            amount[j] = float(plan.contribution)
-    return bits, amount
 
 
 def _or_inf(x) -> float:
@@ -324,11 +206,6 @@ class YearArrays:
     summary_sums: tuple | None = None
 
 
-def _person_setting(arrays, values: np.ndarray) -> np.ndarray:
-    key = arrays.claim_person * 3 + arrays.claim_setting
-    return np.bincount(key, weights=values, minlength=3 * arrays.n_persons).reshape(-1, 3)
-
-
 def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
     """Tier 1's inputs as `kernels.claims_pass` takes them (up to its switches), and the switches
     (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
@@ -345,16 +222,6 @@ def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
     return args, bool((~a.claim_referred).any()), bool(hospital_claim.any()), lowest
 
 
-def _basic_fast(a, offsets, level, tables, hospital_claim, ma):
-    """Tier 1 and the person x setting sums in one compiled pass over the claims (with the
-    out-of-city part of the assistance base when `ma` leaves some out-of-city care outside it)."""
-    args, any_unreferred, any_hospital, lowest = _claims_args(a, offsets, level, tables, hospital_claim, ma)
-    paid, base, sums = kernels.claims_pass(
-        *args, any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3
-    )
-    return BasicResult(paid=paid, deductible_part=None, extra=None, base=base), tuple(sums)
-
-
 IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
 
 
@@ -369,7 +236,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     tt = tier_tables(p)
     settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
     ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-    take_up = _take_up(p, a, fast=True)
+    take_up = _take_up(p, a)
     aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
     tiers_args = (
         ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
@@ -393,9 +260,10 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     )  # fmt: skip
 
 
-def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArrays:
-    """One year. `fast` runs tiers 1-4 in the compiled kernels (simulation.kernels); `fast=False`
-    runs the numpy rules, the readable reference the kernels are tested against."""
+def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
+    """One year, every tier in settlement order (simulation.kernels, calling the rules of
+    simulation.rules): in one pass over blocks of whole households when households are contiguous
+    (as generated), else pass by pass over persons."""
     pop = with_enrolment(pop, p.enrolment)  # 毕节 二(二): the new poor identified by the deadline
     a = pop.arrays
     n = a.n_persons
@@ -403,201 +271,99 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
     total_in = a.claim_total
     hl = p.hospital_liability
     if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
-        if fast:
-            quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
-            share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
-            hospital_claim, total, policy = kernels.hospital_pass(
-                a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
-                out_of_catalogue_bits(hl), share,
-            )  # fmt: skip
-        else:
-            hospital_claim, total, policy = hospital_liability(hl, a)
+        quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
+        share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
+        hospital_claim, total, policy = kernels.hospital_pass(
+            a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
+            out_of_catalogue_bits(hl), share,
+        )  # fmt: skip
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
     # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)
     small = np.int8 if len(p.hospital_levels) < 128 else np.int16
     level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
     tables = build_tables(p)
-    # the term set of each person: in the claims kernel on the fast path
-    scheme = None if fast else np.where(a.employee, np.int8(0), np.int8(1))
-    tset = None if fast else person_term_set(a.cat_mask, scheme, tables)
     ci, ma = p.critical_illness, p.medical_assistance
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    if fast and IN_BLOCKS and pop.arrays.household_starts is not None:
+    if IN_BLOCKS and pop.arrays.household_starts is not None:
         # households contiguous (as generated): the whole year block by block, in the cache
         y = _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members)
-        basic = BasicResult(paid=y["paid"], deductible_part=None, extra=None, base=y["base"])
+        claim_paid, claim_base = y["paid"], y["base"]
         total3, policy3, basic3, extra3, hospital3 = (
             y[k] for k in ("total3", "policy3", "basic3", "extra3", "hospital3")
         )
-        tiers = PersonTiers(
-            y["crit"], y["asst"], y["sup"], y["sup_out"], y["category"], y["mut"], y["oop_pre"], None
+        crit, asst, sup, sup_out, mut, category = (
+            y[k] for k in ("crit", "asst", "sup", "sup_out", "mut", "category")
         )
         oop_pre, other_paid, cap_paid, hh_cap = y["oop_pre"], y["other"], y["cap_paid"], y["hh_cap"]
         newly, cat_mask = y["newly"], y["cat_mask"]
         warning_person, warning_after, subsidy = y["warn_before"], y["warn_after"], y["premium"]
         summary_sums, aid = y["summary"], y["aid"]
     else:
-        summary_sums = aid = None
-        if fast:
-            basic, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = _basic_fast(
-                a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
+        summary_sums = None
+        args, any_unreferred, any_hospital, lowest = _claims_args(
+            a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
+        )
+        claim_paid, claim_base, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = (
+            kernels.claims_pass(
+                *args, any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3
             )
-        else:
-            basic = basic_insurance(a, level, tables, tset, a.enrolled)
-            hospital3 = _person_setting(a, hospital_claim)
-            total3 = _person_setting(a, a.claim_total)
-            policy3 = _person_setting(a, a.claim_policy)
-            basic3 = _person_setting(a, basic.paid)
-            base3 = _person_setting(a, basic.base)
-            ded3 = _person_setting(a, basic.deductible_part)
-            extra3 = _person_setting(a, basic.extra)
+        )
+        if lowest >= 3:
+            excl3 = np.empty((0, 3))  # the tiers pass derives the bases per person itself
         settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
-        out_of_city = ma.out_of_city != "all" and a.claim_out_of_city is not None
-        if not fast:
-            outside = rowsum(total3 - policy3)
-            remaining3 = policy3 - basic3  # policy-range cost borne after basic (incl. unreferred extra)
-            ci_base3 = base3 if ci.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-            ci_base3 = ci_base3 * settings_on
-            ma_base3 = base3 if ma.base_includes_below_deductible else np.maximum(base3 - ded3, 0.0)
-            if out_of_city:  # 异地就医 outside the base
-                claim_ma = (
-                    basic.base if ma.base_includes_below_deductible else basic.base - basic.deductible_part
-                )
-                excl3 = _person_setting(a, out_of_city_excluded(ma, a.claim_out_of_city, claim_ma))
-                ma_base3 = np.maximum(ma_base3 - excl3, 0.0)
-        elif not out_of_city:
-            excl3 = np.empty((0, 3))  # the compiled pass derives the bases per person itself
         ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-        take_up = _take_up(p, a, fast=fast)
-
-        everyone = np.arange(n)
+        take_up = _take_up(p, a)
         cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
-        if fast:
-            tt = tier_tables(p)
-            aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
-            # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
-            reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
+        tt = tier_tables(p)
+        aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
+        # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
+        reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
 
-            def person_tiers(idx, cat_mask, into: PersonTiers | None = None):
-                arrays = None if into is None else (
-                    into.critical3, into.assistance3, into.supplement3, into.supplement_outside, into.mutual3,
-                    into.category, into.oop_pre, into.counted,
-                )  # fmt: skip
-                crit, asst, sup, sup_out, mut, category, oop_pre, counted = kernels.tiers_pass(
-                    None if into is None else idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
-                    ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                    *reach, take_up, aid_matrix, *tt.args, code=tt.code,
-                    out_share=p.family_cap.out_of_catalogue_reasonable_share, into=arrays,
-                )  # fmt: skip
-                return PersonTiers(crit, asst, sup, sup_out, category, mut, oop_pre, counted)
-        else:
-            ci_ok = a.enrolled & ci_schemes[scheme] & ci.enabled
-            ma_ok = np.broadcast_to(a.enrolled | (not ma.requires_enrolment), (n,))
+        def person_tiers(cat_mask, idx=None, into=None):
+            return kernels.tiers_pass(
+                idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
+                ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+                *reach, take_up, aid_matrix, *tt.args, code=tt.code,
+                out_share=p.family_cap.out_of_catalogue_reasonable_share, sup_on=bool(p.supplement.enabled),
+                n_plans=len(p.mutual_aid), into=into,
+            )  # fmt: skip
 
-            def person_tiers(idx, cat_mask, into=None):
-                return _person_tiers(
-                    p,
-                    idx,
-                    cat_mask,
-                    ci_base3,
-                    ma_base3,
-                    remaining3,
-                    outside,
-                    ci_ok,
-                    ma_ok,
-                    take_up,
-                    aid_members,
-                )
+        tiers = person_tiers(cat_mask)
+        cap_args = cap_tables(p)
 
-        tiers = person_tiers(everyone, cat_mask)
-        cap_args = cap_tables(p) if fast else ()
-
-        def finish(tiers: PersonTiers, cat_mask: np.ndarray):
-            if fast:  # OOP and the counted cost come from the tiers pass itself
-                oop_pre, counted = tiers.oop_pre, tiers.counted
-                other_paid, cap_paid, hh_cap = kernels.cap_pass(
-                    counted, cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
-                    a.veteran, a.union_member,
-                    *cap_args,
-                )  # fmt: skip
-                return oop_pre, other_paid, cap_paid, hh_cap
-            oop_pre, counted = _finish_reference(tiers)
-            other_paid, counted = other_subsidies(p.other_subsidies, counted, a, cat_mask)
-            counted = counted * (1.0 - p.family_cap.negative_list_share)  # 负面清单 items never count
-            cap_paid, hh_cap = family_cap_payment(
-                p.family_cap, counted, cat_mask, a.household, a.n_households
-            )
-            return oop_pre, other_paid, cap_paid, hh_cap
-
-        def _finish_reference(tiers: PersonTiers):
-            paid_person = (
-                rowsum(basic3)
-                + rowsum(tiers.critical3)
-                + rowsum(tiers.assistance3)
-                + rowsum(tiers.supplement3)
-                + tiers.supplement_outside
-                + rowsum(tiers.mutual3)
-            )
-            oop_pre = np.maximum(rowsum(total3) - paid_person, 0.0)
-            counted = np.maximum(
-                rowsum(remaining3 - tiers.critical3 - tiers.mutual3 - tiers.assistance3 - tiers.supplement3),
-                0.0,
-            ) + p.family_cap.out_of_catalogue_reasonable_share * np.maximum(
-                outside - tiers.supplement_outside, 0.0
-            )
-            return oop_pre, np.minimum(counted, oop_pre)
+        def finish(tiers, cat_mask: np.ndarray):
+            # OOP before the cap and the counted cost come from the tiers pass itself
+            other_paid, cap_paid, hh_cap = kernels.cap_pass(
+                tiers[7], cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
+                a.veteran, a.union_member, *cap_args,
+            )  # fmt: skip
+            return tiers[6], other_paid, cap_paid, hh_cap
 
         oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
         newly = np.zeros(a.n_households, dtype=bool)
-        if p.flags.policy_finds_people and "expenditure_poor" in p.categories:
+        fl = p.flags
+        if fl.policy_finds_people and "expenditure_poor" in p.categories:
             # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
-            bit = CAT_BIT_OF["expenditure_poor"]
-            fl = p.flags
-            if fast:
-                limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
-                newly = kernels.found_pass(
-                    a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
-                    limit, fl.expenditure_poor_share, fl.dibao_monthly,
-                )  # fmt: skip
-            else:
-                hh_oop = group_sum(a.household, oop_pre - other_paid - cap_paid, a.n_households)
-                hh_size = np.bincount(a.household, minlength=a.n_households)
-                hh_income = group_sum(a.household, a.income, a.n_households)
-                t2, t1 = expenditure_poor(fl, hh_oop, hh_income, hh_size)
-                # only households no assistance category reaches yet are "found" (就高: others keep theirs)
-                assisted = group_sum(a.household, (cat_mask != 0).astype(float), a.n_households) > 0
-                newly = (t2 | t1) & ~assisted
+            newly = kernels.found_pass(
+                a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
+                _or_inf(fl.expenditure_poor_income_limit_per_capita), fl.expenditure_poor_share,
+                fl.dibao_monthly,
+            )  # fmt: skip
             if newly.any():
                 members = newly[a.household]
-                cat_mask = np.where(members, cat_mask | bit, cat_mask)
-                idx = np.flatnonzero(members)
-                if fast:  # the found persons' rows rewritten in place
-                    person_tiers(idx, cat_mask, into=tiers)
-                else:
-                    again = person_tiers(idx, cat_mask)
-                    for name in TIER_FIELDS:
-                        if getattr(tiers, name).flags.writeable:  # else a tier that is off: zeros both times
-                            getattr(tiers, name)[idx] = getattr(again, name)
+                cat_mask = np.where(members, cat_mask | CAT_BIT_OF["expenditure_poor"], cat_mask)
+                person_tiers(cat_mask, np.flatnonzero(members), into=tiers)  # the found persons' rows again
                 oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
-                base3 = ded3 = excl3 = ma_base3 = ci_base3 = None  # as below, before the second finish
+                base3 = ded3 = excl3 = None  # as below, before the second finish
                 oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
         # the tiers' bases are done with: freed now (the closures hold them too), not at return
-        base3 = ded3 = excl3 = ma_base3 = ci_base3 = None
-
-        if fast:
-            warning_person, warning_after = kernels.warnings_pass(
-                oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
-            )
-        else:
-            poor = cat_mask != 0
-            warning_person = person_warning(p.flags, oop_pre, a.employee, poor)
-            warning_after = person_warning(p.flags, oop_pre - other_paid - cap_paid, a.employee, poor)
-        if fast:
-            subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
-        else:
-            subsidy = premium_subsidy(p, cat_mask, a.age, a.employee, a.enrolled)
-    if aid is None:  # (in the year's pass when in blocks)
-        aid = _contribution(p.mutual_aid, aid_members, cat_mask, fast=fast)
+        base3 = ded3 = excl3 = None
+        crit, asst, sup, sup_out, mut, category = tiers[:6]
+        warning_person, warning_after = kernels.warnings_pass(
+            oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
+        )
+        subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
+        aid = _contribution(p.mutual_aid, aid_members, cat_mask)
     return YearArrays(
         scenario=p,
         population=pop,
@@ -605,28 +371,28 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         total3=total3,
         policy3=policy3,
         basic3=basic3,
-        critical3=tiers.critical3,
-        assistance3=tiers.assistance3,
-        supplement3=tiers.supplement3,
-        supplement_outside=tiers.supplement_outside,
+        critical3=crit,
+        assistance3=asst,
+        supplement3=sup,
+        supplement_outside=sup_out,
         extra3=extra3,
         cap_paid=cap_paid,
         other_paid=other_paid,
-        mutual3=tiers.mutual3,
+        mutual3=mut,
         mutual_aid_subsidy=aid,
         hospital3=hospital3,
         claim_hospital=hospital_claim,
         claim_total_in=total_in,
         warning_after=warning_after,
         premium_subsidy=subsidy,
-        category=tiers.category,
+        category=category,
         oop_before_cap=oop_pre,
         warning_person=warning_person,
         household_cap=hh_cap,
         newly_identified=newly,
-        claim_basic=basic.paid,
-        claim_base=basic.base,
-        ltc=year_long_term_care(p.long_term_care, pop, cat_mask, fast=fast),
+        claim_basic=claim_paid,
+        claim_base=claim_base,
+        ltc=year_long_term_care(p.long_term_care, pop, cat_mask),
         summary_sums=summary_sums,
     )
 

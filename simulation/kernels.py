@@ -23,6 +23,17 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .rules.basic_insurance import applied_ratio, chain_deductible, claim_base, claim_payment
+from .rules.critical_illness import band_payment, critical_payment
+from .rules.family_cap import household_cap_payment, member_part, negative_list_off, reasonable_cost
+from .rules.flags import expenditure_poor, oop_share, warned, warning_applies
+from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
+from .rules.medical_assistance import assistance_base, assistance_payment
+from .rules.mutual_aid import contribution_subsidy, plan_payment
+from .rules.other_subsidies import eligible, subsidy_payment
+from .rules.premium_subsidy import rule_met
+from .rules.supplement import fiscally_enrolled, supplement_payment, take_up
+
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 # Every index here is >= 0 (rows, claims, households, codes: validated on input), but numba adds a
 # negative-index fix to each signed array index (shift, and, add per array and row). `i & NONNEG`
@@ -128,15 +139,15 @@ def _claims_range(
                     if chain[q] == chain[k] and setting[q] == INPATIENT:
                         prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
                         prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
-                d_ref = max(d_ref - prior_r, 0.0)
-                d_un = max(d_un - prior_u, 0.0)
-            ratio_ref = min(ratio_t[ts, sch, s, lv] + bonus, 1.0)
+                d_ref = chain_deductible(d_ref, prior_r)
+                d_un = chain_deductible(d_un, prior_u)
+            ratio_ref = applied_ratio(ratio_t[ts, sch, s, lv], bonus)
             cap_s = setting_cap_t[ts, sch, s]
             capped = s != OUTPATIENT
 
             # referred terms (what everyone is paid unless unreferred)
             py_r = per_year_t[ts, sch, s]
-            paid_ref, a_ref, raw, sch_used_r = _term_payment(
+            paid_ref, a_ref, raw, sch_used_r = claim_payment(
                 d_ref, ratio_ref, py_r, earlier[s], pin, used_r[s], cap_s, capped, sch_used_r, scap
             )
             used_r[s] += raw
@@ -148,9 +159,9 @@ def _claims_range(
                     d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
                 else:
                     d_a = d_un
-                    r_a = min(uratio_t[ts, sch, s, lv] + bonus, 1.0)
+                    r_a = applied_ratio(uratio_t[ts, sch, s, lv], bonus)
                     py_a = uper_year_t[ts, sch, s]
-                raw_c, _, raw, sch_used_a = _term_payment(
+                raw_c, _, raw, sch_used_a = claim_payment(
                     d_a, r_a, py_a, earlier[s], pin, used_a[s], cap_s, capped, sch_used_a, scap
                 )
                 used_a[s] += raw
@@ -161,7 +172,7 @@ def _claims_range(
 
             paid[k] = paid_k
             if fp:
-                bk = max(pol - paid_k - ex, 0.0)
+                bk = claim_base(pol, paid_k, ex)
                 ap = a_ref if insured[p] else pol  # the deductible part
             else:
                 bk = 0.0
@@ -195,28 +206,6 @@ def _claims_range(
                 excl3[q, s] = acc[7, s]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _term_payment(ded, ratio, per_year, earlier, pin, used, cap_s, capped, sch_used, scap):
-    """Tier 1 of one claim on one set of terms (scalars only: no references counted): (payment
-    after the setting and scheme caps, deductible part, payment before the caps, the scheme's
-    running total after it). `earlier`: policy cost earlier in the year in the setting; `used`: the
-    setting's running payment before the caps."""
-    if per_year:
-        applied = min(max(ded - earlier, 0.0), pin)
-    else:
-        applied = min(pin, ded)
-    raw = ratio * (pin - applied)
-    if cap_s < np.inf:
-        paid = min(used + raw, cap_s) - min(used, cap_s)
-    else:
-        paid = raw
-    if capped and scap < np.inf:
-        kept = min(sch_used + paid, scap) - min(sch_used, scap)
-        sch_used += paid
-        paid = kept
-    return paid, applied, raw, sch_used
-
-
 @njit(cache=True, nogil=True)
 def _hospital_range(lo, hi, total, policy, disease, person, cat_mask, quota, bits, share, paid, total_left,
                     policy_left):  # fmt: skip
@@ -227,13 +216,12 @@ def _hospital_range(lo, hi, total, policy, disease, person, cat_mask, quota, bit
         pol = policy[k]
         h = 0.0
         if len(quota) > 0:
-            over = max(t - quota[disease[k]], 0.0)
+            over = quota_excess(t, quota[disease[k]])
             h = h + over
             t = t - over
             pol = min(pol, t)
         if bits != 0:
-            allowed = pol * share / (1.0 - share) if share < 1 else np.inf
-            excess = max((t - pol) - allowed, 0.0) if (cat_mask[person[k]] & bits) != 0 else 0.0
+            excess = out_of_catalogue_excess(t, pol, share) if (cat_mask[person[k]] & bits) != 0 else 0.0
             h = h + excess
             t = t - excess
         paid[k] = h
@@ -251,25 +239,6 @@ def _claims_pass(bounds, args, out):
     """`_claims_range` over chunks of persons (`bounds`) on the cores."""
     for ch in prange(len(bounds) - 1):
         _claims_range(bounds[ch], bounds[ch + 1], 0, *args, *out)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _supplement(p0, p1, p2, outside, ded, rp, ro, cap, take_up):
-    """Policy-range payment per setting and the out-of-catalogue payment (rules.supplement)."""
-    pol = p0 + p1 + p2
-    ded_out = min(outside, ded)
-    ded_pol = min(pol, ded - ded_out)
-    pay_pol = rp * (pol - ded_pol)
-    pay_out = ro * (outside - ded_out)
-    tot = pay_pol + pay_out
-    if tot > cap:
-        scale = cap / max(tot, 1e-300)
-        pay_pol = pay_pol * scale
-        pay_out = pay_out * scale
-    amount = take_up * pay_pol
-    if pol > 0:
-        return (p0 / pol) * amount, (p1 / pol) * amount, (p2 / pol) * amount, take_up * pay_out
-    return 0.0 * amount, 0.0 * amount, 0.0 * amount, take_up * pay_out
 
 
 @njit(cache=True, nogil=True)
@@ -411,13 +380,12 @@ def _tiers_range(
                                 hi_b = upper[kb]
                                 rb = ratio[kb]
                                 if rb > 0:
-                                    out += rb * min(max(cib_tot - lo_b, 0.0), hi_b - lo_b)
+                                    out += band_payment(cib_tot, lo_b, hi_b, rb)
                                 lo_b = hi_b
                         out = min(out, cap[js])
                         if out > best_ci:
                             best_ci = out
-                    ci_tot = min(best_ci, cib_tot)
-                ci_tot = ci_tot * ci_f
+                    ci_tot = critical_payment(best_ci, cib_tot, ci_f)
                 q = ci_tot / cib_tot if cib_tot > 0 else 0.0
                 c0 = cb0 * q
                 c1 = cb1 * q
@@ -434,8 +402,7 @@ def _tiers_range(
                     b1 = (r1 - m1) * plan_on[j, 1]
                     b2 = (r2 - m2) * plan_on[j, 2]
                     b = b0 + b1 + b2
-                    pay = plan_ratio[j] * max(b - plan_ded[j], 0.0)
-                    pay = min(pay, plan_limit[j]) * members[j, p]
+                    pay = plan_payment(b, plan_ratio[j], plan_ded[j], plan_limit[j], members[j, p])
                     f = pay / b if b > 0 else 0.0
                     m0 += b0 * f
                     m1 += b1 * f
@@ -445,38 +412,21 @@ def _tiers_range(
                 r2 = r2 - m2
                 s0 = s1 = s2 = so = 0.0
                 if sup_on and sup_before:
-                    s0, s1, s2, so = _supplement(r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk)
+                    s0, s1, s2, so = supplement_payment(
+                        r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                    )
                 # assistance on the policy-range cost still borne
                 a0 = a1 = a2 = 0.0
                 if ma_ratio[c, 0] != 0 or ma_ratio[c, 1] != 0 or ma_ratio[c, 2] != 0:
-                    b0 = max(min(mb0 - c0 - m0 - s0, r0 - s0), 0.0)
-                    b1 = max(min(mb1 - c1 - m1 - s1, r1 - s1), 0.0)
-                    b2 = max(min(mb2 - c2 - m2 - s2, r2 - s2), 0.0)
-                    tot = b0 + b1 + b2
-                    if ma_ded[c] > 0:
-                        keep = max(tot - ma_ded[c], 0.0) / tot if tot > 0 else 0.0
-                        b0 = b0 * keep
-                        b1 = b1 * keep
-                        b2 = b2 * keep
-                    a0 = b0 * ma_ratio[c, 0]
-                    a1 = b1 * ma_ratio[c, 1]
-                    a2 = b2 * ma_ratio[c, 2]
-                    op = a1 + a2
-                    if op > ma_out_limit[c]:
-                        sc = ma_out_limit[c] / max(op, 1e-300)
-                        a1 *= sc
-                        a2 *= sc
-                    at = a0 + a1 + a2
-                    if at > ma_limit[c]:
-                        sc = ma_limit[c] / max(at, 1e-300)
-                        a0 *= sc
-                        a1 *= sc
-                        a2 *= sc
-                    a0 = a0 * ma_f
-                    a1 = a1 * ma_f
-                    a2 = a2 * ma_f
+                    b0 = assistance_base(mb0, c0, m0, s0, r0)
+                    b1 = assistance_base(mb1, c1, m1, s1, r1)
+                    b2 = assistance_base(mb2, c2, m2, s2, r2)
+                    a0, a1, a2 = assistance_payment(
+                        b0, b1, b2, ma_ratio[c, 0], ma_ratio[c, 1], ma_ratio[c, 2], ma_ded[c],
+                        ma_out_limit[c], ma_limit[c], ma_f,
+                    )  # fmt: skip
                 if sup_on and not sup_before:
-                    s0, s1, s2, so = _supplement(
+                    s0, s1, s2, so = supplement_payment(
                         r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
                     )
                 total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
@@ -494,8 +444,7 @@ def _tiers_range(
                     x0 = (((rm0 - c0) - m0) - a0) - s0
                     x1 = (((rm1 - c1) - m1) - a1) - s1
                     x2 = (((rm2 - c2) - m2) - a2) - s2
-                    cc = max((x0 + x1) + x2, 0.0) + out_share * max(outside - so, 0.0)
-                    best_counted = min(cc, best_oop)
+                    best_counted = reasonable_cost(x0, x1, x2, outside - so, out_share, best_oop)
         crit[r, 0] = bc0
         crit[r, 1] = bc1
         crit[r, 2] = bc2
@@ -562,10 +511,6 @@ def hospital_pass(total, policy, disease, person, cat_mask, quota, bits: int, sh
     return out
 
 
-# positions in tiers_pass(idx, *args) of the switches that decide which outputs are allocated
-_TIERS_CODE = _tiers_range.py_func.__code__
-_TIERS_PARAMS = _TIERS_CODE.co_varnames[4 : _TIERS_CODE.co_argcount]
-TIERS_SUP_ON, TIERS_PLAN_RATIO = _TIERS_PARAMS.index("sup_on"), _TIERS_PARAMS.index("plan_ratio")
 _tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
 
 
@@ -603,13 +548,13 @@ def claims_pass(offsets, *args, any_unreferred: bool, any_hospital: bool, any_ou
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
-def tiers_pass(idx, *args, code, out_share, into=None):
+def tiers_pass(idx, *args, code, out_share, sup_on: bool, n_plans: int, into=None):
     """Tiers 2-4 under each held category, the best kept (see `_tiers_range`): (critical,
     assistance, supplement, supplement outside, mutual aid, category code, OOP before the cap,
     counted cost), one row per person; `idx` None: every person; `into`: those eight arrays of an
-    earlier pass over every person, rewritten at rows idx."""
+    earlier pass over every person, rewritten at rows idx; `sup_on`, `n_plans`: whether the
+    supplement pays and how many mutual-aid plans there are (else those outputs are zero views)."""
     n = len(args[0])  # cat_mask: one per person
-    sup_on, n_plans = args[TIERS_SUP_ON], len(args[TIERS_PLAN_RATIO])
     if into is not None:
         crit, asst, sup, sup_out, mut, category, oop, counted = into
         off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
@@ -767,10 +712,6 @@ def grown_weights(w0, old, employee, f_old: float, target_employee: float, targe
     return out
 
 
-# kinds of `OtherSubsidy.eligible`, in the order cap_pass reads them
-SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
-
-
 def _cap_pass(
     bounds,
     counted,
@@ -822,24 +763,12 @@ def _cap_chunk(
         paid = 0.0
         m = cat_mask[p]
         for r in range(len(rule_kind)):
-            k = rule_kind[r]
-            if k == 0:
-                ok = True
-            elif k == 1:
-                ok = m != 0
-            elif k == 2:
-                ok = disabled[p]
-            elif k == 3:
-                ok = veteran[p]
-            else:
-                ok = union_member[p]
-            if rule_bits[r] != 0 and (m & rule_bits[r]) == 0:
-                ok = False
-            pay = rule_ratio[r] * left * (1.0 if ok else 0.0)
-            pay = min(pay, rule_limit[r])
+            named = rule_bits[r] == 0 or (m & rule_bits[r]) != 0
+            ok = eligible(rule_kind[r], m != 0, disabled[p], veteran[p], union_member[p], named)
+            pay = subsidy_payment(left, rule_ratio[r], rule_limit[r], ok)
             paid = paid + pay
             left = left - pay
-        c = max(left, 0.0) * keep
+        c = negative_list_off(left, keep)
         other[p] = paid
         share[p - row0] = c
         h = household[p] & NONNEG
@@ -854,8 +783,8 @@ def _cap_chunk(
             cap_paid[p] = 0.0
             continue
         tot = hh_counted[h]
-        paid_h = cap_share * max(tot - hh_cap[h], 0.0)
-        cap_paid[p] = paid_h * (share[p - row0] / tot) if tot > 0 else 0.0
+        paid_h = household_cap_payment(tot, hh_cap[h], cap_share)
+        cap_paid[p] = member_part(paid_h, share[p - row0], tot)
 
 
 def cap_pass(
@@ -895,12 +824,10 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
         w1 = False
         w2 = False
         for r in range(len(threshold)):
-            if scheme[r] >= 0 and scheme[r] != sch:
+            if not warning_applies(scheme[r], sch, assistance_only[r], cat_mask[p] != 0):
                 continue
-            if assistance_only[r] and cat_mask[p] == 0:
-                continue
-            w1 = w1 or o1 > threshold[r]
-            w2 = w2 or o2 > threshold[r]
+            w1 = w1 or warned(o1, threshold[r])
+            w2 = w2 or warned(o2, threshold[r])
         before[p] = w1
         after[p] = w2
 
@@ -920,10 +847,11 @@ def _premium_range(lo, hi, cat_mask, age, employee, enrolled, bits, min_age, max
         p &= NONNEG
         best = 0.0
         sch = 0 if employee[p] else 1
-        if enrolled[p]:
-            for r in range(len(bits)):
-                if (cat_mask[p] & bits[r]) != 0 and min_age[r] <= age[p] <= max_age[r] and scheme_ok[r, sch]:
-                    best = max(best, amount[r])
+        for r in range(len(bits)):
+            if rule_met(
+                (cat_mask[p] & bits[r]) != 0, age[p], min_age[r], max_age[r], scheme_ok[r, sch], enrolled[p]
+            ):
+                best = max(best, amount[r])
         out[p] = best
 
 
@@ -941,8 +869,8 @@ def _take_up_pass(bounds, cat_mask, age, disabled, enrolled, bits, min_age, disa
     for ch in prange(len(bounds) - 1):
         for p in range(bounds[ch], bounds[ch + 1]):
             p &= NONNEG
-            fiscal = (cat_mask[p] & bits) != 0 or age[p] >= min_age or (disabled_on and disabled[p])
-            out[p] = (1.0 if fiscal else rate) * (1.0 if enrolled[p] else 0.0)
+            fiscal = fiscally_enrolled((cat_mask[p] & bits) != 0, age[p], min_age, disabled[p], disabled_on)
+            out[p] = take_up(fiscal, enrolled[p], rate)
 
 
 _take_up = (_compiled(_take_up_pass, False), _compiled(_take_up_pass, True))
@@ -973,8 +901,7 @@ def _contribution_range(lo, hi, members, cat_mask, bits, amount, out):
         x = 0.0
         if (cat_mask[p] & held) != 0:  # (most hold no subsidised category)
             for j in range(len(bits)):
-                if members[j, p] and (cat_mask[p] & bits[j]) != 0:
-                    x += amount[j]
+                x += contribution_subsidy(members[j, p], (cat_mask[p] & bits[j]) != 0, amount[j])
         out[p] = x
 
 
@@ -1082,8 +1009,9 @@ def _person_sums(
         s22 += w * ((extra3[p, 0] + extra3[p, 1]) + extra3[p, 2])
         if enrolled[p]:
             s23 += w
-        fiscal = (cat_mask[p] & fiscal_bits) != 0 or age[p] >= fiscal_min_age
-        if (fiscal or (fiscal_disabled and disabled[p])) and enrolled[p] and sup_on:
+        fiscal = fiscally_enrolled((cat_mask[p] & fiscal_bits) != 0, age[p], fiscal_min_age, disabled[p],
+                                   fiscal_disabled)  # fmt: skip
+        if fiscal and enrolled[p] and sup_on:
             s24 += w
         h = household[p] & NONNEG
         if fresh and (p == lo or household[p - 1] != h):
@@ -1151,20 +1079,32 @@ def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophi
         hw = hsums[1, h] / m
         income = hsums[0, h]
         oop = hsums[6, h]
-        if income > 0:
-            oop_share = oop / income
-        else:
-            oop_share = np.inf if oop > 0 else 0.0
-        warned = counts[0, h] > 0
-        poor2 = income / m < income_limit and oop > 0 and oop >= share * income  # rules.flags type 2
+        ratio = oop_share(oop, income)
+        hit = counts[0, h] > 0
+        poor2, _ = expenditure_poor(income, oop, size[h], income_limit, share, np.inf)
         h0 += hw
-        h1 += hw * (1.0 if oop_share > catastrophic else 0.0)
-        h2 += hw * (1.0 if oop_share > 0.25 else 0.0)
-        h3 += hw * (1.0 if warned else 0.0)
-        h4 += hw * (1.0 if warned and not counts[1, h] > 0 else 0.0)
+        h1 += hw * (1.0 if ratio > catastrophic else 0.0)
+        h2 += hw * (1.0 if ratio > 0.25 else 0.0)
+        h3 += hw * (1.0 if hit else 0.0)
+        h4 += hw * (1.0 if hit and not counts[1, h] > 0 else 0.0)
         h5 += hw * (1.0 if poor2 else 0.0)
         h6 += hw * (1.0 if newly[h] else 0.0)
     return np.array([h0, h1, h2, h3, h4, h5, h6])
+
+
+@njit(cache=True, nogil=True)
+def _household_flags(size, income, oop, income_limit, share, dibao_monthly, ratio, type2, type1):
+    for h in range(len(size)):
+        ratio[h] = oop_share(oop[h], income[h])
+        type2[h], type1[h] = expenditure_poor(income[h], oop[h], size[h], income_limit, share, dibao_monthly)
+
+
+def household_flags(size, income, oop, income_limit: float, share: float, dibao_monthly: float):
+    """Per household: OOP share of income and the 支出型贫困 type-2 and type-1 tests (rules.flags)."""
+    n = len(size)
+    out = (np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool))
+    _household_flags(size, income, oop, income_limit, share, dibao_monthly, *out)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -1217,11 +1157,10 @@ def _found_range(
         h = household[p] & NONNEG
         if hh_size[h] == 0:  # decided at its first member
             continue
-        size = max(hh_size[h], 1)
+        type2, type1 = expenditure_poor(
+            hh_income[h], hh_oop[h], hh_size[h], income_limit, share, dibao_monthly
+        )
         hh_size[h] = 0
-        ok = hh_income[h] / size < income_limit and hh_oop[h] > 0
-        type2 = ok and hh_oop[h] >= share * hh_income[h]
-        type1 = ok and (hh_income[h] - hh_oop[h]) / size / 12.0 < dibao_monthly
         newly[h] = (type2 or type1) and not hh_assisted[h] > 0
         n_found += newly[h]
     return n_found

@@ -16,10 +16,13 @@ from . import kernels
 from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
-from .rules.flags import expenditure_poor, oop_share
-from .rules.groups import rowsum
-from .rules.supplement import fiscally_enrolled
 from .scenario import Scenario
+
+
+def rowsum(m: np.ndarray) -> np.ndarray:
+    """Sum over the 3 settings of an (n, 3) array; numpy's axis=1 reduction over 3 is slow."""
+    return m[:, 0] + m[:, 1] + m[:, 2]
+
 
 PAID_COLUMNS = (
     "basic_paid",
@@ -270,7 +273,7 @@ class Result:
         return summary_from_parts(self.parts(), self._y.scenario)
 
     def parts(self) -> dict:
-        """The additive parts of the summary (`summary_parts`), from the compiled person pass: what
+        """The additive parts of the summary, from the compiled person pass: what
         a partitioned run sums across partitions (`add_parts`) before `summary_from_parts`."""
         y = self._y
         sums = self._pass[0]
@@ -314,7 +317,7 @@ class Result:
 
 # ---------------------------------------------------------------------------- summary from additive parts
 # The summary is computed in two steps so a population split into partitions (households whole)
-# reduces exactly: `summary_parts` gives weighted sums and counts, which add across partitions
+# reduces exactly: `Result.parts()` gives weighted sums and counts, which add across partitions
 # (`add_parts`); `summary_from_parts` turns the totals into the figures, ratios and the nonlinear
 # insurer settlement after summing. The in-memory summary is this same path over one part.
 
@@ -324,8 +327,16 @@ def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
     `summary_pass`): member count, the seven money sums and the two warning counts."""
     income, weight_sum, total, oop_pre, other, cap, oop = sums
     p = y.scenario
-    t2, t1 = expenditure_poor(p.flags, oop, income, size)
-    share = oop_share(oop, income)
+    fl = p.flags
+    limit = fl.expenditure_poor_income_limit_per_capita
+    share, t2, t1 = kernels.household_flags(
+        size,
+        income,
+        oop,
+        np.inf if limit is None else float(limit),
+        fl.expenditure_poor_share,
+        fl.dibao_monthly,
+    )
     warned = counts[0] > 0
     return {
         "size": size,
@@ -348,46 +359,9 @@ def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
     }
 
 
-def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) -> dict:
-    """Additive parts of the summary: weighted sums and counts (floats) and, under premium sharing,
-    the shared premium subsidy per district (`{district: yuan}`).
-
-    The readable reference: `Result.parts()` gets the person sums from one compiled pass
-    (kernels.summary_pass) and tests/test_fast_path.py holds the two equal."""
-    p = y.scenario
-    a = y.population.arrays
-    w = a.weight
-    pa = person_arrays
-    parts: dict = {"persons": float(w.sum())}
-    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
-        parts[k] = float(kernels.wdot(w, pa[k]))
-    poor = y.cat_mask != 0
-    wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
-    parts["total_cost_poor"] = float(kernels.wdot(wp, pa["total_cost"]))
-    parts["oop_poor"] = float(kernels.wdot(wp, pa["oop"]))
-    for scheme in ("employee", "resident"):
-        m = a.employee if scheme == "employee" else ~a.employee
-        wm = w * m
-        parts[f"inpatient_policy_cost_{scheme}"] = float(kernels.wdot(wm, y.policy3[:, 0]))
-        inpatient_paid = y.basic3[:, 0] + y.critical3[:, 0]
-        parts[f"inpatient_basic_critical_{scheme}"] = float(kernels.wdot(wm, inpatient_paid))
-    ci = p.critical_illness
-    covered = np.array([sch in ci.schemes for sch in ("employee", "resident")])[np.where(a.employee, 0, 1)]
-    parts["critical_insured_persons"] = float(kernels.wdot(w, (covered & a.enrolled)))
-    parts["mutual_aid_subsidy"] = float(kernels.wdot(w, y.mutual_aid_subsidy))
-    parts["poor_persons"] = float(wp.sum())
-    parts["unreferred_extra"] = float(kernels.wdot(w, pa["unreferred_extra"]))
-    parts["enrolled_persons"] = float(kernels.wdot(w, a.enrolled))
-    sup = p.supplement
-    fiscal = fiscally_enrolled(sup, y.cat_mask, a.age, a.disabled) & a.enrolled & sup.enabled
-    parts["supplement_fiscal_enrollees"] = float(kernels.wdot(w, fiscal))
-    parts.update(household_weighted(household_arrays))
-    return _other_parts(y, parts)
-
-
 def household_weighted(household_arrays: dict) -> dict:
-    """The households' weighted counts (`kernels.HOUSEHOLD_SUMS`) from the household columns: the
-    readable reference of those the year's pass sums (tests/test_fast_path.py)."""
+    """The households' weighted counts (`kernels.HOUSEHOLD_SUMS`) from the household columns (when
+    households are not contiguous; the year's pass sums them itself otherwise)."""
     ha = household_arrays
     hw = ha["weight"]
     return {

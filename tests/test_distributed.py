@@ -20,7 +20,7 @@ from simulation.population.parquet import (
     save_partitioned,
 )
 from simulation.projection import project
-from simulation.result import add_parts, summary_from_parts, summary_parts
+from simulation.result import add_parts, summary_from_parts
 
 from .conftest import claim, person, population
 
@@ -96,7 +96,7 @@ def test_ratios_are_reduced_from_sums_not_averaged(tmp_path):
     pop = generate_population(scn, persons=3_000, seed=4, chunk_persons=1_000)
     pp = open_partitioned(save_partitioned(pop, tmp_path / "p", persons_per_partition=1_000))
     results = [simulate(pp.load(i), scn) for i in range(len(pp))]
-    parts = [summary_parts(r._y, r._person_arrays, r._household_arrays) for r in results]
+    parts = [r.parts() for r in results]
     total = parts[0]
     for p in parts[1:]:
         total = add_parts(total, p)

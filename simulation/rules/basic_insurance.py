@@ -5,6 +5,10 @@ scheme's own terms and 1+k the scenario's `special_terms[k]` (e.g. Bijie's poor 
 Unreferred claims are paid on the unreferred terms; what they lose against the referred terms is
 kept apart (`extra`) because it is excluded from the critical-illness and assistance bases
 (毕节 医保扶贫方案 二(七)).
+
+The rules of one claim are the scalar functions at the end (`claim_payment`, `chain_deductible`,
+`applied_ratio`, `claim_base`); the claims driver (kernels._claims_range) looks up the terms of
+each claim in the tables below and keeps the year's running totals.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PopulationError
+from ..jit import rule
 from ..parameters import (
     CAT_BIT_OF,
     SCHEMES,
@@ -22,7 +27,6 @@ from ..parameters import (
     SettingTerms,
     Terms,
 )
-from .groups import capped_increments, group_cumsum
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 
@@ -118,115 +122,48 @@ def map_levels(level_names: np.ndarray, p: ScenarioModel, source: str) -> np.nda
     return out
 
 
-def person_term_set(cat_mask: np.ndarray, scheme: np.ndarray, tables: TermTables) -> np.ndarray:
-    """Index of the term set each person is paid on: the first special set that applies, else 0."""
-    out = np.zeros(len(cat_mask), dtype=np.int64)
-    for k in range(len(tables.set_masks) - 1, 0, -1):  # reverse so the first listed set wins
-        hit = ((cat_mask & tables.set_masks[k]) != 0) & tables.set_schemes[k][scheme]
-        out[hit] = k
-    return out
+# ---------------------------------------------------------------------------- the rules of one claim
+@rule
+def applied_ratio(ratio, retiree_bonus):
+    """The claim's ratio: the terms' ratio plus the retiree bonus (退休人员), at most 100%."""
+    return min(ratio + retiree_bonus, 1.0)
 
 
-@dataclass
-class BasicResult:
-    paid: np.ndarray  # per claim, basic fund payment
-    deductible_part: np.ndarray  # policy cost under the deductible, on the referred terms
-    extra: np.ndarray  # what not being referred cost the patient (outside later bases)
-    base: np.ndarray  # policy cost left after basic on referred terms (critical/assistance base)
+@rule
+def chain_deductible(deductible, highest_paid):
+    """One deductible per referral chain (毕节 医保扶贫方案 二(四)1): an admission in a chain pays only
+    what its deductible exceeds the highest one already paid in the chain (an upward transfer tops up
+    the difference, a downward one pays none)."""
+    return max(deductible - highest_paid, 0.0)
 
 
-def _deductible_and_ratio_pay(policy, ded, ratio, per_year, run_key):
-    """Deductible (per admission, or running within person x setting over the year) then ratio.
+@rule
+def claim_payment(deductible, ratio, per_year, earlier, insured_cost, used, setting_cap, capped, scheme_used,
+                  scheme_cap):  # fmt: skip
+    """Tier 1 of one claim on one set of terms: (payment after the setting and scheme caps, the
+    deductible part, payment before the caps, the scheme's running total after it).
 
-    Claims must be grouped by `run_key` (person x setting)."""
-    applied = np.minimum(policy, ded)
-    if per_year.any():
-        earlier = group_cumsum(run_key, policy) - policy  # policy cost earlier in the year
-        applied = np.where(per_year, np.clip(ded - earlier, 0.0, policy), applied)
-    return ratio * (policy - applied), applied
-
-
-def chain_deductible(ded: np.ndarray, cp: np.ndarray, chain: np.ndarray, setting: np.ndarray) -> np.ndarray:
-    """One deductible per referral chain (毕节 医保扶贫方案 二(四)1): within a person's chain, in month
-    order, an admission pays only what its deductible exceeds the highest one already paid: an upward
-    transfer tops up the difference, a downward one pays none."""
-    inchain = (chain >= 0) & (setting == INPATIENT)
-    if not inchain.any():
-        return ded
-    idx = np.flatnonzero(inchain)
-    g = idx[np.lexsort((idx, chain[idx], cp[idx]))]  # grouped by (person, chain), month order kept
-    start = np.ones(len(g), dtype=bool)
-    start[1:] = (cp[g][1:] != cp[g][:-1]) | (chain[g][1:] != chain[g][:-1])
-    gid = np.cumsum(start) - 1
-    d = ded[g]
-    big = float(d.max()) + 1.0  # offsets keep the running max inside each group
-    running = np.maximum.accumulate(d + gid * big) - gid * big
-    prior = np.empty_like(running)
-    prior[0] = 0.0
-    prior[1:] = running[:-1]
-    prior[start] = 0.0
-    out = ded.copy()
-    out[g] = np.maximum(d - prior, 0.0)
-    return out
+    The deductible is per admission, or per year (`per_year`: what `earlier` policy cost of the year
+    in the setting has not yet paid); the ratio applies above it; the setting's annual cap counts
+    the setting's running payment `used`, the scheme's (inpatient and chronic, `capped`) its own."""
+    if per_year:
+        applied = min(max(deductible - earlier, 0.0), insured_cost)
+    else:
+        applied = min(insured_cost, deductible)
+    raw = ratio * (insured_cost - applied)
+    if setting_cap < np.inf:
+        paid = min(used + raw, setting_cap) - min(used, setting_cap)
+    else:
+        paid = raw
+    if capped and scheme_cap < np.inf:
+        kept = min(scheme_used + paid, scheme_cap) - min(scheme_used, scheme_cap)
+        scheme_used += paid
+        paid = kept
+    return paid, applied, raw, scheme_used
 
 
-def basic_insurance(
-    arrays, level: np.ndarray, tables: TermTables, term_set: np.ndarray, insured: np.ndarray
-) -> BasicResult:
-    """Tier 1 per claim. `level` is the scenario level index of each (sorted) claim."""
-    cp = arrays.claim_person
-    setting = arrays.claim_setting.astype(np.int64)
-    scheme = np.where(arrays.employee[cp], 0, 1)
-    tset = term_set[cp]
-    policy = arrays.claim_policy
-    facility_pays = tables.level_pays[level]
-    fund_pays = facility_pays & insured[cp]
-    policy_in = np.where(fund_pays, policy, 0.0)
-
-    bonus = np.where(arrays.age[cp] >= tables.retirement_age[scheme], tables.retiree_bonus[scheme], 0.0)
-    idx = (tset, scheme, setting, level)
-    ratio_ref = np.minimum(tables.ratio[idx] + bonus, 1.0)
-    ded_ref = chain_deductible(tables.deductible[idx], cp, arrays.claim_chain, setting)
-    per_year_ref = tables.per_year[tset, scheme, setting]
-    setting_cap = tables.setting_cap[tset, scheme, setting]
-    scheme_cap = tables.scheme_cap[tset, scheme]
-    capped_settings = setting != OUTPATIENT
-
-    # person x setting runs (deductible per year, setting caps) need that grouping
-    order, inv = arrays.claim_ps_order, arrays.claim_ps_inverse
-    run_key = (cp * 3 + setting)[order]
-
-    def pay(ded, ratio, per_year):
-        raw_o, applied_o = _deductible_and_ratio_pay(
-            policy_in[order], ded[order], ratio[order], per_year[order], run_key
-        )
-        if np.isfinite(setting_cap).any():
-            raw_o = capped_increments(run_key, raw_o, setting_cap[order])
-        raw, applied = raw_o[inv], applied_o[inv]
-        # the scheme cap runs over the person's inpatient + chronic claims in month order
-        if np.isfinite(scheme_cap).any():
-            kept = capped_increments(cp, np.where(capped_settings, raw, 0.0), scheme_cap)
-            raw = np.where(capped_settings, kept, raw)
-        return raw, applied
-
-    paid_ref, applied_ref = pay(ded_ref, ratio_ref, per_year_ref)
-    extra = np.zeros_like(paid_ref)
-    paid = paid_ref
-    unref = ~arrays.claim_referred
-    if unref.any():
-        paid_act, _ = pay(
-            np.where(
-                unref,
-                chain_deductible(tables.unref_deductible[idx], cp, arrays.claim_chain, setting),
-                ded_ref,
-            ),
-            np.where(unref, np.minimum(tables.unref_ratio[idx] + bonus, 1.0), ratio_ref),
-            np.where(unref, tables.unref_per_year[tset, scheme, setting], per_year_ref),
-        )
-        paid = np.where(unref, paid_act, paid_ref)
-        extra = np.where(unref, np.maximum(paid_ref - paid_act, 0.0), 0.0)
-    # a facility the insurance never pays puts nothing in any later policy base either; an
-    # uninsured person's policy cost stays in the base (assistance may still apply)
-    base = np.where(facility_pays, np.maximum(policy - paid - extra, 0.0), 0.0)
-    applied_ref = np.where(facility_pays, np.where(fund_pays, applied_ref, policy), 0.0)
-    return BasicResult(paid=paid, deductible_part=applied_ref, extra=extra, base=base)
+@rule
+def claim_base(policy, paid, unreferred_loss):
+    """The policy-range cost the claim leaves for the later tiers' bases: what basic insurance did
+    not pay, less what not being referred cost (毕节 二(七): outside the 大病 and assistance bases)."""
+    return max(policy - paid - unreferred_loss, 0.0)

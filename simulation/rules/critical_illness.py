@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..jit import rule
 from ..parameters import Band, CriticalIllness
 
 
@@ -16,16 +17,6 @@ class BandSchedule:
     uppers: tuple[float, ...]
     ratios: tuple[float, ...]
     cap: float
-
-    def pay(self, base: np.ndarray) -> np.ndarray:
-        """Marginal-band payment on each person's cumulative base, then the cap."""
-        out = np.zeros_like(base)
-        lo = self.threshold
-        for hi, r in zip(self.uppers, self.ratios):
-            if r > 0:
-                out += r * np.clip(base - lo, 0.0, hi - lo)
-            lo = hi
-        return np.minimum(out, self.cap)
 
 
 def _schedule(threshold: float, bands: list[Band], bonus: float, cap: float | None) -> BandSchedule:
@@ -47,14 +38,6 @@ def schedules_for(ci: CriticalIllness, category: str) -> list[BandSchedule]:
             bands = tilt.bands if tilt.bands is not None else t.bands
             out.append(_schedule(thr, bands, tilt.ratio_bonus, None if tilt.uncapped else t.cap))
     return out
-
-
-def critical_payment(base: np.ndarray, ci: CriticalIllness, category: str) -> np.ndarray:
-    """Critical-illness payment per person for persons treated under `category`."""
-    if not ci.enabled:
-        return np.zeros_like(base)
-    pays = [s.pay(base) for s in schedules_for(ci, category)]
-    return np.minimum(np.maximum.reduce(pays), base)
 
 
 @dataclass(frozen=True)
@@ -95,3 +78,18 @@ def settle_insurer(premium: float, claims: float, ci: CriticalIllness) -> Insure
         quality_deposit=ci.quality_deposit_rate * premium,
         deposit_released=ci.deposit_released,
     )
+
+
+# ---------------------------------------------------------------------------- the rules of one person
+@rule
+def band_payment(base, lower, upper, ratio):
+    """The payment of one band of a schedule: `ratio` of the part of the year's base between the
+    band's bounds (分段累进: each band pays its own ratio on the cost that falls in it)."""
+    return ratio * min(max(base - lower, 0.0), upper - lower)
+
+
+@rule
+def critical_payment(best_schedule, base, reached):
+    """大病 of the year: the best schedule's payment (the general terms or a tilt naming the person's
+    category), never more than the base itself; 0 for a person the insurance does not reach."""
+    return min(best_schedule, base) * reached

@@ -4,34 +4,32 @@ members in proportion to what each counted (临安 封顶制方案 二(二)-(三
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..parameters import CAT_BIT_OF, FamilyCap
-from .groups import group_sum
+from ..jit import rule
 
 
-def household_cap_amount(fc: FamilyCap, cat_mask: np.ndarray, household: np.ndarray, n_households: int):
-    """Each household's cap: the lowest cap among its members' categories (inf: not covered)."""
-    cap = np.full(n_households, np.inf)
-    for category, amount in fc.cap.items():
-        holds = (cat_mask & CAT_BIT_OF[category]) != 0
-        if holds.any():
-            has = np.bincount(household, weights=holds.astype(float), minlength=n_households) > 0
-            cap = np.where(has, np.minimum(cap, amount), cap)
-    return cap
+@rule
+def reasonable_cost(left0, left1, left2, outside_left, outside_share, oop):
+    """The reasonable cost the cap counts (二(二)): the policy-range cost still borne after every tier,
+    plus the assumed reasonable share of the out-of-catalogue cost still borne; never more than the
+    person's OOP."""
+    counted = max((left0 + left1) + left2, 0.0) + outside_share * max(outside_left, 0.0)
+    return min(counted, oop)
 
 
-def family_cap_payment(
-    fc: FamilyCap, counted: np.ndarray, cat_mask: np.ndarray, household: np.ndarray, n_households: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(per-person cap payment, per-household cap). `counted` is each person's reasonable cost."""
-    cap = household_cap_amount(fc, cat_mask, household, n_households)
-    if not fc.enabled:
-        return np.zeros_like(counted), cap
-    hh_counted = group_sum(household, counted, n_households)
-    hh_paid = fc.share * np.maximum(hh_counted - cap, 0.0)
-    hh_paid = np.where(np.isfinite(cap), hh_paid, 0.0)
-    frac = np.divide(
-        counted, hh_counted[household], out=np.zeros_like(counted), where=hh_counted[household] > 0
-    )
-    return hh_paid[household] * frac, cap
+@rule
+def negative_list_off(still_borne, keep):
+    """What counts after the departments' subsidies: the cost left, less the 负面清单 items, which never
+    count (`keep` = 1 − their share)."""
+    return max(still_borne, 0.0) * keep
+
+
+@rule
+def household_cap_payment(counted, cap, share):
+    """二(三): the household's counted cost above its category's cap, paid at the fund's share."""
+    return share * max(counted - cap, 0.0)
+
+
+@rule
+def member_part(household_paid, own_counted, household_counted):
+    """The household's cap payment split back to a member in proportion to what they counted."""
+    return household_paid * (own_counted / household_counted) if household_counted > 0 else 0.0

@@ -5,40 +5,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import SCHEMES, Flags
+from ..jit import rule
 
 
-def oop_share(oop: np.ndarray, income: np.ndarray) -> np.ndarray:
+@rule
+def oop_share(oop, income):
     """OOP / income; a household with no income and any OOP has an infinite share."""
-    with np.errstate(over="ignore"):  # a tiny income under a large OOP overflows to inf, as meant
-        return np.divide(oop, income, out=np.where(oop > 0, np.inf, 0.0), where=income > 0)
+    if income > 0:
+        return oop / income
+    return np.inf if oop > 0 else 0.0
 
 
-def expenditure_poor(fl: Flags, hh_oop, hh_income, hh_size) -> tuple[np.ndarray, np.ndarray]:
-    """(type 2, type 1) tests per household.
+@rule
+def expenditure_poor(income, oop, size, income_limit, share, dibao_monthly):
+    """(type 2, type 1) tests of one household (沪府办规〔2022〕19号 四).
 
     Type 2: the year's medical OOP ≥ the share (40%) of household disposable income.
     Type 1: monthly per-capita income after medical OOP below the dibao standard.
-    Both also need per-capita income below the scenario's income limit where one is set.
-    """
-    income_ok = np.ones(len(hh_oop), dtype=bool)
-    if fl.expenditure_poor_income_limit_per_capita is not None:
-        income_ok = hh_income / np.maximum(hh_size, 1) < fl.expenditure_poor_income_limit_per_capita
-    type2 = income_ok & (hh_oop > 0) & (hh_oop >= fl.expenditure_poor_share * hh_income)
-    monthly = (hh_income - hh_oop) / np.maximum(hh_size, 1) / 12.0
-    type1 = income_ok & (hh_oop > 0) & (monthly < fl.dibao_monthly)
+    Both need some OOP and per-capita income below the scenario's limit (inf: none)."""
+    m = max(size, 1)
+    ok = income / m < income_limit and oop > 0
+    type2 = ok and oop >= share * income
+    type1 = ok and (income - oop) / m / 12.0 < dibao_monthly
     return type2, type1
 
 
-def person_warning(fl: Flags, oop: np.ndarray, employee: np.ndarray, poor: np.ndarray) -> np.ndarray:
-    """True where any early-warning rule fires for the person's own OOP."""
-    out = np.zeros(len(oop), dtype=bool)
-    scheme = np.where(employee, 0, 1)
-    for rule in fl.warning:
-        hit = oop > rule.threshold
-        if rule.scheme is not None:
-            hit &= scheme == SCHEMES.index(rule.scheme)
-        if rule.assistance_objects:
-            hit &= poor
-        out |= hit
-    return out
+@rule
+def warning_applies(rule_scheme, scheme, assistance_objects_only, poor):
+    """Whether an early-warning rule (临安 封顶制方案 三(一)) watches the person: its scheme (-1: any)
+    and, for the assistance objects' line, persons in an assistance category only."""
+    if rule_scheme >= 0 and rule_scheme != scheme:
+        return False
+    return poor or not assistance_objects_only
+
+
+@rule
+def warned(oop, threshold):
+    """A warning fires on OOP above the rule's line."""
+    return oop > threshold

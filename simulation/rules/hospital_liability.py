@@ -8,31 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..jit import rule
 from ..parameters import CAT_BIT_OF, HospitalLiability
-
-
-def hospital_liability(hl: HospitalLiability, arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hospital_paid, total left, policy left) per sorted claim."""
-    total = arrays.claim_total
-    policy = arrays.claim_policy
-    paid = np.zeros_like(total)
-    if hl.disease_quota:
-        quota = disease_quota(hl, arrays.disease_names)
-        over = np.maximum(total - quota[arrays.claim_disease], 0.0) if len(total) else paid
-        paid = paid + over
-        total = total - over
-        policy = np.minimum(policy, total)
-    bits = out_of_catalogue_bits(hl)
-    if bits:
-        poor = (arrays.cat_mask[arrays.claim_person] & bits) != 0
-        outside = total - policy
-        # out-of-catalogue ≤ share × claim: with policy P kept, the claim may carry P·s/(1−s) outside
-        s = hl.out_of_catalogue_share_max
-        allowed = policy * s / (1.0 - s) if s < 1 else np.inf
-        excess = np.where(poor, np.maximum(outside - allowed, 0.0), 0.0)
-        paid = paid + excess
-        total = total - excess
-    return paid, total, policy
 
 
 def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
@@ -49,3 +26,18 @@ def out_of_catalogue_bits(hl: HospitalLiability) -> int:
     if hl.out_of_catalogue_share_max is None or not hl.out_of_catalogue_categories:
         return 0
     return int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.out_of_catalogue_categories]))
+
+
+# ---------------------------------------------------------------------------- the rules of one claim
+@rule
+def quota_excess(total, quota):
+    """二(四)4: the cost of a quota disease above its quota, borne by the hospital."""
+    return max(total - quota, 0.0)
+
+
+@rule
+def out_of_catalogue_excess(total, policy, share):
+    """二(六): a limited person's out-of-catalogue cost above `share` of the claim, borne by the
+    hospital. With the policy-range cost P kept, the claim may carry P·s/(1−s) outside it."""
+    allowed = policy * share / (1.0 - share) if share < 1 else np.inf
+    return max((total - policy) - allowed, 0.0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..jit import rule
 from ..parameters import MedicalAssistance
-from .groups import rowsum
 
 
 def assistance_ratios(ma: MedicalAssistance, category: str) -> np.ndarray:
@@ -15,42 +15,46 @@ def assistance_ratios(ma: MedicalAssistance, category: str) -> np.ndarray:
     return np.array([ma.inpatient_ratio.get(category, 0.0), out, ma.chronic_ratio.get(category, out)])
 
 
-def assistance_payment(base3: np.ndarray, ma: MedicalAssistance, category: str) -> np.ndarray:
-    """Assistance per person x setting (n x 3) for persons assisted under `category`."""
-    ratios = assistance_ratios(ma, category)
-    if not ratios.any():
-        return np.zeros_like(base3)
-    total = rowsum(base3)
-    ded = ma.deductible.get(category, 0.0)
-    if ded > 0:  # the annual deductible comes off the year's combined base
-        keep = np.divide(np.maximum(total - ded, 0.0), total, out=np.zeros_like(total), where=total > 0)
-        base3 = base3 * keep[:, None]
-    pay = base3 * ratios
-    out_limit = ma.outpatient_annual_limit.get(category)
-    if out_limit is not None:
-        out_pay = pay[:, 1] + pay[:, 2]
-        scale = np.where(out_pay > out_limit, out_limit / np.maximum(out_pay, 1e-300), 1.0)
-        pay[:, 1:] *= scale[:, None]
-    limit = ma.annual_limit.get(category)
-    if limit is not None:
-        tot = rowsum(pay)
-        scale = np.where(tot > limit, limit / np.maximum(tot, 1e-300), 1.0)
-        pay *= scale[:, None]
-    return pay
-
-
-def out_of_city_excluded(
-    ma: MedicalAssistance, out_of_city: np.ndarray, claim_base: np.ndarray
-) -> np.ndarray:
-    """Per claim, the part of the assistance base excluded as out-of-city care (异地就医): codes
-    0 local, 1 registered, 2 unregistered (population.model.OUT_OF_CITY_CODES). Shanghai counts
-    registered out-of-city care only (沪府办规〔2022〕19号 二(二)3)."""
-    lowest = out_of_city_lowest(ma)
-    if lowest > 2:
-        return np.zeros_like(claim_base)
-    return np.where(out_of_city >= lowest, claim_base, 0.0)
-
-
 def out_of_city_lowest(ma: MedicalAssistance) -> int:
-    """The lowest out-of-city code whose care is outside the assistance base (3: none)."""
+    """The lowest out-of-city code whose care is outside the assistance base (3: none): codes 0 local,
+    1 registered, 2 unregistered (population.model.OUT_OF_CITY_CODES). Shanghai counts registered
+    out-of-city care only (沪府办规〔2022〕19号 二(二)3)."""
     return {"all": 3, "registered": 2}.get(ma.out_of_city, 1)
+
+
+# ---------------------------------------------------------------------------- the rules of one person
+@rule
+def assistance_base(base, critical, mutual, supplement, still_borne):
+    """The setting's assistance base: the policy-range cost the later tiers leave (四 自负医疗费用),
+    never more than what is still borne after them."""
+    return max(min(base - critical - mutual - supplement, still_borne - supplement), 0.0)
+
+
+@rule
+def assistance_payment(base0, base1, base2, ratio0, ratio1, ratio2, deductible, outpatient_limit,
+                       annual_limit, reached):  # fmt: skip
+    """Assistance per setting (inpatient, outpatient, chronic) of a category: the annual deductible
+    off the year's combined base, the category's ratio of each setting's base (二(二)3-4), then the
+    outpatient and chronic annual limit and the annual limit, scaling the payments down; 0 for a
+    person assistance does not reach."""
+    tot = base0 + base1 + base2
+    if deductible > 0:
+        keep = max(tot - deductible, 0.0) / tot if tot > 0 else 0.0
+        base0 = base0 * keep
+        base1 = base1 * keep
+        base2 = base2 * keep
+    a0 = base0 * ratio0
+    a1 = base1 * ratio1
+    a2 = base2 * ratio2
+    op = a1 + a2
+    if op > outpatient_limit:
+        sc = outpatient_limit / max(op, 1e-300)
+        a1 *= sc
+        a2 *= sc
+    at = a0 + a1 + a2
+    if at > annual_limit:
+        sc = annual_limit / max(at, 1e-300)
+        a0 *= sc
+        a1 *= sc
+        a2 *= sc
+    return a0 * reached, a1 * reached, a2 * reached

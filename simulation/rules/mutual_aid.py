@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import CAT_BIT_OF, SETTINGS, MutualAidPlan
-from .groups import rowsum
+from ..jit import rule
+from ..parameters import CAT_BIT_OF, MutualAidPlan
 
 
 def members(plan: MutualAidPlan, age: np.ndarray, employee: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
+    """Who a plan covers: enrolled persons of its ages and scheme."""
     ok = enrolled & (age >= plan.min_age)
     if plan.max_age is not None:
         ok &= age <= plan.max_age
@@ -21,30 +22,28 @@ def members(plan: MutualAidPlan, age: np.ndarray, employee: np.ndarray, enrolled
     return ok
 
 
-def mutual_aid_payment(
-    plans: list[MutualAidPlan], rem3: np.ndarray, is_member: list[np.ndarray]
-) -> np.ndarray:
-    """Payment per person x setting of every plan, in order, on what the earlier ones left."""
-    paid = np.zeros_like(rem3)
-    for plan, ok in zip(plans, is_member):
-        on = np.array([s in plan.settings for s in SETTINGS], dtype=float)
-        base3 = (rem3 - paid) * on
-        base = rowsum(base3)
-        pay = plan.ratio * np.maximum(base - plan.deductible, 0.0)
-        if plan.annual_limit is not None:
-            pay = np.minimum(pay, plan.annual_limit)
-        pay = pay * ok
-        paid += base3 * np.divide(pay, base, out=np.zeros_like(base), where=base > 0)[:, None]
-    return paid
+def contribution_tables(plans) -> tuple[np.ndarray, np.ndarray]:
+    """Each plan's subsidised category bits and contribution (yuan), 0 and 0.0 for a plan paying none."""
+    bits = np.zeros(len(plans), dtype=np.int64)
+    amount = np.zeros(len(plans))
+    for j, plan in enumerate(plans):
+        if plan.subsidised_categories and plan.contribution > 0:
+            bits[j] = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories]))
+            amount[j] = float(plan.contribution)
+    return bits, amount
 
 
-def contribution_subsidy(plans, is_member, cat_mask: np.ndarray) -> np.ndarray:
-    """Contributions paid for members in the plans' subsidised categories, per person (yuan)."""
-    paying = [(p, ok) for p, ok in zip(plans, is_member) if p.subsidised_categories and p.contribution > 0]
-    if not paying:  # read-only zeros without memory
-        return np.broadcast_to(np.zeros(1), (len(cat_mask),))
-    out = np.zeros(len(cat_mask))
-    for plan, ok in paying:
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories])
-        np.add(out, plan.contribution, out=out, where=ok & ((cat_mask & bits) != 0))  # no float temporary
-    return out
+# ---------------------------------------------------------------------------- the rules of one person
+@rule
+def plan_payment(borne, ratio, deductible, annual_limit, member):
+    """One plan's payment of the year: its ratio of the cost still borne in its settings above its
+    deductible, up to its annual limit; members only. Plans pay in order, each on what the earlier
+    ones left."""
+    pay = ratio * max(borne - deductible, 0.0)
+    return min(pay, annual_limit) * member
+
+
+@rule
+def contribution_subsidy(member, holds_subsidised, contribution):
+    """The plan's contribution paid for a member holding one of its subsidised categories."""
+    return contribution if member and holds_subsidised else 0.0

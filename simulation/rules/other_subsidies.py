@@ -4,32 +4,33 @@ reasonable cost still borne, up to its annual limit; the cap's base is what rema
 
 from __future__ import annotations
 
-import numpy as np
+from ..jit import rule
 
-from ..parameters import CAT_BIT_OF, OtherSubsidy
+# kinds of `OtherSubsidy.eligible`, as the household driver reads them (kernels._cap_chunk)
+SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
 
 
-def eligible(rule: OtherSubsidy, arrays, cat_mask: np.ndarray) -> np.ndarray:
-    if rule.eligible == "all":
-        ok = np.ones(len(cat_mask), dtype=bool)
-    elif rule.eligible == "poor":
-        ok = cat_mask != 0
+@rule
+def eligible(kind, poor, disabled, veteran, union_member, in_categories):
+    """Whether a department's rule reaches the person: everyone, the poor (any assistance category),
+    持证残疾人, veterans or union members (by `kind`, SUBSIDY_KINDS), and only the rule's categories
+    where it names some (`in_categories`)."""
+    if kind == 0:
+        ok = True
+    elif kind == 1:
+        ok = poor
+    elif kind == 2:
+        ok = disabled
+    elif kind == 3:
+        ok = veteran
     else:
-        ok = np.asarray(getattr(arrays, rule.eligible), dtype=bool)
-    if rule.categories:
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in rule.categories])
-        ok = ok & ((cat_mask & bits) != 0)
-    return ok
+        ok = union_member
+    return ok and in_categories
 
 
-def other_subsidies(rules: list[OtherSubsidy], counted: np.ndarray, arrays, cat_mask: np.ndarray):
-    """(total paid per person, counted cost left). Each rule pays on what the earlier ones left."""
-    paid = np.zeros_like(counted)
-    left = counted
-    for rule in rules:
-        pay = rule.ratio * left * eligible(rule, arrays, cat_mask)
-        if rule.annual_limit is not None:
-            pay = np.minimum(pay, rule.annual_limit)
-        paid = paid + pay
-        left = left - pay
-    return paid, np.maximum(left, 0.0)
+@rule
+def subsidy_payment(still_borne, ratio, annual_limit, reached):
+    """One department's subsidy: its ratio of the reasonable cost the earlier ones left, up to its
+    annual limit (the next department pays on what is left after it)."""
+    pay = ratio * still_borne * (1.0 if reached else 0.0)
+    return min(pay, annual_limit)

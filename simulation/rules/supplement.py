@@ -4,45 +4,51 @@ at the scenario's uptake (persons enrolled by the government take it up in full)
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..parameters import CAT_BIT_OF, Supplement
-from .groups import rowsum
+from ..jit import rule
 
 
-def uptake(sup: Supplement, cat_mask: np.ndarray, age=None, disabled=None) -> np.ndarray:
-    return np.where(fiscally_enrolled(sup, cat_mask, age, disabled), 1.0, sup.uptake)
-
-
-def fiscally_enrolled(sup: Supplement, cat_mask: np.ndarray, age=None, disabled=None) -> np.ndarray:
+@rule
+def fiscally_enrolled(holds_fiscal_category, age, min_age, disabled, disabled_enrolled):
     """Persons the government enrols (premium paid): the named categories and, as options, persons
     of `fiscal_enrolment_min_age` or older and 持证残疾人 (嘉兴 共富方案 二(二)7)."""
-    fiscal = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
-    out = (cat_mask & fiscal) != 0
-    if age is not None and sup.fiscal_enrolment_min_age is not None:
-        out = out | (age >= sup.fiscal_enrolment_min_age)
-    if disabled is not None and sup.fiscal_enrolment_disabled:
-        out = out | disabled
-    return out
+    return holds_fiscal_category or age >= min_age or (disabled_enrolled and disabled)
 
 
+@rule
+def take_up(fiscal, enrolled, uptake):
+    """Expected take-up: 1 for those the government enrols, else the scenario's uptake; 0 when not
+    enrolled in basic insurance."""
+    return (1.0 if fiscal else uptake) * (1.0 if enrolled else 0.0)
+
+
+@rule
 def supplement_payment(
-    policy3: np.ndarray, outside: np.ndarray, sup: Supplement, take_up: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(policy-range payment n x 3, out-of-catalogue payment n) of the supplementary insurance.
+    policy0, policy1, policy2, outside, deductible, ratio_policy, ratio_outside, cap, taken_up
+):
+    """(policy-range payment per setting, out-of-catalogue payment) of the supplementary insurance,
+    expected at the person's take-up.
 
     The deductible is taken from out-of-catalogue cost first, then from the policy-range remainder:
     so an earlier tier paying more never moves deductible onto the out-of-catalogue side (which
-    would cut this payment by more than it saves, raising the patient's OOP).
-    """
-    pol = rowsum(policy3)
-    ded_out = np.minimum(outside, sup.deductible)
-    ded_pol = np.minimum(pol, sup.deductible - ded_out)
-    pay_pol = sup.ratio_policy * (pol - ded_pol)
-    pay_out = sup.ratio_out_of_catalogue * (outside - ded_out)
-    if sup.cap is not None:
-        tot = pay_pol + pay_out
-        scale = np.where(tot > sup.cap, sup.cap / np.maximum(tot, 1e-300), 1.0)
-        pay_pol, pay_out = pay_pol * scale, pay_out * scale
-    share = np.divide(policy3, pol[:, None], out=np.zeros_like(policy3), where=pol[:, None] > 0)
-    return share * (take_up * pay_pol)[:, None], take_up * pay_out
+    would cut this payment by more than it saves, raising the patient's OOP). A payment above the
+    cap is scaled down on both sides alike; the policy-range payment is spread over the settings in
+    proportion to their cost."""
+    pol = policy0 + policy1 + policy2
+    ded_out = min(outside, deductible)
+    ded_pol = min(pol, deductible - ded_out)
+    pay_pol = ratio_policy * (pol - ded_pol)
+    pay_out = ratio_outside * (outside - ded_out)
+    tot = pay_pol + pay_out
+    if tot > cap:
+        scale = cap / max(tot, 1e-300)
+        pay_pol = pay_pol * scale
+        pay_out = pay_out * scale
+    amount = taken_up * pay_pol
+    if pol > 0:
+        return (
+            (policy0 / pol) * amount,
+            (policy1 / pol) * amount,
+            (policy2 / pol) * amount,
+            taken_up * pay_out,
+        )
+    return 0.0 * amount, 0.0 * amount, 0.0 * amount, taken_up * pay_out

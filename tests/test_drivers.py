@@ -1,0 +1,162 @@
+"""The loops that run the rules (simulation.kernels) give the same figures however they run: the
+year in one pass over household blocks or pass by pass over persons, serial or on the cores, and
+compiled or as plain Python (NUMBA_DISABLE_JIT=1), bit for bit where the order of the sums allows.
+
+The rules themselves are checked by the hand cases (tests/cases), the goldens (tests/golden), the
+property tests and the OpenFisca reference of the core chain."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation import Population, engine, generate_population, kernels, simulate
+from simulation.engine import run_year
+from tests.golden import differences
+from tests.test_properties import PRESETS, SCN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def assert_same_year(x, y, exact: bool = True) -> None:
+    """Every array of two years equal (those of nested arrays too: long-term care's)."""
+    for f in dataclasses.fields(x):
+        a, b = getattr(x, f.name), getattr(y, f.name)
+        if dataclasses.is_dataclass(a) and f.name != "scenario":
+            assert_same_year(a, b, exact)
+        elif isinstance(a, np.ndarray):
+            assert a.shape == b.shape, f.name
+            if exact or a.dtype.kind != "f":
+                np.testing.assert_array_equal(a, b, err_msg=f.name)
+            else:
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=f.name)
+
+
+def _finding(preset):
+    scn = SCN[preset]
+    return (
+        scn.with_changes({"flags.policy_finds_people": True})
+        if "expenditure_poor" in scn.params.categories
+        else scn
+    )
+
+
+def _shuffled(pop: Population, seed: int) -> Population:
+    rows = np.random.default_rng(seed).permutation(len(pop.persons))
+    return Population(pop.persons.iloc[rows].reset_index(drop=True), pop.claims)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_year_in_blocks_equals_year_in_passes(preset, monkeypatch):
+    """Households contiguous: the year in one pass over blocks of whole households (here small blocks
+    on both cores) gives every array of the year in separate passes, 政策找人 included, and the same
+    summary (its sums added in another order: equal to 1e-12)."""
+    scn = _finding(preset)
+    pop = generate_population(scn, persons=20_000, seed=11)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(kernels, "BLOCK", 16)
+    assert len(kernels.household_blocks(pop.arrays.household_starts, len(pop.persons))) > 500
+    blocks = run_year(pop, scn.params)
+    assert blocks.summary_sums is not None
+    monkeypatch.setattr(engine, "IN_BLOCKS", False)
+    passes = run_year(pop, scn.params)
+    assert passes.summary_sums is None
+    assert_same_year(blocks, passes)
+    if "expenditure_poor" in scn.params.categories:
+        assert blocks.newly_identified.sum() > 5  # households found inside the blocks: not vacuous
+    s_blocks = simulate(pop, scn).summary
+    monkeypatch.setattr(engine, "IN_BLOCKS", True)
+    s_passes = simulate(pop, scn).summary
+    for k, v in s_blocks.items():
+        assert v == pytest.approx(s_passes[k], rel=1e-12, abs=1e-9), k
+    assert s_blocks["total_cost"] > 0 and s_blocks["assistance_paid"] > 0
+
+
+@pytest.mark.parametrize("preset", ["shanghai_2023", "bijie_2019"])
+def test_scattered_households_equal_contiguous(preset):
+    """The same persons in a shuffled order (households not contiguous: pass by pass, one chunk) get
+    the same figures person by person and household by household."""
+    scn = _finding(preset)
+    pop = generate_population(scn, persons=20_000, seed=8)
+    shuffled = _shuffled(pop, 0)
+    assert pop.arrays.household_starts is not None and shuffled.arrays.household_starts is None
+    a, b = simulate(pop, scn), simulate(shuffled, scn)
+    pa, pb = a.persons.sort_index(), b.persons.sort_index()
+    for col in pa.columns:
+        if pa[col].dtype.kind == "f":
+            np.testing.assert_array_equal(pa[col].to_numpy(), pb[col].to_numpy(), err_msg=col)
+    ha, hb = a.households.sort_index(), b.households.sort_index()
+    np.testing.assert_allclose(ha["oop"].to_numpy(), hb["oop"].to_numpy(), rtol=1e-12)
+    assert (ha["warning"] == hb["warning"]).all() and (ha["newly_identified"] == hb["newly_identified"]).all()
+    for k, v in a.summary.items():
+        assert v == pytest.approx(b.summary[k], rel=1e-12, abs=1e-9), k
+
+
+def test_serial_and_parallel_passes_are_bit_equal(monkeypatch):
+    """The passes on the cores (chunks of whole households) give the serial passes' bits."""
+    scn = _finding("shanghai_2023")
+    pop = _shuffled(generate_population(scn, persons=20_000, seed=3), 2)
+    serial = run_year(pop, scn.params)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    assert_same_year(run_year(pop, scn.params), serial)
+
+
+def test_household_blocks_hold_whole_households():
+    starts = np.array([0, 3, 4, 10, 11, 30, 31], dtype=np.int64)  # one household of 19 persons
+    blocks = kernels.household_blocks(starts, 40, size=8)
+    assert blocks.tolist() == [0, 10, 30, 40]  # each bound a household's first person
+    assert kernels.household_blocks(starts, 40, size=100).tolist() == [0, 40]
+    assert kernels.household_blocks(np.zeros(0, dtype=np.int64), 0).tolist() == [0]
+
+
+def test_district_sums_equal_bincount_exactly():
+    """The premium shared per district (kernels.district_sums) is np.bincount of the weighted subsidy
+    of the persons holding the sharing categories, bit for bit."""
+    rng = np.random.default_rng(4)
+    n, k = 5_000, 7
+    codes, premium = rng.integers(0, k, n), rng.choice([0.0, 180.0, 380.0, 390.5], n)
+    weight, cat_mask = rng.uniform(0.5, 40.0, n), rng.integers(0, 16, n)
+    ref = np.bincount(codes, weights=premium * weight * ((cat_mask & 0b0110) != 0), minlength=k)
+    got = kernels.district_sums(codes, k, premium, weight, cat_mask, 0b0110)
+    np.testing.assert_array_equal(got, ref)
+    assert (ref > 0).all()  # every district shares some subsidy: not vacuous
+
+
+_RUN = """
+import json, sys
+from tests.golden import run
+print(json.dumps({v: run(sys.argv[1], v, 800) for v in ("finds_people", "scattered")}))
+"""
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_plain_python_equals_compiled(preset):
+    """With compilation switched off (NUMBA_DISABLE_JIT=1) the rules and loops run as plain Python
+    and give the compiled run's figures bit for bit: every array digest, every summary value and
+    fund cell, with 政策找人 and with scattered households."""
+    out = {}
+    for jit in ("0", "1"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if jit == "1":
+            env.pop("NUMBA_DISABLE_JIT", None)
+        else:
+            env["NUMBA_DISABLE_JIT"] = "1"
+        proc = subprocess.run(
+            [sys.executable, "-c", _RUN, preset],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out[jit] = json.loads(proc.stdout)
+    assert differences(out["0"], out["1"]) == []
+    assert out["1"]["finds_people"]["summary"]["total_cost"] != (0.0).hex()  # not vacuous
