@@ -42,6 +42,7 @@ from . import kernels
 from .errors import ScenarioError, WorkbenchError
 from .funds import FUNDS, fund_flows
 from .parameters import CAT_BIT_OF, Category, ScenarioModel
+from .population.derive import derived_population
 from .population.model import Population
 from .scenario import Scenario
 
@@ -199,31 +200,7 @@ def _with_overrides(cfg: ProjectionConfig, overrides: dict[str, float] | None) -
     return ProjectionConfig.model_validate({**cfg.model_dump(), **upd})
 
 
-# ---------------------------------------------------------------------------- populations on arrays
-
-
-def derived_population(base: Population, **arrays: np.ndarray) -> Population:
-    """A Population sharing the base tables with some encoded arrays replaced (no re-validation,
-    no re-sorting). Its persons/claims DataFrames stay the base year's; every rule reads arrays."""
-    pop = Population.trusted(base.persons, base.claims, source=base.source)
-    # the same persons table: what is computed from it (district codes) is computed once, on the base
-    pop.__dict__["_same_persons_as"] = base.__dict__.get("_same_persons_as", base)
-    for v in arrays.values():
-        v.flags.writeable = False
-    derived = dataclasses.replace(base.arrays, **arrays)
-    # orders computed from unchanged arrays carry over (cached properties are not fields)
-    keep = {"household_starts": ("household",), "claim_offsets": ("claim_person",),
-            "claim_ps_order": ("claim_person", "claim_setting"),
-            "claim_ps_inverse": ("claim_person", "claim_setting")}  # fmt: skip
-    for name, inputs in keep.items():
-        if any(k in arrays for k in inputs):
-            continue
-        if name in ("household_starts", "claim_offsets"):  # every compiled run reads them: kept on the base
-            getattr(base.arrays, name)  # (else each derived population, one a run, sorts them anew)
-        if name in base.arrays.__dict__:
-            derived.__dict__[name] = base.arrays.__dict__[name]
-    pop.__dict__["arrays"] = derived
-    return pop
+# ---------------------------------------------------------------------------- poverty transitions
 
 
 def _household_mask(household: np.ndarray, cat_mask: np.ndarray, n_households: int) -> np.ndarray:
