@@ -22,7 +22,7 @@ scenario and small dicts of totals travel over the network. With `out`, each wor
 partition's persons and households tables to `out/persons/part-NNNNN.parquet` and
 `out/households/part-NNNNN.parquet`; nothing of per-person size is collected on the client.
 
-Funds: `funds` is the first year's fund table (`projection.fund_table` over the reduced totals,
+Funds: `funds` is the first year's fund table (`funds.fund_table` over the reduced totals,
 identical to `project(pop, scn, years=1).funds`). The multi-year projection is not run on
 partitions: its yearly re-weighting scales each scheme by population-wide totals, and poverty
 transitions draw one random stream over all households and an income quantile of all of them, so
@@ -42,7 +42,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from .errors import WorkbenchError
-from .funds import fund_cells
+from .funds import fund_cells, fund_table
 from .population.parquet import PartitionedPopulation, open_partitioned
 from .result import Summary, add_parts, summary_from_parts
 from .scenario import Scenario
@@ -117,7 +117,7 @@ def simulate_partition(
 
 
 def _reduced_year(params, summary: Summary, funds: dict[str, float]):
-    """A stand-in for a one-year Result that `projection.fund_table` / `funds.fund_flows` read:
+    """A stand-in for a one-year Result that `funds.fund_table` / `funds.fund_flows` read:
     the year's parameters, the reduced summary and the summed scheme x enrolment cells."""
     return SimpleNamespace(_y=SimpleNamespace(scenario=params), summary=summary, fund_cells=funds)
 
@@ -247,8 +247,6 @@ def simulate_partitioned(
         total = add_parts(total, r["summary_parts"])
         ftotal = {k: v + r["fund_parts"][k] for k, v in ftotal.items()}
     summary = summary_from_parts(total, params)
-    from .projection import fund_table
-
     yr = year or params.year
     funds = fund_table([_reduced_year(params, summary, ftotal)], [yr])
     res = PartitionedResult(
