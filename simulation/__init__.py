@@ -7,7 +7,7 @@ res = simulate(pop, scn)
 res.summary["coverage_rate_poor"]
 """
 
-from .engine import simulate
+from .api import simulate
 from .errors import PopulationError, ScenarioError, WorkbenchError
 from .memory_reuse import keep_freed_memory
 from .population import Population, generate_population, load_parquet, load_population, save_population

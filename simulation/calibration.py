@@ -60,7 +60,7 @@ def top_share(values: np.ndarray, weights: np.ndarray, top: float) -> float:
 
 def generated_values(pop, scenario, res=None) -> dict[str, float]:
     """Every calibration metric the spec knows, computed from a population (and its simulation)."""
-    from .engine import simulate
+    from .api import simulate
     from .funds import fund_flows
 
     p, c = pop.persons, pop.claims

@@ -113,7 +113,7 @@ def _run_partitioned(args, scn) -> int:
 
 
 def _run(args) -> int:
-    from .engine import simulate
+    from .api import simulate
     from .scenario import load_scenario
 
     if args.dask is not None and args.population is None:

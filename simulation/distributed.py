@@ -86,7 +86,7 @@ def simulate_partition(
 ) -> dict:
     """Simulate one partition (runs on a worker). Returns its additive parts and a few statistics;
     with `out`, writes its persons and households tables there first."""
-    from .engine import simulate
+    from .api import simulate
     from .population.parquet import read_partition
 
     t0 = time.perf_counter()

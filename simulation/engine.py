@@ -41,7 +41,6 @@ from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import other_subsidies
 from .rules.premium_subsidy import premium_subsidy
 from .rules.supplement import supplement_payment, uptake
-from .scenario import Scenario
 
 # Household category when several members differ and no cap decides: most protected first
 CATEGORY_PRIORITY = (
@@ -629,15 +628,3 @@ def run_year(pop: Population, p: ScenarioModel, *, fast: bool = True) -> YearArr
         ltc=year_long_term_care(p.long_term_care, pop, cat_mask, fast=fast),
         summary_sums=summary_sums,
     )
-
-
-def simulate(pop: Population, scenario: Scenario, *, year: int | None = None):
-    """Simulate one year (the scenario's own, or `year` for a phased reform). Returns a Result."""
-    from .result import Result
-
-    if not isinstance(pop, Population):
-        raise TypeError(f"simulate: expected a Population, got {type(pop).__name__}")
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"simulate: expected a Scenario, got {type(scenario).__name__}")
-    p = scenario.params if year is None else scenario.for_year(year)
-    return Result.from_year(run_year(pop, p), scenario, year or p.year)

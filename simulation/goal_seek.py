@@ -44,7 +44,7 @@ def _public_cost(summary) -> float:
 
 class _Evaluator:
     def __init__(self, pop, scenario: Scenario, params: list[str], target: str, year: int | None):
-        from .engine import simulate
+        from .api import simulate
 
         self._simulate = simulate
         self.pop, self.scenario, self.params, self.target, self.year = pop, scenario, params, target, year

@@ -43,6 +43,7 @@ from . import kernels
 # funds.py) stay importable from here: `as` marks the re-exports
 from .assumptions import DEFAULT_SOURCES as DEFAULT_SOURCES
 from .assumptions import FINANCING_GROWTH, GROWTH_KEYS, Behaviour, ProjectionConfig, projection_config
+from .engine import run_year
 from .errors import WorkbenchError
 from .funds import FUND_COLUMNS as FUND_COLUMNS
 from .funds import FundChain
@@ -50,6 +51,7 @@ from .funds import fund_table as fund_table
 from .parameters import CAT_BIT_OF, ScenarioModel
 from .population.derive import derived_population
 from .population.model import Population
+from .result import Result
 from .scenario import Scenario
 
 
@@ -236,8 +238,6 @@ def _year_arrays(base, old, scheme_w0, factors, enrol_f, cat_mask, mult) -> dict
 def _rerun(params, pop: Population, *derive):
     """A released year run again (`Result._release`): its population derived anew from the base
     year's by `_year_arrays(*derive)` (the base itself without `derive`), then the same run."""
-    from .engine import run_year
-
     return run_year(derived_population(pop, **_year_arrays(pop.arrays, *derive)) if derive else pop, params)
 
 
@@ -264,9 +264,6 @@ def project(
     utilisation response is measured against (default: this scenario's own first year);
     `first_result` reuses an already simulated first year (as `Result.funds` does).
     """
-    from .engine import run_year
-    from .result import Result
-
     if not isinstance(pop, Population):
         raise TypeError(f"project: expected a Population, got {type(pop).__name__}")
     if not isinstance(scenario, Scenario):
@@ -318,13 +315,13 @@ def project(
         if t == 0 and first_result is not None:
             res = first_result
         else:
-            res = Result(run_year(pop_t, params), scenario, year)
+            res = Result(run_year(pop_t, params), scenario, year, funds_from=result_funds)
         beh = cfg.behaviour
         if beh.utilisation_response:
             if price_ref is None:
                 if reference is not None:
                     ref_p = reference.for_year(y0) if reference.series else reference.params
-                    price_ref = _price(Result(run_year(pop, ref_p), reference, y0))
+                    price_ref = _price(Result(run_year(pop, ref_p), reference, y0, funds_from=result_funds))
                 else:
                     price_ref = _price(res)
             mult = ((_price(res) + beh.min_price) / (price_ref + beh.min_price)) ** beh.elasticity
@@ -332,7 +329,7 @@ def project(
             if not np.allclose(mult, 1.0):
                 derive = (*derive[:-1], mult)
                 pop_t = derived_population(pop, **_year_arrays(base, *derive))
-                res = Result(run_year(pop_t, params), scenario, year)
+                res = Result(run_year(pop_t, params), scenario, year, funds_from=result_funds)
         funds.add(res, year)
         if res is not first_result:
             # each year keeps its summary and fund rows; its arrays are rebuilt if asked for, so
@@ -350,6 +347,12 @@ def project(
         config=cfg0,
         assumptions=assumptions,
     )
+
+
+def result_funds(res: Result) -> pd.DataFrame:
+    """`Result.funds`: the fund accounts over the scenario's horizon from the result's own year on,
+    the result itself being the first year (given to every Result by `simulate` and `project`)."""
+    return project(res._population, res.scenario, start_year=res.year, first_result=res).funds
 
 
 # ---------------------------------------------------------------------------- command line
