@@ -164,35 +164,3 @@ def format_checks(checks: list[TargetCheck]) -> str:
     note = f" ({known} outside with a stated known gap)" if known else ""
     lines.append(f"{len(checks) - bad} of {len(checks)} targets within tolerance{note}")
     return "\n".join(lines)
-
-
-def _add_args(p) -> None:
-    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
-    p.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="size of the generated population")
-    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
-
-
-def _run(args) -> int:
-    from .errors import WorkbenchError
-    from .scenario import load_scenario
-
-    if args.persons <= 0:
-        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
-    scn = load_scenario(args.scenario)
-    checks = calibrate(scn, persons=args.persons, seed=args.seed)
-    print(f"{scn.params.title} — {args.persons:,} persons, seed {args.seed}")
-    print(format_checks(checks))
-    return 0 if all(ch.ok or ch.known_gap for ch in checks) else 1
-
-
-try:
-    from .cli import register
-except ImportError:  # pragma: no cover - cli is part of the package
-    register = None
-if register is not None:
-    register(
-        "calibrate",
-        "generate a population and compare it with the scenario's calibration targets",
-        _add_args,
-        _run,
-    )

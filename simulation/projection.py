@@ -355,7 +355,7 @@ def result_funds(res: Result) -> pd.DataFrame:
     return project(res._population, res.scenario, start_year=res.year, first_result=res).funds
 
 
-# ---------------------------------------------------------------------------- command line
+# ---------------------------------------------------------------------------- printing
 
 
 def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
@@ -370,36 +370,3 @@ def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
     unit = "万元" if lang == "zh" else "10k yuan"
     cols = ["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
     return f"({unit})\n" + df[cols].to_string(index=False)
-
-
-def _add_args(p) -> None:
-    from .cli import _add_population_args
-
-    _add_population_args(p)
-    p.add_argument("--years", type=int, default=None, help="projection years (default: the scenario's)")
-
-
-def _run(args) -> int:
-    from .cli import population_from_args
-    from .scenario import load_scenario
-    from .targets import format_targets
-
-    scn = load_scenario(args.scenario)
-    if args.years is not None and not 1 <= args.years <= 50:
-        raise WorkbenchError(f"--years: expected 1-50, got {args.years}")
-    pop = population_from_args(args, scn)
-    proj = project(pop, scn, years=args.years, seed=args.seed)
-    print(f"{scn.params.title} — {pop} — {proj.years[0]}-{proj.years[-1]}")
-    print(format_funds(proj.funds, args.lang))
-    print()
-    print(format_targets(proj.targets, args.lang))
-    return 0
-
-
-def _register() -> None:
-    from .cli import register
-
-    register("project", "project the funds over years and check the policy targets", _add_args, _run)
-
-
-_register()
