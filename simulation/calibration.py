@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .api import simulate
+from .funds import fund_flows
+from .population.generator import generate_population
 from .population.spec import population_spec
 
 DEFAULT_PERSONS = 50_000
@@ -60,9 +63,6 @@ def top_share(values: np.ndarray, weights: np.ndarray, top: float) -> float:
 
 def generated_values(pop, scenario, res=None) -> dict[str, float]:
     """Every calibration metric the spec knows, computed from a population (and its simulation)."""
-    from .api import simulate
-    from .funds import fund_flows
-
     p, c = pop.persons, pop.claims
     w = p["weight"].to_numpy(dtype=float)
     emp = (p["scheme"].astype(str) == "employee").to_numpy()
@@ -125,8 +125,6 @@ def generated_values(pop, scenario, res=None) -> dict[str, float]:
 
 def calibrate(scenario, persons: int = DEFAULT_PERSONS, seed: int = 7, pop=None) -> list[TargetCheck]:
     """Generate (unless `pop` is given), simulate and compare with every target of the scenario."""
-    from .population.generator import generate_population
-
     spec = population_spec(scenario)
     if pop is None:
         pop = generate_population(scenario, persons=persons, seed=seed)

@@ -41,9 +41,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from .api import simulate
 from .errors import WorkbenchError
 from .funds import fund_cells, fund_table
-from .population.parquet import PartitionedPopulation, open_partitioned
+from .io_safe import atomic_write_text
+from .population.parquet import PartitionedPopulation, open_partitioned, read_partition
 from .result import Summary, add_parts, summary_from_parts
 from .scenario import Scenario
 
@@ -86,9 +88,6 @@ def simulate_partition(
 ) -> dict:
     """Simulate one partition (runs on a worker). Returns its additive parts and a few statistics;
     with `out`, writes its persons and households tables there first."""
-    from .api import simulate
-    from .population.parquet import read_partition
-
     t0 = time.perf_counter()
     pop = read_partition(directory, name)
     t_read = time.perf_counter() - t0
@@ -262,8 +261,6 @@ def simulate_partitioned(
         seconds=time.perf_counter() - t0,
     )
     if out_dir is not None:
-        from .io_safe import atomic_write_text
-
         marker = {
             "format": RESULT_FORMAT,
             "scenario": scenario.id,

@@ -46,13 +46,14 @@ from .assumptions import FINANCING_GROWTH, GROWTH_KEYS, Behaviour, ProjectionCon
 from .engine import run_year
 from .errors import WorkbenchError
 from .funds import FUND_COLUMNS as FUND_COLUMNS
-from .funds import FundChain
+from .funds import FUND_LABELS, FundChain
 from .funds import fund_table as fund_table
 from .parameters import CAT_BIT_OF, ScenarioModel
 from .population.derive import derived_population
 from .population.model import Population
 from .result import Result
 from .scenario import Scenario
+from .targets import derived_indicators, targets_table
 
 
 def _with_overrides(cfg: ProjectionConfig, overrides: dict[str, float] | None) -> ProjectionConfig:
@@ -199,15 +200,11 @@ class Projection:
     @cached_property
     def summaries(self) -> pd.DataFrame:
         """One row per year: the Result summary plus the fund-derived indicators."""
-        from .targets import derived_indicators
-
         df = pd.DataFrame([dict(r.summary) for r in self.results], index=pd.Index(self.years, name="year"))
         return df.join(derived_indicators(self.funds, df))
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        from .targets import targets_table
-
         return targets_table(self)
 
     def result(self, year: int):
@@ -359,8 +356,6 @@ def result_funds(res: Result) -> pd.DataFrame:
 
 
 def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
-    from .funds import FUND_LABELS
-
     df = funds.copy()
     label = {k: (zh if lang == "zh" else en) for k, (zh, en) in FUND_LABELS.items()}
     df["fund"] = df["fund"].map(label)
