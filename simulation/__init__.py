@@ -7,16 +7,15 @@ res = simulate(pop, scn)
 res.summary["coverage_rate_poor"]
 """
 
-from .engine import simulate
+from .api import simulate
 from .errors import PopulationError, ScenarioError, WorkbenchError
 from .memory_reuse import keep_freed_memory
 from .population import Population, generate_population, load_parquet, load_population, save_population
 from .result import Result
 from .scenario import Scenario, available_presets, load_scenario, scenario_from_yaml
+from .version import __version__ as __version__
 
 keep_freed_memory()  # before any large array: repeated runs reuse pages (see memory_reuse)
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Population",

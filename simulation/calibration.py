@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .api import simulate
+from .funds import fund_flows
+from .population.generator import generate_population
 from .population.spec import population_spec
 
 DEFAULT_PERSONS = 50_000
@@ -60,9 +63,6 @@ def top_share(values: np.ndarray, weights: np.ndarray, top: float) -> float:
 
 def generated_values(pop, scenario, res=None) -> dict[str, float]:
     """Every calibration metric the spec knows, computed from a population (and its simulation)."""
-    from .engine import simulate
-    from .funds import fund_flows
-
     p, c = pop.persons, pop.claims
     w = p["weight"].to_numpy(dtype=float)
     emp = (p["scheme"].astype(str) == "employee").to_numpy()
@@ -125,8 +125,6 @@ def generated_values(pop, scenario, res=None) -> dict[str, float]:
 
 def calibrate(scenario, persons: int = DEFAULT_PERSONS, seed: int = 7, pop=None) -> list[TargetCheck]:
     """Generate (unless `pop` is given), simulate and compare with every target of the scenario."""
-    from .population.generator import generate_population
-
     spec = population_spec(scenario)
     if pop is None:
         pop = generate_population(scenario, persons=persons, seed=seed)
@@ -164,35 +162,3 @@ def format_checks(checks: list[TargetCheck]) -> str:
     note = f" ({known} outside with a stated known gap)" if known else ""
     lines.append(f"{len(checks) - bad} of {len(checks)} targets within tolerance{note}")
     return "\n".join(lines)
-
-
-def _add_args(p) -> None:
-    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
-    p.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="size of the generated population")
-    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
-
-
-def _run(args) -> int:
-    from .errors import WorkbenchError
-    from .scenario import load_scenario
-
-    if args.persons <= 0:
-        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
-    scn = load_scenario(args.scenario)
-    checks = calibrate(scn, persons=args.persons, seed=args.seed)
-    print(f"{scn.params.title} — {args.persons:,} persons, seed {args.seed}")
-    print(format_checks(checks))
-    return 0 if all(ch.ok or ch.known_gap for ch in checks) else 1
-
-
-try:
-    from .cli import register
-except ImportError:  # pragma: no cover - cli is part of the package
-    register = None
-if register is not None:
-    register(
-        "calibrate",
-        "generate a population and compare it with the scenario's calibration targets",
-        _add_args,
-        _run,
-    )

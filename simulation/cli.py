@@ -1,6 +1,8 @@
-"""Command line: `python -m simulation run|calibrate|project ...`.
+"""Command line: `python -m simulation run|generate|calibrate|project ...`.
 
-Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback.
+Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback. The
+commands are the table `COMMANDS` at the end of this module: the CLI lists them, the modules it
+calls do not register themselves.
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ import re
 import sys
 from collections.abc import Callable
 
+from .api import simulate
+from .calibration import DEFAULT_PERSONS, calibrate, format_checks
+from .distributed import simulate_partitioned
 from .errors import WorkbenchError
+from .labels import metric_kind, metric_label
+from .population import generate_population, load_population
+from .population.parquet import generate_partitioned, open_partitioned
+from .projection import format_funds, project
+from .report import check_report_path, write_report
+from .scenario import load_scenario
+from .targets import format_targets
 
 EXIT_BAD_INPUT = 2
-COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
-
-
-def register(name: str, help: str, add_args: Callable, run: Callable[[argparse.Namespace], int]):
-    """Add a sub-command: `add_args(parser)` declares its arguments, `run(args)` returns the exit code."""
-    COMMANDS[name] = (help, add_args, run)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,8 +34,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def format_summary(summary, lang: str = "zh") -> str:
-    from .labels import metric_kind, metric_label
-
     lines = []
     for k, v in summary.items():
         kind = metric_kind(k)
@@ -53,16 +57,12 @@ def _add_population_args(p: argparse.ArgumentParser) -> None:
 
 
 def population_from_args(args, scn):
-    from .population import load_population
-
     if (args.persons_csv is None) != (args.claims_csv is None):
         raise WorkbenchError("--persons-csv and --claims-csv go together: give both files")
     if args.persons_csv is not None:
         if args.persons is not None:
             raise WorkbenchError("give either --persons N (generate) or --persons-csv/--claims-csv, not both")
         return load_population(args.persons_csv, args.claims_csv)
-    from .population import generate_population
-
     n = 100_000 if args.persons is None else args.persons
     if n <= 0:
         raise WorkbenchError(f"--persons: expected a positive number of persons, got {n}")
@@ -91,9 +91,6 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run_partitioned(args, scn) -> int:
-    from .distributed import simulate_partitioned
-    from .population.parquet import open_partitioned
-
     if args.persons is not None or args.persons_csv is not None or args.claims_csv is not None:
         raise WorkbenchError(
             "--population DIR is the whole population: drop --persons/--persons-csv/--claims-csv"
@@ -113,31 +110,21 @@ def _run_partitioned(args, scn) -> int:
 
 
 def _run(args) -> int:
-    from .engine import simulate
-    from .scenario import load_scenario
-
     if args.dask is not None and args.population is None:
         raise WorkbenchError("--dask needs --population DIR (a partitioned population)")
     scn = load_scenario(args.scenario)
     if args.population is not None:
         return _run_partitioned(args, scn)
     if args.out:  # a bad report name fails before the run
-        from .report import check_report_path
-
         check_report_path(args.out)
     pop = population_from_args(args, scn)
     res = simulate(pop, scn)
     print(f"{scn.params.title} — {pop}")
     print(format_summary(res.summary, args.lang))
     if args.out:
-        from .report import write_report
-
         path = write_report(res, args.out, lang=args.lang)
         print(f"report: {path}")
     return 0
-
-
-register("run", "simulate one year and print the summary", _run_args, _run)
 
 
 def _generate_args(p: argparse.ArgumentParser) -> None:
@@ -151,9 +138,6 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _generate(args) -> int:
-    from .population.parquet import generate_partitioned, open_partitioned
-    from .scenario import load_scenario
-
     scn = load_scenario(args.scenario)
     if args.partition_persons <= 0:
         raise WorkbenchError(f"--partition-persons: expected a positive number, got {args.partition_persons}")
@@ -164,12 +148,55 @@ def _generate(args) -> int:
     return 0
 
 
-register(
-    "generate",
-    "generate a population to Parquet partitions (for run --population)",
-    _generate_args,
-    _generate,
-)
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
+    p.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="size of the generated population")
+    p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
+
+
+def _calibrate(args) -> int:
+    if args.persons <= 0:
+        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
+    scn = load_scenario(args.scenario)
+    checks = calibrate(scn, persons=args.persons, seed=args.seed)
+    print(f"{scn.params.title} — {args.persons:,} persons, seed {args.seed}")
+    print(format_checks(checks))
+    return 0 if all(ch.ok or ch.known_gap for ch in checks) else 1
+
+
+def _project_args(p: argparse.ArgumentParser) -> None:
+    _add_population_args(p)
+    p.add_argument("--years", type=int, default=None, help="projection years (default: the scenario's)")
+
+
+def _project(args) -> int:
+    scn = load_scenario(args.scenario)
+    if args.years is not None and not 1 <= args.years <= 50:
+        raise WorkbenchError(f"--years: expected 1-50, got {args.years}")
+    pop = population_from_args(args, scn)
+    proj = project(pop, scn, years=args.years, seed=args.seed)
+    print(f"{scn.params.title} — {pop} — {proj.years[0]}-{proj.years[-1]}")
+    print(format_funds(proj.funds, args.lang))
+    print()
+    print(format_targets(proj.targets, args.lang))
+    return 0
+
+
+# name -> (help, add_args(parser) declaring the arguments, run(args) returning the exit code)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
+    "run": ("simulate one year and print the summary", _run_args, _run),
+    "generate": (
+        "generate a population to Parquet partitions (for run --population)",
+        _generate_args,
+        _generate,
+    ),
+    "calibrate": (
+        "generate a population and compare it with the scenario's calibration targets",
+        _calibrate_args,
+        _calibrate,
+    ),
+    "project": ("project the funds over years and check the policy targets", _project_args, _project),
+}
 
 
 def _check_names(args) -> None:
@@ -181,13 +208,6 @@ def _check_names(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # import modules that register further commands
-    for mod in ("calibration", "projection"):
-        try:
-            __import__(f"simulation.{mod}")
-        except ModuleNotFoundError as e:
-            if e.name != f"simulation.{mod}":
-                raise
     parser = _Parser(
         prog="python -m simulation", description="医保政策仿真工作台 medical-security policy workbench"
     )

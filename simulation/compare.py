@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import WorkbenchError
-from .result import PAID_COLUMNS
+from .projection import Projection
+from .result import PAID_COLUMNS, Result
 
 # every payer of the result's identity, in settlement order, between the cost and what is left
 TIERS = ("total_cost", *PAID_COLUMNS, "premium_subsidy", "oop")
@@ -38,9 +39,6 @@ class Comparison:
 
 
 def _results(x) -> list:
-    from .projection import Projection
-    from .result import Result
-
     if isinstance(x, Projection):
         return list(x.results)
     if isinstance(x, Result):
@@ -129,8 +127,6 @@ def compare(baseline, reform) -> Comparison:
     tiers = pd.DataFrame(rows).set_index(["year", "tier"])
 
     funds = None
-    from .projection import Projection
-
     if isinstance(baseline, Projection) and isinstance(reform, Projection):
         fb = baseline.funds.set_index(["year", "fund"])
         fr = reform.funds.set_index(["year", "fund"])

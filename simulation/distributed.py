@@ -22,7 +22,7 @@ scenario and small dicts of totals travel over the network. With `out`, each wor
 partition's persons and households tables to `out/persons/part-NNNNN.parquet` and
 `out/households/part-NNNNN.parquet`; nothing of per-person size is collected on the client.
 
-Funds: `funds` is the first year's fund table (`projection.fund_table` over the reduced totals,
+Funds: `funds` is the first year's fund table (`funds.fund_table` over the reduced totals,
 identical to `project(pop, scn, years=1).funds`). The multi-year projection is not run on
 partitions: its yearly re-weighting scales each scheme by population-wide totals, and poverty
 transitions draw one random stream over all households and an income quantile of all of them, so
@@ -41,9 +41,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from .api import simulate
 from .errors import WorkbenchError
-from .funds import fund_cells
-from .population.parquet import PartitionedPopulation, open_partitioned
+from .funds import fund_cells, fund_table
+from .io_safe import atomic_write_text
+from .population.parquet import PartitionedPopulation, open_partitioned, read_partition
 from .result import Summary, add_parts, summary_from_parts
 from .scenario import Scenario
 
@@ -86,9 +88,6 @@ def simulate_partition(
 ) -> dict:
     """Simulate one partition (runs on a worker). Returns its additive parts and a few statistics;
     with `out`, writes its persons and households tables there first."""
-    from .engine import simulate
-    from .population.parquet import read_partition
-
     t0 = time.perf_counter()
     pop = read_partition(directory, name)
     t_read = time.perf_counter() - t0
@@ -117,7 +116,7 @@ def simulate_partition(
 
 
 def _reduced_year(params, summary: Summary, funds: dict[str, float]):
-    """A stand-in for a one-year Result that `projection.fund_table` / `funds.fund_flows` read:
+    """A stand-in for a one-year Result that `funds.fund_table` / `funds.fund_flows` read:
     the year's parameters, the reduced summary and the summed scheme x enrolment cells."""
     return SimpleNamespace(_y=SimpleNamespace(scenario=params), summary=summary, fund_cells=funds)
 
@@ -247,8 +246,6 @@ def simulate_partitioned(
         total = add_parts(total, r["summary_parts"])
         ftotal = {k: v + r["fund_parts"][k] for k, v in ftotal.items()}
     summary = summary_from_parts(total, params)
-    from .projection import fund_table
-
     yr = year or params.year
     funds = fund_table([_reduced_year(params, summary, ftotal)], [yr])
     res = PartitionedResult(
@@ -264,8 +261,6 @@ def simulate_partitioned(
         seconds=time.perf_counter() - t0,
     )
     if out_dir is not None:
-        from .io_safe import atomic_write_text
-
         marker = {
             "format": RESULT_FORMAT,
             "scenario": scenario.id,

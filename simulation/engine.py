@@ -1,9 +1,11 @@
-"""`simulate`: the tiers in settlement order over one year, vectorised over claims and persons.
+"""`run_year`: the tiers in settlement order over one year, from the scenario's parameters as the
+loops' tables (simulation.kernels runs the rules of simulation.rules over claims, persons and
+households; `simulation.api.simulate` makes a Result of it).
 
-basic insurance (per claim) → critical illness → [supplement] → medical assistance → [supplement]
-→ household cap → flags. A person holding several categories is paid under the one that pays
-them most in total (就高不重复): each tier is evaluated once per category a person holds, and the
-best is kept; the loop is over the ≤ 9 category codes, never over persons.
+basic insurance (per claim) → critical illness → [mutual aid] → [supplement] → medical assistance
+→ [supplement] → departments' subsidies → household cap → 政策找人 → warnings → premium subsidy. A
+person holding several categories is paid under the one that pays them most in total (就高不重复):
+tiers 2-4 are evaluated once per category the person holds, and the best is kept.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
 from .rules.mutual_aid import contribution_tables
 from .rules.mutual_aid import members as mutual_aid_members
 from .rules.other_subsidies import SUBSIDY_KINDS
-from .scenario import Scenario
 
 # Household category when several members differ and no cap decides: most protected first
 CATEGORY_PRIORITY = (
@@ -395,15 +396,3 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         ltc=year_long_term_care(p.long_term_care, pop, cat_mask),
         summary_sums=summary_sums,
     )
-
-
-def simulate(pop: Population, scenario: Scenario, *, year: int | None = None):
-    """Simulate one year (the scenario's own, or `year` for a phased reform). Returns a Result."""
-    from .result import Result
-
-    if not isinstance(pop, Population):
-        raise TypeError(f"simulate: expected a Population, got {type(pop).__name__}")
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"simulate: expected a Scenario, got {type(scenario).__name__}")
-    p = scenario.params if year is None else scenario.for_year(year)
-    return Result.from_year(run_year(pop, p), scenario, year or p.year)

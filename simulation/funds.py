@@ -1,4 +1,5 @@
-"""Fund accounts of one simulated year: income, expenditure and balance of each fund.
+"""Fund accounts: income, expenditure and balance of each fund in one simulated year, and chained
+over consecutive years with carried balances (`FundChain`, `fund_table`).
 
 employee_pool / resident_pool: contributions + subsidies − basic payments − the critical-illness
 premium transferred (+ surplus returned − policy-loss compensation for the resident side);
@@ -113,3 +114,92 @@ def fund_accounts(res) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
     )
+
+
+# ---------------------------------------------------------------------------- over years
+
+FUND_COLUMNS = [
+    "year",
+    "fund",
+    "opening",
+    "income",
+    "expenditure",
+    "balance",
+    "months_payable",
+    "fiscal_income",
+    "deposit_withheld",
+    "deposit_released",
+]
+
+
+def fund_table(results: list, years: list[int]) -> pd.DataFrame:
+    """Chain the one-year fund flows of consecutive Results into accounts with carried balances."""
+    chain = FundChain()
+    for res, year in zip(results, years):
+        chain.add(res, year)
+    return chain.table()
+
+
+class FundChain:
+    """The fund accounts built a year at a time (`add` each year's Result in order; `table`):
+    a projection adds each year as it is simulated, before releasing its arrays."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.balance: dict[str, float] = {}
+        self.prev_deposit: tuple | None = None
+
+    def add(self, res, year: int) -> None:
+        t = 0 if not self.rows else 1
+        balance = self.balance
+        p = res._y.scenario
+        s = res.summary
+        flows = {k: list(v) for k, v in fund_flows(res).items()}
+        ci = p.critical_illness
+        deposit = s["quality_deposit"]
+        if self.prev_deposit is None:  # steady state: last year's deposit is released this year
+            self.prev_deposit = (deposit, ci.deposit_released)
+        d_prev, released = self.prev_deposit
+        # critical illness: the insurer's margin is paid out except the deposit withheld this year;
+        # last year's deposit goes to the insurer (assessment passed) or back to the resident pool
+        flows["critical_illness"][1] += s["insurer_margin"] - deposit + d_prev
+        if not released:
+            flows["resident_pool"][0] += d_prev
+        self.prev_deposit = (deposit, ci.deposit_released)
+        fin = p.financing
+        res_enrolled = res.fund_cells["weight_resident_enrolled"]
+        fiscal = {
+            "employee_pool": 0.0,
+            "resident_pool": fin.resident_subsidy * res_enrolled,
+            "critical_illness": 0.0,
+            "assistance": flows["assistance"][0],
+            "charity": fin.charity_fiscal_per_capita * s["persons"],
+            "long_term_care": s["ltc_fiscal"],
+        }
+        months = fin.opening_reserve_months
+        for fund in FUNDS:
+            income, expenditure = flows[fund]
+            if t == 0:
+                opening = d_prev if fund == "critical_illness" else months.get(fund, 0.0) * expenditure / 12.0
+            else:
+                opening = balance[fund]
+            bal = opening + income - expenditure
+            balance[fund] = bal
+            spend = s["insurer_claims"] if fund == "critical_illness" else expenditure
+            self.rows.append(
+                {
+                    "year": year,
+                    "fund": fund,
+                    "opening": opening,
+                    "income": income,
+                    "expenditure": expenditure,
+                    "balance": bal,
+                    "months_payable": 12.0 * bal / spend if spend > 0 else np.inf,
+                    "fiscal_income": fiscal[fund],
+                    "deposit_withheld": deposit if fund == "critical_illness" else 0.0,
+                    "deposit_released": (d_prev if released else 0.0) if fund == "critical_illness" else 0.0,
+                }
+            )
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=FUND_COLUMNS)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+from .api import simulate
 from .compare import PUBLIC_TIERS
 from .errors import WorkbenchError
 from .scenario import Scenario
@@ -44,8 +45,6 @@ def _public_cost(summary) -> float:
 
 class _Evaluator:
     def __init__(self, pop, scenario: Scenario, params: list[str], target: str, year: int | None):
-        from .engine import simulate
-
         self._simulate = simulate
         self.pop, self.scenario, self.params, self.target, self.year = pop, scenario, params, target, year
         base = simulate(pop, scenario, year=year)

@@ -14,8 +14,12 @@ import pandas as pd
 
 from . import kernels
 from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
+from .errors import WorkbenchError
+from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
+from .rules.long_term_care import ltc_figures, ltc_parts
+from .rules.premium_sharing import premium_by_level
 from .scenario import Scenario
 
 
@@ -44,10 +48,18 @@ class Summary(dict):
 
 
 class Result:
-    def __init__(self, y: YearArrays, scenario: Scenario, year: int):
+    def __init__(
+        self,
+        y: YearArrays,
+        scenario: Scenario,
+        year: int,
+        *,
+        funds_from: Callable[[Result], pd.DataFrame] | None = None,
+    ):
         self._arrays: YearArrays | None = y
         self._rebuild: Callable[[], YearArrays] | None = None  # runs a released year again
         self._population = y.population
+        self._funds_from = funds_from  # the fund projection (`funds`), given by simulate / project
         self.scenario = scenario
         self.year = year
         self.summary: Summary = self._summary()
@@ -73,21 +85,30 @@ class Result:
     @cached_property
     def funds(self) -> pd.DataFrame:
         """One row per (year, fund) over the scenario's projection horizon (computed on first use,
-        so `simulate` stays fast); see `simulation.projection`."""
-        from .projection import project
-
-        return project(self._population, self.scenario, start_year=self.year, first_result=self).funds
+        so `simulate` stays fast): `projection.result_funds`, which `simulate` and `project` give
+        the Results they build (the projection is a layer above this module)."""
+        if self._funds_from is None:
+            raise WorkbenchError(
+                "Result.funds: this Result was built without a fund projection; "
+                "use simulation.simulate or simulation.projection.project"
+            )
+        return self._funds_from(self)
 
     @cached_property
     def fund_cells(self) -> dict[str, float]:
         """Weight and basic payments by scheme x enrolment (`funds.fund_cells`)."""
-        from .funds import fund_cells
-
         return fund_cells(self._y)
 
     @classmethod
-    def from_year(cls, y: YearArrays, scenario: Scenario, year: int) -> Result:
-        return cls(y, scenario, year)
+    def from_year(
+        cls,
+        y: YearArrays,
+        scenario: Scenario,
+        year: int,
+        *,
+        funds_from: Callable[[Result], pd.DataFrame] | None = None,
+    ) -> Result:
+        return cls(y, scenario, year, funds_from=funds_from)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -172,8 +193,6 @@ class Result:
         """The household's most favourable category: lowest cap, then the priority order."""
         y = self._y
         a = y.population.arrays
-        from .parameters import CAT_BIT_OF
-
         rank = np.full(a.n_households, len(CATEGORY_PRIORITY))
         for r, code in enumerate(CATEGORY_PRIORITY[:-1]):
             holds = (y.cat_mask & CAT_BIT_OF[code]) != 0
@@ -386,8 +405,6 @@ def _other_parts(y: YearArrays, parts: dict) -> dict:
         per = kernels.district_sums(codes, len(names), y.premium_subsidy, a.weight, y.cat_mask, bits)
         parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
     # long-term care insurance (嘉兴 二(二)6)
-    from .rules.long_term_care import ltc_parts
-
     parts.update(ltc_parts(y.ltc, a.weight))
     return parts
 
@@ -440,8 +457,6 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s["catastrophic_rate_25"] = t["catastrophic_households_25"] / hh_total if hh_total else 0.0
     s["mutual_aid_subsidy"] = t["mutual_aid_subsidy"]
     if p.premium_sharing is not None:
-        from .rules.premium_sharing import premium_by_level
-
         # the per-district sums as one row each (weight 1, in a shared category): the rule itself
         # splits them by county class, so the in-memory and partitioned paths share it
         per = t.get("premium_shared_by_district", {})
@@ -460,8 +475,6 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s["poor_persons"] = t["poor_persons"]
     s["unreferred_extra"] = t["unreferred_extra"]
     s["enrolled_rate"] = t["enrolled_persons"] / s["persons"] if s["persons"] else 0.0
-    from .rules.long_term_care import ltc_figures
-
     s.update(ltc_figures(t))
     s["supplement_fiscal_enrollees"] = t["supplement_fiscal_enrollees"]
     s["supplement_fiscal_premium"] = p.supplement.premium * t["supplement_fiscal_enrollees"]

@@ -23,8 +23,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .assumptions import projection_config
 from .errors import ScenarioError
+from .io_safe import atomic_write_text
 from .parameters import ScenarioModel
+from .population.spec import population_spec
 
 META_KEYS = frozenset({"source", "assumption", "unit", "note", "label", "label_en"})
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -240,9 +243,6 @@ class Scenario:
 
     def _validate_sections(self) -> None:
         """The generator's and the projection's sections are checked on load too, not on first use."""
-        from .population.spec import population_spec
-        from .projection import projection_config
-
         if self.params.population is not None:
             population_spec(self)
         if self.params.projection is not None:
@@ -366,8 +366,6 @@ class Scenario:
 
     def save(self, path: str | Path) -> Path:
         """Write the scenario YAML atomically (a temp file moved into place)."""
-        from .io_safe import atomic_write_text
-
         return atomic_write_text(path, self.to_yaml())
 
 

@@ -20,7 +20,8 @@ import pandas as pd
 
 from .errors import WorkbenchError
 from .funds import FUNDS
-from .projection import projection_config
+from .population import generate_population  # the synthetic generator
+from .projection import project, projection_config
 from .scenario import Scenario
 
 
@@ -37,8 +38,6 @@ class MonteCarlo:
 
 
 def _default_factory(scenario: Scenario, persons: int) -> Callable[[int], object]:
-    from .population import generate_population  # the synthetic generator
-
     return lambda seed: generate_population(scenario, persons=persons, seed=seed)
 
 
@@ -55,8 +54,6 @@ def monte_carlo(
 ) -> MonteCarlo:
     """`populations` distinct seeds are cycled through (default: one per draw); `ranges` replaces
     the scenario's `projection.ranges`; `population_factory(seed)` replaces the generator."""
-    from .projection import project
-
     if draws < 1:
         raise WorkbenchError(f"draws: expected at least 1, got {draws}")
     cfg = projection_config(scenario)

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import PopulationError
+from ..limits import check_persons
 from ..parameters import CARE_SETTINGS, CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS
 from .model import CLAIM_TEXT, OUT_OF_CITY_CODES, PERSON_TEXT, Population, text_column
 from .spec import PopulationSpec, band_edges, population_spec
@@ -572,8 +573,6 @@ def generate_population(
 
     Raises ScenarioError for a bad or missing `population:` section, PopulationError for bad
     arguments, PopulationTooLargeError for a size that would not fit in memory."""
-    from ..limits import check_persons
-
     check_persons(persons)  # refused up front with an estimate (simulation/limits.py)
     parts_p, parts_c, masks = [], [], []
     for pp, cc, mask in iter_chunks(scenario, persons, seed, chunk_persons):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import PopulationError
+from ..limits import check_files
 from .model import Population, validate_claims, validate_persons
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -63,8 +64,6 @@ def load_population(persons: str | Path | bytes, claims: str | Path | bytes) -> 
     """Load persons and claims files (CSV or Parquet); every bad row is reported with its
     file, row (the line number in a CSV) and column. Raises PopulationError
     (PopulationTooLargeError, before reading, for files that would not fit in memory)."""
-    from ..limits import check_files
-
     check_files(persons, claims)
     pdf, pwhere = read_table(persons, "persons")
     cdf, cwhere = read_table(claims, "claims")

@@ -8,13 +8,16 @@ A directory this module did not write (no `population.json` marker) is not trust
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import PopulationError
+from ..io_safe import atomic_write_text
 from ..parameters import SCHEMES, SETTINGS
+from .generator import iter_chunks
 from .model import Population
 
 FORMAT = "medsec-population/1"
@@ -111,8 +114,6 @@ def _write_part(d: Path, i: int, persons: pd.DataFrame, claims: pd.DataFrame) ->
 
 
 def _write_manifest(d: Path, parts: list[dict], **meta) -> None:
-    from ..io_safe import atomic_write_text
-
     manifest = {
         "format": PARTITIONED_FORMAT,
         **meta,
@@ -178,10 +179,6 @@ def generate_partitioned(
     so the directory holds exactly `generate_population(scenario, persons, seed,
     chunk_persons=persons_per_partition)`, deterministic, without ever holding all of it.
     `progress(i, n_partitions)` is called after each partition is written."""
-    import math
-
-    from .generator import iter_chunks
-
     if isinstance(persons_per_partition, bool) or not isinstance(persons_per_partition, (int, np.integer)):
         raise PopulationError(
             f"persons_per_partition: expected a positive integer, got {persons_per_partition!r}"

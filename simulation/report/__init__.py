@@ -22,7 +22,11 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..io_safe import _CONTROL, atomic_write, safe_output_path
+from .charts import chart_specs, plotly_figure
 from .data import CAVEAT, ReportData, build
+from .excel import write_workbook
+from .html import render_html
+from .pdf import render_pdf
 
 FORMATS = (".xlsx", ".html", ".pdf")
 _BUILD_KEYS = ("draws", "seed", "mc_seed", "persons")
@@ -39,8 +43,6 @@ def _check_opts(opts) -> None:
 
 
 def write_excel(data: ReportData, target) -> None:
-    from .excel import write_workbook
-
     write_workbook(data, target)
 
 
@@ -52,15 +54,11 @@ def excel_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
 
 
 def html_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
-    from .html import render_html
-
     _check_opts(opts)
     return render_html(_data(result, lang, baseline, opts)).encode("utf-8")
 
 
 def pdf_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
-    from .pdf import render_pdf
-
     _check_opts(opts)
     return render_pdf(_data(result, lang, baseline, opts), charts=opts.get("charts", "auto"))
 
@@ -68,8 +66,6 @@ def pdf_bytes(result, lang: str = "zh", baseline=None, **opts) -> bytes:
 def figures(result, lang: str = "zh", baseline=None, **opts) -> dict:
     """The report's charts as plotly figures, by name (funds, tiers, deciles[, reform]), for notebooks
     and the app: `figures(res)["funds"].show()`."""
-    from .charts import chart_specs, plotly_figure
-
     _check_opts(opts)
     return {c.id: plotly_figure(c) for c in chart_specs(_data(result, lang, baseline, opts))}
 

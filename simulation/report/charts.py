@@ -3,12 +3,14 @@ matplotlib on Agg (the browser-free PNG fallback)."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import WorkbenchError
 from ..labels import metric_label
 from .data import CATEGORY_LABELS, SETTING_LABELS, TEXT, ReportData, label
 
@@ -179,8 +181,6 @@ def _kaleido_pngs(charts: list[Chart]) -> list[bytes]:
 
 
 def _matplotlib_pngs(charts: list[Chart]) -> list[bytes]:
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -222,8 +222,6 @@ def _matplotlib_pngs(charts: list[Chart]) -> list[bytes]:
 
 def chart_pngs(charts: list[Chart], engine: str = "auto") -> tuple[list[bytes], str]:
     """PNG images and the engine that made them: kaleido on the system chromium, else matplotlib."""
-    from ..errors import WorkbenchError
-
     if engine not in ("auto", "kaleido", "matplotlib"):
         raise WorkbenchError(f"report: charts must be 'auto', 'kaleido' or 'matplotlib', got {engine!r}")
     has_browser = any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome"))

@@ -14,7 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..compare import compare, income_deciles
+from ..errors import WorkbenchError
+from ..funds import FUND_LABELS
 from ..labels import metric_kind, metric_label
+from ..projection import project
+from ..scenario import SCENARIO_DIR
+from ..uncertainty import monte_carlo
+from ..version import __version__
 
 CAVEAT = {
     "zh": "本报告为模型测算结果，不代表官方预算。",
@@ -261,8 +268,6 @@ class ReportData:
 
 
 def _projection(res):
-    from ..projection import project
-
     return project(res._y.population, res.scenario, start_year=res.year, first_result=res)
 
 
@@ -282,13 +287,9 @@ def _targets(proj, year: int, lang: str) -> pd.DataFrame:
 
 
 def _funds(res, proj, lang: str, draws: int, seed: int, persons: int | None):
-    from ..funds import FUND_LABELS
-
     f = proj.funds[["year", "fund", "income", "expenditure", "balance", "months_payable"]].copy()
     exhaustion = None
     if draws and draws > 0:
-        from ..uncertainty import monte_carlo
-
         n = persons or len(res._y.population.persons)
         pop = res._y.population
         trusted = not str(getattr(pop, "source", "")).startswith("generated")
@@ -331,8 +332,6 @@ def _costs(res) -> pd.DataFrame:
 
 
 def _deciles(res) -> pd.DataFrame:
-    from ..compare import income_deciles
-
     h = res.households
     dec = income_deciles(res)
     w = h["weight"].to_numpy()
@@ -391,8 +390,6 @@ def _parameters(scn, base_scn=None) -> pd.DataFrame:
 
 def scenario_file(scn) -> Path | None:
     """The YAML file a scenario was loaded from (a preset name resolves into scenarios/)."""
-    from ..scenario import SCENARIO_DIR
-
     for cand in (getattr(scn, "path", None), getattr(scn, "preset", None)):
         if not cand:
             continue
@@ -429,8 +426,6 @@ def _git_commit() -> str:
 
 
 def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
-    from .. import __version__
-
     t = TEXT[lang]
     scn = res.scenario
     pop = res._y.population
@@ -457,8 +452,6 @@ def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
 
 
 def _reform(res, baseline, lang: str) -> dict:
-    from ..compare import compare
-
     cmp = compare(baseline, res)
     s = cmp.summary.reset_index()
     s["label"] = [metric_label(k, lang) for k in s["figure"]]
@@ -492,8 +485,6 @@ def build(
     persons: int | None = None,
 ) -> ReportData:
     """Every table of the report. `draws` > 0 adds Monte Carlo P10/P50/P90 to the fund table."""
-    from ..errors import WorkbenchError
-
     if lang not in TEXT:
         raise WorkbenchError(f"report: lang must be 'zh' or 'en', got {lang!r}")
     proj = _projection(res)

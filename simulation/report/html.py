@@ -4,14 +4,16 @@ with their sources and the provenance. The same template, with PNG charts, is th
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from ..labels import metric_label
 from .charts import chart_specs, charts_html
 from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, fmt_value, label
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 CARD_KEYS = (
     "total_cost",
@@ -30,6 +32,8 @@ _env: Environment | None = None
 def env() -> Environment:
     global _env
     if _env is None:
+        from jinja2 import Environment, PackageLoader, select_autoescape  # optional: only HTML/PDF need it
+
         _env = Environment(
             loader=PackageLoader("simulation", "report/templates"),
             autoescape=select_autoescape(["html", "j2"]),
@@ -274,6 +278,8 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             for c, png in zip(specs, pngs or [])
         ]
     else:
+        from markupsafe import Markup  # (Jinja2's)
+
         charts = [{"title": c.title, "html": Markup(div)} for c, div in charts_html(specs)]
     s_cov = float(s.at["coverage_rate_poor", "value"])
     cost = fmt_value("total_cost", float(s.at["total_cost", "value"]), lang)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..parameters import CAT_BIT_OF, Enrolment
+from ..population.derive import derived_population
 
 
 def effective_enrolment(
@@ -35,6 +36,4 @@ def with_enrolment(pop, rule: Enrolment):
     enrolled = effective_enrolment(rule, a.enrolled, a.identified_month, a.cat_mask)
     if np.array_equal(enrolled, a.enrolled):
         return pop
-    from ..projection import derived_population
-
     return derived_population(pop, enrolled=enrolled)
