@@ -22,7 +22,7 @@ from .rules.basic_insurance import build_tables, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
-from .rules.long_term_care import LtcArrays, year_long_term_care
+from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
 from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
 from .rules.mutual_aid import contribution_tables
 from .rules.mutual_aid import members as mutual_aid_members
@@ -261,6 +261,26 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     )  # fmt: skip
 
 
+def _long_term_care(ltc, pop: Population, cat_mask: np.ndarray) -> LtcArrays | None:
+    """The year's long-term-care arrays in one pass (kernels.ltc_pass), or None when the scenario
+    has no such fund (嘉兴 共富方案 二(二)6)."""
+    if not ltc.enabled:
+        return None
+    a = pop.arrays
+    cost_m, benefit_m = monthly_tables(ltc)
+    bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ltc.subsidised_categories] or [0])
+    covered = np.array([s in ltc.schemes for s in SCHEMES])
+    ins, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal = kernels.ltc_pass(
+        a.care_need, a.institution, a.employee, a.enrolled, cat_mask, covered, cost_m, benefit_m,
+        float(ltc.months), int(ltc.min_level), scheme_rates(ltc, "individual"),
+        scheme_rates(ltc, "pool_transfer"), scheme_rates(ltc, "fiscal"), int(bits),
+    )  # fmt: skip
+    return LtcArrays(
+        insured=ins, eligible=eligible, cost=cost, benefit=benefit, oop=oop, individual=individual,
+        subsidy=subsidy, pool_transfer=pool, fiscal=fiscal, employee=np.asarray(a.employee, dtype=bool),
+    )  # fmt: skip
+
+
 def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     """One year, every tier in settlement order (simulation.kernels, calling the rules of
     simulation.rules): in one pass over blocks of whole households when households are contiguous
@@ -393,6 +413,6 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         newly_identified=newly,
         claim_basic=claim_paid,
         claim_base=claim_base,
-        ltc=year_long_term_care(p.long_term_care, pop, cat_mask),
+        ltc=_long_term_care(p.long_term_care, pop, cat_mask),
         summary_sums=summary_sums,
     )

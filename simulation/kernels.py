@@ -28,6 +28,8 @@ from .rules.critical_illness import band_payment, critical_payment
 from .rules.family_cap import household_cap_payment, member_part, negative_list_off, reasonable_cost
 from .rules.flags import expenditure_poor, oop_share, warned, warning_applies
 from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
+from .rules.long_term_care import care_year, contribution, financing_item, insured
+from .rules.long_term_care import eligible as care_eligible
 from .rules.medical_assistance import assistance_base, assistance_payment
 from .rules.mutual_aid import contribution_subsidy, plan_payment
 from .rules.other_subsidies import eligible, subsidy_payment
@@ -1183,35 +1185,30 @@ def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, i
 def _ltc_pass(
     bounds, care_need, institution, employee, enrolled, cat_mask, covered, cost_m, benefit_m, months,
     min_level, individual_s, pool_s, fiscal_s, subsidised_bits,
-    insured, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal,
+    out_insured, out_eligible, cost, benefit, oop, individual, subsidy, pool, fiscal,
 ):  # fmt: skip
     top = cost_m.shape[1] - 1
     for ch in prange(len(bounds) - 1):
         for p in range(bounds[ch], bounds[ch + 1]):
             p &= NONNEG
             sch = 0 if employee[p] else 1
-            ins = enrolled[p] and covered[sch]
+            ins = insured(enrolled[p], covered[sch])
             lv = min(max(care_need[p], 0), top)
             st = 1 if institution[p] else 0
-            f = 1.0 if ins else 0.0
-            insured[p] = ins
-            eligible[p] = ins and care_need[p] >= min_level
-            cost[p] = months * cost_m[st, lv]
-            benefit[p] = months * benefit_m[st, lv] * f
-            oop[p] = cost[p] - benefit[p]
-            ind = individual_s[sch] * f
-            sub = ind if (cat_mask[p] & subsidised_bits) != 0 else 0.0
-            individual[p] = ind - sub
-            subsidy[p] = sub
-            pool[p] = pool_s[sch] * f
-            fiscal[p] = fiscal_s[sch] * f
+            out_insured[p] = ins
+            out_eligible[p] = care_eligible(ins, care_need[p], min_level)
+            cost[p], benefit[p], oop[p] = care_year(months, cost_m[st, lv], benefit_m[st, lv], ins)
+            subsidised = (cat_mask[p] & subsidised_bits) != 0
+            individual[p], subsidy[p] = contribution(individual_s[sch], ins, subsidised)
+            pool[p] = financing_item(pool_s[sch], ins)
+            fiscal[p] = financing_item(fiscal_s[sch], ins)
 
 
 _ltc = (_compiled(_ltc_pass, False), _compiled(_ltc_pass, True))
 
 
 def ltc_pass(care_need, institution, employee, enrolled, cat_mask, *tables):
-    """Long-term care per person in one pass (rules.long_term_care: the same operations): insured,
+    """Long-term care per person in one pass (the rules of rules.long_term_care): insured,
     eligible, cost, benefit, oop, individual, subsidy, pool transfer, fiscal."""
     n = len(care_need)
     out = (np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), *(np.empty(n) for _ in range(7)))

@@ -18,7 +18,7 @@ from .errors import WorkbenchError
 from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .rules.critical_illness import settle_insurer
-from .rules.long_term_care import ltc_figures, ltc_parts
+from .rules.long_term_care import LTC_PART_KEYS, LtcArrays, ltc_figures
 from .rules.premium_sharing import premium_by_level
 from .scenario import Scenario
 
@@ -407,6 +407,24 @@ def _other_parts(y: YearArrays, parts: dict) -> dict:
     # long-term care insurance (嘉兴 二(二)6)
     parts.update(ltc_parts(y.ltc, a.weight))
     return parts
+
+
+def ltc_parts(ltc: LtcArrays | None, weight: np.ndarray) -> dict[str, float]:
+    """Long-term care's additive weighted totals (yuan, persons); zeros when the scenario has no such
+    fund. `ltc_fiscal` is the government's whole outlay: its per-capita subsidy plus the individual
+    contributions it pays for subsidised persons (`ltc_contribution_subsidy`)."""
+    out = dict.fromkeys(LTC_PART_KEYS, 0.0)
+    if ltc is None:
+        return out
+    sums = kernels.ltc_sums(
+        weight, ltc.insured, ltc.employee, ltc.cost, ltc.benefit, ltc.oop, ltc.individual, ltc.pool_transfer,
+        ltc.subsidy, ltc.fiscal,
+    )  # fmt: skip
+    keys = ("insured", "beneficiaries", "cost", "benefit", "oop", "individual", "pool_transfer",
+            "pool_transfer_employee", "contribution_subsidy")  # fmt: skip
+    out.update((f"ltc_{k}", float(v)) for k, v in zip(keys, sums[:9]))
+    out["ltc_fiscal"] = float(sums[9]) + out["ltc_contribution_subsidy"]
+    return out
 
 
 def add_parts(a: dict, b: dict) -> dict:

@@ -22,7 +22,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 # re-exports the public API and so sits on top. Within a layer imports go either way, but the
 # graph must stay acyclic. app.py and app_pages/ (outside the package) are the layer above all.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # errors; jit (how rules are compiled); labels (the zh/en catalogue of figures); io_safe (atomic writes, checked paths);
+    # errors; jit (how rules are compiled); labels (the zh/en catalogue of figures);
+    # io_safe (atomic writes, checked paths);
     # memory_reuse (malloc tuning) and limits (the memory guard the population loaders call);
     # version (the package version, quoted in the reports' provenance)
     ("base", ("errors", "jit", "labels", "io_safe", "memory_reuse", "limits", "version")),
@@ -42,10 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 # (importer, imported): the only edges allowed to break the rules above, each with its reason.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # a rule calling the compiled kernels, from inside a function: removed by the rule rewrite
-    ("simulation.rules.long_term_care", "simulation.kernels"): "removed by the rule rewrite",
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 # third-party libraries that may be imported inside a function: optional and heavy, loaded when
 # the feature that needs them is used (reports, charts, Dask, Parquet)

@@ -16,7 +16,7 @@ import pytest
 from simulation import PopulationError, ScenarioError, simulate
 from simulation.parameters import LongTermCare
 from simulation.projection import project
-from simulation.rules.long_term_care import care_payment, contributions, insured
+from simulation.rules.long_term_care import care_year, contribution, financing_item, insured, monthly_tables
 from tests.conftest import claim, person, population
 
 
@@ -47,6 +47,16 @@ def test_care_is_not_a_medical_claim(jiaxing):
     np.testing.assert_allclose(paid + p["oop"], p["total_cost"], atol=0.01)
 
 
+def _care(ltc, need, institution, is_insured):
+    """(cost, benefit) of a year of care per person, from the rules (rules.long_term_care)."""
+    cost_m, benefit_m = monthly_tables(ltc)
+    out = [
+        care_year(ltc.months, cost_m[int(i), n], benefit_m[int(i), n], ok)
+        for n, i, ok in zip(need, institution, is_insured)
+    ]
+    return np.array([c for c, _, _ in out]), np.array([b for _, b, _ in out])
+
+
 def test_generosity_is_monotone_and_never_negative(jiaxing):
     need = np.array([0, 1, 2, 3, 3, 3])
     inst = np.array([False, False, True, False, True, True])
@@ -55,7 +65,7 @@ def test_generosity_is_monotone_and_never_negative(jiaxing):
     prev = None
     for ratio in (0.0, 0.3, 0.7, 0.9, 1.0):
         settings = {k: v.model_copy(update={"ratio": ratio}) for k, v in ltc.settings.items()}
-        cost, benefit = care_payment(ltc.model_copy(update={"settings": settings}), need, inst, ok)
+        cost, benefit = _care(ltc.model_copy(update={"settings": settings}), need, inst, ok)
         assert (benefit >= 0).all() and (benefit <= cost + 1e-9).all()
         if prev is not None:
             assert (benefit >= prev - 1e-9).all()
@@ -63,7 +73,7 @@ def test_generosity_is_monotone_and_never_negative(jiaxing):
     assert prev[-1] == 0  # uninsured
 
 
-def test_pure_functions_and_schemes():
+def test_rules_and_schemes():
     ltc = LongTermCare(
         enabled=True,
         schemes=["employee"],
@@ -73,12 +83,14 @@ def test_pure_functions_and_schemes():
             "institution": {"care_cost": {"3": 2000}, "ratio": 0.5, "monthly_limit": {"3": 600}},
         },
     )
-    emp = np.array([True, False])
-    ins = insured(ltc, emp, np.array([True, True]))
-    assert ins.tolist() == [True, False]  # residents not covered in this design
-    ind, sub, pool, fis = contributions(ltc, emp, ins, np.zeros(2, dtype=np.int64))
-    assert ind.tolist() == [10, 0] and pool.tolist() == [20, 0] and fis.tolist() == [30, 0]
-    cost, benefit = care_payment(ltc, np.array([3, 3]), np.array([True, True]), ins)
+    covered = [s in ltc.schemes for s in ("employee", "resident")]
+    ins = [insured(True, covered[0]), insured(True, covered[1])]
+    assert ins == [True, False]  # residents not covered in this design
+    assert [contribution(10.0, ok, False) for ok in ins] == [(10.0, 0.0), (0.0, 0.0)]
+    assert contribution(10.0, True, True) == (0.0, 10.0)  # 资助参保 pays a subsidised person's part
+    assert [financing_item(20.0, ok) for ok in ins] == [20.0, 0.0]
+    cost, benefit = _care(ltc, [3, 3], [True, True], ins)
+    # 12 months x 2,000; the fund pays min(50% x 2,000, 600) a month, insured only
     assert cost.tolist() == [24_000, 24_000] and benefit.tolist() == [12 * 600, 0]
 
 
@@ -126,18 +138,20 @@ def test_generated_population_has_care_need(jiaxing):
     assert 0.002 < share < 0.015  # about 0.7% nationally (2023 bulletin, R)
 
 
-def test_compiled_pass_and_sums_on_the_cores_equal_the_rules(jiaxing, monkeypatch):
+def test_compiled_pass_and_sums_on_the_cores_equal_serial(jiaxing, monkeypatch):
     """Above PARALLEL_MIN the care pass and its weighted sums run in chunks on the cores: the arrays
-    equal the numpy rules (long_term_care) exactly, the sums equal numpy's dot products of the same
-    arrays, and serial and parallel sums are the same bits (64 fixed chunks added in order)."""
+    equal the serial pass exactly, the sums equal numpy's dot products of the same arrays, and serial
+    and parallel sums are the same bits (64 fixed chunks added in order)."""
     from simulation import generate_population, kernels
-    from simulation.rules.long_term_care import LTC_PART_KEYS, ltc_parts, year_long_term_care
+    from simulation.engine import _long_term_care
+    from simulation.result import ltc_parts
+    from simulation.rules.long_term_care import LTC_PART_KEYS
 
     pop = generate_population(jiaxing, persons=20_000, seed=6)
     a, ltc = pop.arrays, jiaxing.params.long_term_care
-    ref = year_long_term_care(ltc, pop, a.cat_mask, fast=False)
+    ref = _long_term_care(ltc, pop, a.cat_mask)
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
-    fast = year_long_term_care(ltc, pop, a.cat_mask, fast=True)
+    fast = _long_term_care(ltc, pop, a.cat_mask)
     for k in (
         "insured",
         "eligible",
