@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 from .errors import WorkbenchError
+from .registry import format_value, metric_kind, metric_label
 
 EXIT_BAD_INPUT = 2
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
@@ -28,18 +29,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def format_summary(summary, lang: str = "zh") -> str:
-    from .labels import metric_kind, metric_label
-
+    """One line a figure: its label and its value (money in 万元, or yuan in English; rates to 0.01%)."""
+    scale = "wan" if lang == "zh" else "yuan"
     lines = []
     for k, v in summary.items():
-        kind = metric_kind(k)
-        if kind == "rate":
-            val = f"{v:.2%}"
-        elif kind == "count":
-            val = f"{v:,.0f}"
-        else:
-            val = f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"{v:,.0f} yuan"
-        lines.append(f"{metric_label(k, lang):<28}\t{val}")
+        digits = 2 if metric_kind(k) == "rate" else None
+        lines.append(f"{metric_label(k, lang):<28}\t{format_value(k, v, lang, scale=scale, digits=digits)}")
     return "\n".join(lines)
 
 

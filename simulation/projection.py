@@ -43,6 +43,7 @@ from .errors import ScenarioError, WorkbenchError
 from .funds import FUNDS, fund_flows
 from .parameters import CAT_BIT_OF, Category, ScenarioModel
 from .population.model import Population
+from .registry import FUND_LABELS, code_label, fmt_count, fmt_money, unit_label
 from .scenario import Scenario
 
 Rate = Annotated[float, Field(ge=-0.5, le=1.0, allow_inf_nan=False)]
@@ -599,15 +600,12 @@ class FundChain:
 
 
 def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
-    from .funds import FUND_LABELS
-
     df = funds.copy()
-    label = {k: (zh if lang == "zh" else en) for k, (zh, en) in FUND_LABELS.items()}
-    df["fund"] = df["fund"].map(label)
+    df["fund"] = df["fund"].map(lambda f: code_label(FUND_LABELS, f, lang))
     for c in ("opening", "income", "expenditure", "balance"):
-        df[c] = (df[c] / 1e4).map(lambda v: f"{v:,.1f}")
-    df["months_payable"] = df["months_payable"].map(lambda v: f"{v:,.1f}")
-    unit = "万元" if lang == "zh" else "10k yuan"
+        df[c] = df[c].map(lambda v: fmt_money(v, lang, "wan", digits=1, unit=False))
+    df["months_payable"] = df["months_payable"].map(lambda v: fmt_count(v, digits=1))
+    unit = unit_label("money", lang, "wan")
     cols = ["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
     return f"({unit})\n" + df[cols].to_string(index=False)
 

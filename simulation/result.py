@@ -15,22 +15,12 @@ import pandas as pd
 from . import kernels
 from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
+from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
 from .rules.flags import expenditure_poor, oop_share
 from .rules.groups import rowsum
 from .rules.supplement import fiscally_enrolled
 from .scenario import Scenario
-
-PAID_COLUMNS = (
-    "basic_paid",
-    "critical_paid",
-    "mutual_aid_paid",
-    "assistance_paid",
-    "supplement_paid",
-    "other_paid",
-    "cap_paid",
-    "hospital_paid",
-)
 
 
 class Summary(dict):
@@ -260,7 +250,7 @@ class Result:
                 "total_cost": cost,
                 "oop": oop,
                 "personal_burden_rate": np.divide(oop, cost, out=np.zeros(k), where=cost > 0),
-                "coverage_rate_poor": 1.0 - np.divide(oop_p, cost_p, out=np.zeros(k), where=cost_p > 0),
+                "coverage_rate_poor": coverage(oop_p, cost_p),
             },
             index=pd.Index(names, name="district"),
         )
@@ -359,7 +349,7 @@ def summary_parts(y: YearArrays, person_arrays: dict, household_arrays: dict) ->
     w = a.weight
     pa = person_arrays
     parts: dict = {"persons": float(w.sum())}
-    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+    for k in PERSON_SUMS:
         parts[k] = float(kernels.wdot(w, pa[k]))
     poor = y.cat_mask != 0
     wp = w * poor  # weights of the poor (a mask as a multiplier is faster than boolean indexing)
@@ -442,7 +432,7 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s = Summary()
     s["persons"] = t["persons"]
     s["households"] = t["households"]
-    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+    for k in PERSON_SUMS:
         s[k] = t[k]
     cost_poor = t["total_cost_poor"]
     s["coverage_rate_poor"] = 1.0 - t["oop_poor"] / cost_poor if cost_poor > 0 else 1.0
