@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..labels import metric_kind, metric_label
+from ..parameters import CATEGORY_LABELS, SETTING_LABELS
+from ..registry import FUND_LABELS, code_label, coverage, format_value, metric_kind, metric_label, per
 
 CAVEAT = {
     "zh": "本报告为模型测算结果，不代表官方预算。",
@@ -186,23 +187,6 @@ TEXT = {
     },
 }
 
-SETTING_LABELS = {
-    "inpatient": ("住院", "Inpatient"),
-    "outpatient": ("门诊", "Outpatient"),
-    "chronic": ("门诊慢特病", "Chronic outpatient"),
-}
-CATEGORY_LABELS = {
-    "none": ("普通参保人", "Ordinary insured"),
-    "tekun": ("特困人员", "Extreme poverty (tekun)"),
-    "dibao": ("低保对象", "Minimum living (dibao)"),
-    "dibian": ("低保边缘/低收入", "Near-dibao (dibian)"),
-    "expenditure_poor": ("支出型贫困", "Expenditure-poor"),
-    "orphan": ("孤儿/困境儿童", "Orphans"),
-    "special_relief": ("特殊救济对象", "Special relief"),
-    "poverty_registered": ("建档立卡贫困人口", "Registered poor"),
-    "family_planning": ("计生两户", "Family-planning households"),
-}
-
 
 def tier_columns(frame) -> list[str]:
     """total_cost, every payer column (`*_paid`, in the frame's order; tiers added later join), oop."""
@@ -211,33 +195,18 @@ def tier_columns(frame) -> list[str]:
 
 
 def kind_of(key: str) -> str:
-    """'rate', 'count' or 'money' for a summary or target key (`labels.metric_kind`)."""
+    """'money', 'rate', 'count' or 'persons' for a summary or target key (the registry's kind)."""
     return metric_kind(key)
 
 
 def label(table: dict, key: str, lang: str) -> str:
-    zh, en = table.get(key, (key, key))
-    return zh if lang == "zh" else en
-
-
-def fmt_money(v: float, lang: str = "zh") -> str:
-    """Compact money for cards: 12.34 亿元 / 5.67 万元."""
-    if v is None or not np.isfinite(v):
-        return "—"
-    if lang != "zh":
-        return f"CNY {v / 1e9:,.2f} bn" if abs(v) >= 1e8 else f"CNY {v / 1e6:,.2f} m"
-    return f"{v / 1e8:,.2f} 亿元" if abs(v) >= 1e8 else f"{v / 1e4:,.2f} 万元"
+    """The label of a code in a code list (categories, settings, funds: `registry.code_label`)."""
+    return code_label(table, key, lang)
 
 
 def fmt_value(key: str, v: float, lang: str = "zh") -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    k = kind_of(key)
-    if k == "rate":
-        return f"{v * 100:.1f}%"
-    if k == "count":
-        return f"{v:,.0f}"
-    return fmt_money(v, lang)
+    """A figure for a card: money compact (亿元 / 万元), rates in %, counts (`registry.format_value`)."""
+    return format_value(key, v, lang)
 
 
 @dataclass
@@ -282,8 +251,6 @@ def _targets(proj, year: int, lang: str) -> pd.DataFrame:
 
 
 def _funds(res, proj, lang: str, draws: int, seed: int, persons: int | None):
-    from ..funds import FUND_LABELS
-
     f = proj.funds[["year", "fund", "income", "expenditure", "balance", "months_payable"]].copy()
     exhaustion = None
     if draws and draws > 0:
@@ -349,9 +316,9 @@ def _deciles(res) -> pd.DataFrame:
         }
     )
     g = df.groupby("decile").sum().reindex(range(1, 11), fill_value=0.0)
-    g["per_capita_income"] = np.divide(g["income"], g["persons"], out=np.zeros(10), where=g["persons"] > 0)
-    g["oop_share"] = np.divide(g["oop"], g["income"], out=np.zeros(10), where=g["income"] > 0)
-    g["coverage"] = 1 - np.divide(g["oop"], g["total_cost"], out=np.ones(10), where=g["total_cost"] > 0)
+    g["per_capita_income"] = per(g["income"], g["persons"])
+    g["oop_share"] = per(g["oop"], g["income"])
+    g["coverage"] = coverage(g["oop"], g["total_cost"])
     return g.reset_index()
 
 
