@@ -1,6 +1,6 @@
 """Every UI string of the app, in Chinese and English (one catalogue; a test checks both have the
-same keys). Labels of result figures and categories come from `simulation.labels` /
-`simulation.parameters.CATEGORY_LABELS`, not from here."""
+same keys). Labels of result figures, categories, funds and levers (with their units) come from
+`simulation.registry` and `Scenario.levers()`, not from here."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ TEXT: dict[str, dict[str, str]] = {
         "download_yaml": "下载当前情景 YAML",
         "diff_title": "相对预设的参数变动",
         "diff_none": "尚未改动任何参数。",
-        "diff_path": "参数",
+        "diff_label": "参数",
+        "diff_path": "参数路径",
         "diff_base": "预设值",
         "diff_value": "当前值",
         "diff_source": "出处",
@@ -38,18 +39,6 @@ TEXT: dict[str, dict[str, str]] = {
         "bad_url_param": "网址参数 {path} 无效，已忽略：{msg}",
         "yaml_loaded": "已载入情景 {name}，相对预设 {n} 项变动。",
         "yaml_unknown_path": "上传的情景中 {path} 在预设中不存在，已忽略。",
-        "unit_pct": "（%）",
-        "unit_yuan": "（元）",
-        "tier_hospital_levels": "医院等级",
-        "tier_basic_insurance": "基本医保",
-        "tier_critical_illness": "大病保险",
-        "tier_medical_assistance": "医疗救助",
-        "tier_premium_subsidy": "资助参保",
-        "tier_supplement": "商业补充保险（惠民保）",
-        "tier_family_cap": "封顶制（暖心基金）",
-        "tier_flags": "预警与认定",
-        "tier_financing": "筹资",
-        "tier_other": "其他",
         "pop_source": "人群来源",
         "pop_source_generated": "生成合成人群",
         "pop_source_upload": "上传真实数据",
@@ -195,7 +184,8 @@ TEXT: dict[str, dict[str, str]] = {
         "download_yaml": "Download the current scenario YAML",
         "diff_title": "Changes against the preset",
         "diff_none": "No parameter changed yet.",
-        "diff_path": "Parameter",
+        "diff_label": "Parameter",
+        "diff_path": "Path",
         "diff_base": "Preset",
         "diff_value": "Current",
         "diff_source": "Source",
@@ -207,18 +197,6 @@ TEXT: dict[str, dict[str, str]] = {
         "bad_url_param": "URL parameter {path} ignored: {msg}",
         "yaml_loaded": "Loaded scenario {name}: {n} changes against the preset.",
         "yaml_unknown_path": "{path} of the uploaded scenario is not in the preset; ignored.",
-        "unit_pct": " (%)",
-        "unit_yuan": " (yuan)",
-        "tier_hospital_levels": "Hospital levels",
-        "tier_basic_insurance": "Basic insurance",
-        "tier_critical_illness": "Critical-illness insurance",
-        "tier_medical_assistance": "Medical assistance",
-        "tier_premium_subsidy": "Premium subsidies",
-        "tier_supplement": "Supplementary insurance",
-        "tier_family_cap": "Household cap (charity fund)",
-        "tier_flags": "Warnings and identification",
-        "tier_financing": "Financing",
-        "tier_other": "Other",
         "pop_source": "Population source",
         "pop_source_generated": "Generate a synthetic population",
         "pop_source_upload": "Upload real data",

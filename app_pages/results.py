@@ -60,7 +60,8 @@ for i, key in enumerate(KPIS):
         delta, color = t("no_target"), "off"
     else:
         lo, hi = spec["min"], spec["max"]
-        goal = f"≥{pct(lo)}" if hi is None else f"≤{pct(hi)}" if lo is None else f"{pct(lo)}–{pct(hi)}"
+        lo_s, hi_s = fmt_figure(key, lo), fmt_figure(key, hi)
+        goal = f"≥{lo_s}" if hi is None else f"≤{hi_s}" if lo is None else f"{lo_s}–{hi_s}"
         delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
         color = "normal" if ok else "inverse"
     with cols[i % 4]:
