@@ -40,6 +40,7 @@ from simulation.registry import (
     fmt_rate,
     format_value,
     metric_label,
+    metric_title,
     per,
 )
 
@@ -63,6 +64,11 @@ def t(key: str, **kw) -> str:
 
 def label(key: str) -> str:
     return metric_label(key, lang())
+
+
+def title(key: str) -> str:
+    """A figure's label with its unit (a table column, an axis): 医疗总费用（元）."""
+    return metric_title(key, lang())
 
 
 def cat_label(code: str) -> str:

@@ -319,6 +319,15 @@ def metric_kind(key: str) -> str:
     return o.kind if o else "number"
 
 
+def metric_title(key: str, lang: str = "zh", scale: str = "yuan") -> str:
+    """A figure's label with its unit, for a column or an axis: 医疗总费用（元）, Coverage rate (%)."""
+    o = OUTPUTS.get(key)
+    if o is None:
+        return key
+    u = unit_label(o.kind, lang, scale)
+    return f"{o.label}（{u}）" if lang == "zh" else f"{o.label_en[:1].upper()}{o.label_en[1:]} ({u})"
+
+
 def unit_label(kind: str, lang: str = "zh", scale: str = "yuan") -> str:
     """The unit a table states for a kind: money in `scale` (元/万元/亿元), %, 户, 人."""
     if kind == "money":

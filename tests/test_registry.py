@@ -245,6 +245,8 @@ def test_one_formatter_per_kind():
     assert reg.format_value("total_cost", 2.5e6, "zh", scale="wan") == "250.00 万元"
     assert reg.format_change("coverage_rate_poor", 0.05) == "+5.0个百分点"
     assert reg.unit_label("money", "zh", "wan") == "万元" and reg.unit_label("persons", "en") == "persons"
+    assert reg.metric_title("total_cost") == "医疗总费用（元）"
+    assert reg.metric_title("coverage", "en") == "Coverage rate (%)"
 
 
 def test_registry_sits_low_and_imports_no_package_module_inside_a_function():
