@@ -61,6 +61,7 @@ TEXT = {
         "catastrophic": "灾难性支出户数",
         "newly_identified": "新识别户数",
         "path": "参数路径",
+        "parameter": "参数",
         "source": "来源",
         "assumption": "假设",
         "baseline": "基线",
@@ -141,7 +142,8 @@ TEXT = {
         "expenditure_poor": "Expenditure-poor",
         "catastrophic": "Catastrophic",
         "newly_identified": "Newly identified",
-        "path": "Parameter",
+        "path": "Path",
+        "parameter": "Parameter",
         "source": "Source",
         "assumption": "Assumption",
         "baseline": "Baseline",
@@ -223,7 +225,9 @@ class ReportData:
     costs: pd.DataFrame  # category, setting, total_cost, each *_paid, oop (yuan, weighted)
     deciles: pd.DataFrame  # decile, households, persons, per_capita_income, total_cost, oop, oop_share, ...
     warnings: pd.DataFrame  # category, households, warning, expenditure_poor, catastrophic, newly_identified
-    parameters: pd.DataFrame  # path, value, (baseline), source, assumption
+    # path, label (a lever's, else empty), value, (baseline), source, assumption, and value_shown
+    # (baseline_shown): the value in the lever's unit (95%, 20,000 元)
+    parameters: pd.DataFrame
     provenance: list[tuple[str, str]]
     reform: dict | None = None  # summary/tiers/deciles/households/changes when a baseline is given
     extra: dict = field(default_factory=dict)
@@ -342,16 +346,28 @@ def _warnings(res) -> pd.DataFrame:
     return g.reset_index()
 
 
-def _parameters(scn, base_scn=None) -> pd.DataFrame:
+def _shown(spec, v, lang: str) -> str:
+    """A parameter's value as text: in the lever's unit (95%, 20,000 元), else as it is."""
+    if v is None:
+        return "—"
+    return spec.format(v, lang) if spec is not None else str(v)
+
+
+def _parameters(scn, base_scn=None, lang: str = "zh") -> pd.DataFrame:
     base = dict(base_scn.leaves()) if base_scn is not None else None
+    levers = {lv.path: lv for lv in scn.levers()}
     rows = []
     for path, value in scn.leaves():
         src = scn.source(path)
-        row = {"path": path, "value": value}
+        spec = levers.get(path)
+        row = {"path": path, "label": spec.label_in(lang) if spec else "", "value": value}
         if base is not None:
             row["baseline"] = base.get(path)
         row["source"] = src.get("source", "")
         row["assumption"] = src.get("assumption", "")
+        row["value_shown"] = _shown(spec, value, lang)
+        if base is not None:
+            row["baseline_shown"] = _shown(spec, row["baseline"], lang)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -438,6 +454,15 @@ def _reform(res, baseline, lang: str) -> dict:
         for k in tiers["tier"]
     ]
     changes = pd.DataFrame(baseline.scenario.diff(res.scenario))
+    for c in ("source", "assumption"):  # a change cites one of the two: the other is empty, not NaN
+        if c in changes:
+            changes[c] = changes[c].fillna("")
+    if len(changes):  # each change with its lever's label and its values in the lever's unit
+        levers = {lv.path: lv for lv in res.scenario.levers()}
+        specs = [levers.get(p) for p in changes["path"]]
+        changes["label"] = [s.label_in(lang) if s else "" for s in specs]
+        changes["base_shown"] = [_shown(s, v, lang) for s, v in zip(specs, changes["base"])]
+        changes["value_shown"] = [_shown(s, v, lang) for s, v in zip(specs, changes["value"])]
     return {
         "summary": s,
         "tiers": tiers,
@@ -478,7 +503,7 @@ def build(
         costs=_costs(res),
         deciles=_deciles(res),
         warnings=_warnings(res),
-        parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None),
+        parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None, lang),
         provenance=_provenance(res, lang, seed, draws),
         reform=_reform(res, baseline, lang) if baseline is not None else None,
     )

@@ -267,13 +267,13 @@ def write_workbook(d: ReportData, target) -> None:
 
     p = d.parameters
     has_base = "baseline" in p.columns
-    cols = [(t["path"], "text", 56), (t["value"], "text", 14)]
+    cols = [(t["path"], "text", 56), (t["parameter"], "text", 40), (t["value"], "text", 14)]
     if has_base:
         cols.append((t["baseline"], "text", 14))
     cols += [(t["source"], "text", 60), (t["assumption"], "text", 60)]
     rows = []
     for r in p.to_dict("records"):
-        row = [r["path"], _param_value(r["value"])]
+        row = [r["path"], r["label"], _param_value(r["value"])]
         if has_base:
             row.append(_param_value(r["baseline"]))
         row += [r["source"] or ("" if r["assumption"] else t["uncited"]), r["assumption"]]
@@ -323,6 +323,7 @@ def _reform_sheet(b: _Book, d: ReportData) -> None:
         ws.write(r0 + i, 1, str(_param_value(r.get("base"))))
         ws.write(r0 + i, 2, str(_param_value(r.get("value"))))
         ws.write(r0 + i, 3, r.get("source") or r.get("assumption") or "")
+        ws.write(r0 + i, 4, r.get("label", ""))
     r1 = r0 + len(ch) + 2
     for i, (k, v) in enumerate(rf["households"].items()):
         ws.write(r1 + i, 0, t.get(k, k))

@@ -226,9 +226,10 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         ]
         changes = [
             [
+                c.get("label") or "—",
                 c.get("path", ""),
-                str(c.get("base")),
-                str(c.get("value")),
+                c.get("base_shown", str(c.get("base"))),
+                c.get("value_shown", str(c.get("value"))),
                 c.get("source") or c.get("assumption") or "",
             ]
             for c in rf["changes"].to_dict("records")
@@ -241,7 +242,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             "changes": _table(
                 t["param_changes"],
                 None,
-                [t["path"], t["baseline"], t["reform_col"], t["source"]],
+                [t["parameter"], t["path"], t["baseline"], t["reform_col"], t["source"]],
                 changes,
                 lang,
             ),
@@ -255,15 +256,17 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         }
     params = [
         [
+            r["label"] or "—",
             r["path"],
-            str(r["value"]),
-            *([str(r["baseline"])] if "baseline" in r else []),
+            r["value_shown"],
+            *([r["baseline_shown"]] if "baseline" in r else []),
             r["source"] or ("" if r["assumption"] else t["uncited"]),
             r["assumption"],
         ]
         for r in d.parameters.to_dict("records")
     ]
-    phead = [t["path"], t["value"]] + ([t["baseline"]] if "baseline" in d.parameters.columns else [])
+    phead = [t["parameter"], t["path"], t["value"]]
+    phead += [t["baseline"]] if "baseline" in d.parameters.columns else []
     phead += [t["source"], t["assumption"]]
     specs = chart_specs(d)
     if static:
