@@ -214,7 +214,6 @@ _OUTPUTS: tuple[Output, ...] = (
         "long-term care: benefits paid",
         "money",
         funds=("long_term_care",),
-        public=False,
     ),
     _o("ltc_oop", "长期护理个人负担", "long-term care: out-of-pocket", "money"),
     _o("ltc_individual", "长期护理保险个人缴费", "long-term care: individual contributions", "money"),
