@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from simulation.registry import PAID_COLUMNS
+
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
-PAYERS = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "other_paid", "cap_paid")
+PAYERS = PAID_COLUMNS  # every payer of the identity, in settlement order (the registry's)
 
 
 def _figure(traces: list[dict], title: str, **layout) -> go.Figure:

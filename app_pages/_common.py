@@ -1,5 +1,7 @@
 """Shared state of the app: the scenario (a preset plus a diff), the population, cached runs,
-number formatting and the lever widgets. Only calls `simulation`; no policy logic here.
+number formatting and the lever widgets. Only calls `simulation`; no policy logic here. Labels,
+units, kinds and bounds of figures and levers come from `simulation.registry` (a lever's from
+`Scenario.levers()`); numbers are formatted by the registry's one formatter per kind.
 
 State lives in non-widget session keys (`preset`, `changes`, `pop_n`, `pop_seed`, `upload`, `lang`)
 so it survives page switches, and is mirrored into the URL (`st.query_params`) after every run.
@@ -8,7 +10,6 @@ so it survives page switches, and is mirrored into the URL (`st.query_params`) a
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
 from collections import OrderedDict
@@ -27,8 +28,21 @@ from simulation import (
     load_scenario,
     simulate,
 )
-from simulation.labels import metric_kind, metric_label
-from simulation.parameters import CAT_BIT_OF, CATEGORY_CODES, CATEGORY_LABELS
+from simulation.compare import compare, income_deciles
+from simulation.parameters import CAT_BIT_OF, CATEGORY_CODES
+from simulation.projection import project
+from simulation.registry import (
+    PAID_COLUMNS,
+    Lever,
+    category_label,
+    coverage,
+    fmt_money,
+    fmt_rate,
+    format_value,
+    metric_label,
+    metric_title,
+    per,
+)
 
 from ._text import text
 
@@ -36,20 +50,7 @@ DEFAULT_PRESET = "linan_2024"
 DEFAULT_PERSONS = 20_000
 DEFAULT_SEED = 7
 RESERVED = ("preset", "lang", "n", "seed")  # URL keys that are not parameter paths
-TIERS = (
-    "hospital_levels",
-    "basic_insurance",
-    "critical_illness",
-    "medical_assistance",
-    "premium_subsidy",
-    "supplement",
-    "family_cap",
-    "flags",
-    "financing",
-)
-NOT_LEVERS = ("year", "population", "projection", "targets", "constraints")
-RATE_WORDS = ("ratio", "share", "rate", "bonus", "uptake")
-PAYERS_SHOWN = ("basic_paid", "critical_paid", "assistance_paid", "supplement_paid", "other_paid", "cap_paid")
+PAYERS_SHOWN = PAID_COLUMNS  # every payer of the identity, in settlement order (zeros are not drawn)
 
 
 # ---------------------------------------------------------------------------- language
@@ -65,39 +66,29 @@ def label(key: str) -> str:
     return metric_label(key, lang())
 
 
+def title(key: str) -> str:
+    """A figure's label with its unit (a table column, an axis): 医疗总费用（元）."""
+    return metric_title(key, lang())
+
+
 def cat_label(code: str) -> str:
     """Label of a category code, or of a combination `a|b` (labels joined by +)."""
-    i = 0 if lang() == "zh" else 1
-    return "+".join(CATEGORY_LABELS.get(c, (c, c))[i] for c in str(code).split("|"))
+    return category_label(code, lang())
 
 
 # ---------------------------------------------------------------------------- formatting
 def money(x: float) -> str:
-    """Yuan in 亿元 / 万元 (zh) or millions (en)."""
-    if x is None or not math.isfinite(x):
-        return "—"
-    if lang() == "zh":
-        if abs(x) >= 1e8:
-            return f"{x / 1e8:,.2f} 亿元"
-        if abs(x) >= 1e4:
-            return f"{x / 1e4:,.1f} 万元"
-        return f"{x:,.0f} 元"
-    if abs(x) >= 1e6:
-        return f"¥{x / 1e6:,.1f} m"
-    return f"¥{x:,.0f}"
+    """Yuan in 亿元 / 万元 / 元 (zh) or ¥ bn / m (en): `registry.fmt_money`."""
+    return fmt_money(x, lang())
 
 
 def pct(x: float) -> str:
-    return "—" if x is None or not math.isfinite(x) else f"{x:.1%}"
+    return fmt_rate(x)
 
 
 def fmt_figure(key: str, x: float) -> str:
-    kind = metric_kind(key)
-    if kind == "rate":
-        return pct(x)
-    if kind == "count":
-        return f"{x:,.0f}"
-    return money(x)
+    """A figure in its registry kind: money, rate or count."""
+    return format_value(key, x, lang())
 
 
 # ---------------------------------------------------------------------------- state
@@ -367,8 +358,6 @@ def baseline_result():
 
 
 def _projection(pop_key: str, preset: str, changes_json: str, pop, scn):
-    from simulation.projection import project
-
     def make():
         # the first year is the run the Results page already made (same scenario, same year)
         first = None if scn.series else _run(pop_key, preset, changes_json, pop, scn)
@@ -400,8 +389,6 @@ def fund_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _comparison(pop_key: str, preset: str, changes_json: str, _pop, _scn):
-    from simulation.compare import compare
-
     base = _projection(pop_key, preset, "{}", _pop, preset_scenario(preset))
     return compare(base, _projection(pop_key, preset, changes_json, _pop, _scn))
 
@@ -426,44 +413,30 @@ def category_codes(pop_key: str, _pop) -> tuple[np.ndarray, list[str]]:
 
 
 # ---------------------------------------------------------------------------- levers
-def lever_paths(scn) -> dict[str, list[tuple[str, object]]]:
-    """Numeric and boolean parameters grouped by tier (top-level section)."""
-    groups: dict[str, list[tuple[str, object]]] = {}
-    for path, v in scn.leaves():
-        top = path.split(".")[0]
-        if top in NOT_LEVERS:
-            continue
-        tier = top if top in TIERS else "other"
-        groups.setdefault(tier, []).append((path, v))
+def lever_groups(scn) -> dict[str, list[Lever]]:
+    """The scenario's levers (`Scenario.levers()`) grouped by tier, in schema order."""
+    groups: dict[str, list[Lever]] = {}
+    for lv in scn.levers():
+        groups.setdefault(lv.tier, []).append(lv)
     return groups
 
 
-def is_rate(path: str, v) -> bool:
-    last = [p for p in path.split(".") if not p.isdigit()]
-    words = ".".join(last[-2:])
-    return (
-        isinstance(v, float)
-        and 0.0 <= v <= 1.0
-        and any(w in words for w in RATE_WORDS)
-        and "threshold" not in path.split(".")[-1]
-    )
+def lever_spec(scn, path: str) -> Lever:
+    return scn.lever(path)
 
 
-def source_help(scn, path: str) -> str:
-    src = scn.source(path)
-    if "source" in src:
-        return f"{path}\n\n{src['source']}"
-    if "assumption" in src:
-        return f"{path}\n\n" + t("assumption", text=src["assumption"])
-    return f"{path}\n\n" + t("no_source")
+def source_help(spec: Lever) -> str:
+    """The hover text of a lever: its path and the clause (or the assumption) of its value."""
+    if spec.source:
+        return f"{spec.path}\n\n{spec.source}"
+    if spec.assumption:
+        return f"{spec.path}\n\n" + t("assumption", text=spec.assumption)
+    return f"{spec.path}\n\n" + t("no_source")
 
 
-def lever_label(scn, path: str, v) -> str:
-    meta = scn.meta.get(path, {})
-    name = meta.get("label_en" if lang() == "en" else "label") or ".".join(path.split(".")[1:]) or path
-    if isinstance(v, bool):
-        return name
-    return name + (t("unit_pct") if is_rate(path, v) else "")
+def lever_label(spec: Lever) -> str:
+    """The lever's label with its unit, in the session's language: 住院救助比例（低保对象）（%）."""
+    return spec.titled(lang())
 
 
 def _on_lever(path: str, wkey: str, kind: str) -> None:
@@ -478,37 +451,69 @@ def _on_lever(path: str, wkey: str, kind: str) -> None:
 
 
 def lever(scn, path: str, base_value, prefix: str = "lv") -> None:
-    """One widget for a parameter: slider for a ratio, number input for an amount, toggle for a
-    switch. The value shown is the current scenario's; the hover text is the citation."""
+    """One widget for a lever, as the registry describes it: a slider in % for a rate, a number
+    input within the lever's bounds for an amount, a toggle for a switch. The value shown is the
+    current scenario's; the hover text is the citation."""
+    spec = lever_spec(scn, path)
     current = st.session_state["changes"].get(path, base_value)
     wkey = f"{prefix}:{path}"
-    help_ = source_help(scn, path)
-    lab = lever_label(scn, path, base_value)
-    if isinstance(base_value, bool):
+    help_ = source_help(spec)
+    lab = lever_label(spec)
+    lo, hi = spec.bounds
+    if spec.kind == "switch":
         st.session_state[wkey] = bool(current)
         st.toggle(lab, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "bool"))
-    elif is_rate(path, base_value):
+    elif spec.kind == "rate":
         st.session_state[wkey] = round(float(current) * 100, 2)
         st.slider(
-            lab, 0.0, 100.0, step=0.5, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "pct")
+            lab,
+            100.0 * (0.0 if lo is None else lo),
+            100.0 * (1.0 if hi is None else hi),
+            step=0.5,
+            key=wkey,
+            help=help_,
+            on_change=_on_lever,
+            args=(path, wkey, "pct"),
         )
     elif isinstance(base_value, int):
         st.session_state[wkey] = int(current)
-        st.number_input(lab, step=1, key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "int"))
+        st.number_input(
+            lab,
+            min_value=None if lo is None else int(lo),
+            max_value=None if hi is None else int(hi),
+            step=1,
+            key=wkey,
+            help=help_,
+            on_change=_on_lever,
+            args=(path, wkey, "int"),
+        )
     else:
         st.session_state[wkey] = float(current)
-        step = 10 ** max(0, int(math.log10(abs(base_value))) - 1) if base_value else 1.0
+        step = 10 ** max(0, int(np.log10(abs(base_value))) - 1) if base_value else 1.0
         st.number_input(
-            lab, step=float(step), key=wkey, help=help_, on_change=_on_lever, args=(path, wkey, "float")
+            lab,
+            min_value=None if lo is None else float(lo),
+            max_value=None if hi is None else float(hi),
+            step=float(step),
+            key=wkey,
+            help=help_,
+            on_change=_on_lever,
+            args=(path, wkey, "float"),
         )
 
 
 def assistance_ratio_paths(scn) -> list[tuple[str, object]]:
+    """The inpatient assistance ratio of each category (the Results page's quick levers)."""
     return [
-        (p, v)
-        for p, v in scn.leaves()
-        if p.startswith("medical_assistance.inpatient_ratio.") and is_rate(p, v)
+        (lv.path, lv.value)
+        for lv in scn.levers()
+        if lv.path.startswith("medical_assistance.inpatient_ratio.") and lv.kind == "rate"
     ]
+
+
+def rate_levers(scn) -> list[Lever]:
+    """The levers that are rates (the parameters goal-seek can move)."""
+    return [lv for lv in scn.levers() if lv.kind == "rate"]
 
 
 # ---------------------------------------------------------------------------- aggregates
@@ -539,23 +544,16 @@ def by_category(res, pop_key: str, pop) -> pd.DataFrame:
         "persons": persons,
         "total_cost": cost,
         "oop": oop,
-        "coverage": 1 - _ratio(oop, cost),
-        "oop_per_person": _ratio(oop, persons),
+        "coverage": coverage(oop, cost),
+        "oop_per_person": per(oop, persons),
     }
     return pd.DataFrame(cols, index=pd.Index(names, name="category"))
-
-
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b, NaN where b is not positive (numpy, not pandas: a redraw does a dozen of these)."""
-    return np.divide(a, b, out=np.full(len(a), np.nan), where=b > 0)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _deciles(pop_key: str, _res) -> tuple:
     """Household income deciles depend on the population only, so they are computed once: the
     sparse 10 x households matrix of household weights, and each decile's persons and income."""
-    from simulation.compare import income_deciles
-
     h = _res.household_arrays()
     m = _group_matrix((income_deciles(_res) - 1).astype(np.intp), h["weight"], 10)
     return m, m @ h["size"].astype(float), m @ h["income"]
@@ -571,8 +569,8 @@ def by_decile(res, pop_key: str) -> pd.DataFrame:
         "total_cost": cost,
         "oop": oop,
         "income": income,
-        "coverage": 1 - _ratio(oop, cost),
-        "oop_share": _ratio(oop, income),
+        "coverage": coverage(oop, cost),
+        "oop_share": per(oop, income),
     }
     return pd.DataFrame(cols, index=pd.Index(range(1, 11), name="decile"))
 

@@ -4,7 +4,7 @@ coverage by category, households better and worse off."""
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, comparison, label, money, scenario, t
+from app_pages._common import cat_label, comparison, label, money, scenario, t, title
 
 st.header(t("compare_title"))
 scn = scenario()
@@ -25,7 +25,7 @@ c1.plotly_chart(
         bc,
         {"coverage_baseline": t("baseline"), "coverage_reform": t("reform")},
         t("coverage_by_category"),
-        t("coverage"),
+        title("coverage"),
         percent=True,
     ),
     key="ch_cmp_cat",

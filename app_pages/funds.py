@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import fund_tables, lang, pct, scenario, t
-from simulation.funds import FUND_LABELS
+from app_pages._common import fmt_figure, fund_tables, lang, pct, scenario, t
+from simulation.registry import FUND_LABELS
 from simulation.uncertainty import monte_carlo
 
 ss = st.session_state
@@ -43,8 +43,8 @@ tt = targets.copy()
 tt["label"] = tt["label"] if lang() == "zh" else tt["label_en"]
 mark = {True: t("passed_yes"), False: t("passed_no")}
 tt["cell"] = [
-    "—" if pd.isna(v) else (f"{v:,.0f}" if abs(v) > 1.5 else pct(v)) + (" " + mark[p] if p in mark else "")
-    for v, p in zip(tt["value"], tt["passed"])
+    "—" if pd.isna(v) else fmt_figure(k, v) + (" " + mark[p] if p in mark else "")
+    for k, v, p in zip(tt["target"], tt["value"], tt["passed"])
 ]
 wide = tt.pivot_table(index="label", columns="year", values="cell", aggfunc="first", sort=False)
 st.dataframe(wide, width="stretch")

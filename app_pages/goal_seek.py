@@ -5,12 +5,13 @@ import streamlit as st
 
 from app_pages._common import (
     fmt_figure,
-    is_rate,
     label,
+    lang,
     money,
     pct,
     population,
     preset_scenario,
+    rate_levers,
     scenario,
     set_change,
     t,
@@ -37,17 +38,27 @@ targets = [
 target = st.selectbox(t("gs_target"), targets, format_func=label, key="gs_target")
 default_goal = (specs[target]["min"] or 0.9) * 100
 goal = st.number_input(t("gs_value"), 0.0, 100.0, float(default_goal), step=0.5, key="gs_goal")
-rate_paths = [
-    p
-    for p, v in preset_scenario(ss["preset"]).leaves()
-    if is_rate(p, v) and not p.startswith(("population", "projection", "targets"))
-]
+rates = {lv.path: lv for lv in rate_levers(preset_scenario(ss["preset"]))}
+rate_paths = list(rates)
 default = [p for p in rate_paths if p == "medical_assistance.inpatient_ratio.dibao"]
-params = st.multiselect(t("gs_params"), rate_paths, default=default, max_selections=2, key="gs_params")
+params = st.multiselect(
+    t("gs_params"),
+    rate_paths,
+    default=default,
+    max_selections=2,
+    format_func=lambda p: rates[p].label_in(lang()),
+    key="gs_params",
+)
 bounds = []
 for p in params:
+    lo_b, hi_b = (100.0 * (d if b is None else b) for b, d in zip(rates[p].bounds, (0.0, 1.0)))
     lo, hi = st.slider(
-        t("gs_bounds", param=p), 0.0, 100.0, (round(scn.get(p) * 100, 1), 100.0), step=0.5, key=f"gs_b:{p}"
+        t("gs_bounds", param=rates[p].label_in(lang())),
+        lo_b,
+        hi_b,
+        (max(lo_b, round(scn.get(p) * 100, 1)), hi_b),
+        step=0.5,
+        key=f"gs_b:{p}",
     )
     bounds.append((lo / 100, hi / 100))
 budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, key="gs_budget")
@@ -79,7 +90,7 @@ if gs is not None:
         st.warning(t("gs_not_reached", msg=gs.message))
     cols = st.columns(len(gs.values) + 1)
     for col, (p, v) in zip(cols, gs.values.items()):
-        col.metric(p, pct(v), border=True)
+        col.metric(rates[p].label_in(lang()) if p in rates else p, pct(v), border=True)
     cols[-1].metric(t("gs_cost"), money(gs.added_cost), border=True)
     if gs.reached and st.button(t("gs_apply"), key="gs_apply"):
         for p, v in gs.values.items():

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, population, population_key, preset_scenario, result, t
+from app_pages._common import cat_label, population, population_key, preset_scenario, result, t, title
 from app_pages._limits import too_big
 from simulation import PopulationError, WorkbenchError, limits
 from simulation.calibration import calibrate
@@ -125,7 +125,9 @@ c2.plotly_chart(
 c3, c4 = st.columns(2)
 inc = persons["income"].to_numpy(dtype=float)
 c3.plotly_chart(
-    charts.histogram(np.minimum(inc, np.quantile(inc, 0.99)), w, t("chart_income"), t("income"), t("count")),
+    charts.histogram(
+        np.minimum(inc, np.quantile(inc, 0.99)), w, t("chart_income"), title("income"), t("count")
+    ),
     key="ch_income",
 )
 res = result()

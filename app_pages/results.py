@@ -23,6 +23,7 @@ from app_pages._common import (
     result,
     scenario,
     t,
+    title,
 )
 from simulation.targets import check, target_specs
 
@@ -60,7 +61,8 @@ for i, key in enumerate(KPIS):
         delta, color = t("no_target"), "off"
     else:
         lo, hi = spec["min"], spec["max"]
-        goal = f"≥{pct(lo)}" if hi is None else f"≤{pct(hi)}" if lo is None else f"{pct(lo)}–{pct(hi)}"
+        lo_s, hi_s = fmt_figure(key, lo), fmt_figure(key, hi)
+        goal = f"≥{lo_s}" if hi is None else f"≤{hi_s}" if lo is None else f"{lo_s}–{hi_s}"
         delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
         color = "normal" if ok else "inverse"
     with cols[i % 4]:
@@ -86,16 +88,18 @@ c1, c2 = st.columns(2)
 cat = by_category(res, pk, pop)
 cat.index = [cat_label(c) for c in cat.index]
 c1.plotly_chart(
-    charts.grouped_bars(cat, {"coverage": t("coverage")}, t("by_category"), t("coverage"), percent=True),
+    charts.grouped_bars(
+        cat, {"coverage": label("coverage")}, t("by_category"), title("coverage"), percent=True
+    ),
     key="ch_cat_cov",
 )
 dec = by_decile(res, pk)
 c2.plotly_chart(
     charts.grouped_bars(
         dec,
-        {"coverage": t("coverage"), "oop_share": t("oop_share")},
+        {"coverage": label("coverage"), "oop_share": label("oop_share")},
         t("by_decile"),
-        t("coverage"),
+        title("coverage"),
         percent=True,
     ),
     key="ch_decile",
@@ -113,10 +117,10 @@ if k:
         {
             t("household_id"): h["household_id"][top],
             t("size"): h["size"][top],
-            t("income"): h["income"][top].round(0),
-            t("total_cost"): h["total_cost"][top].round(0),
-            t("oop"): h["oop"][top].round(0),
-            t("oop_share"): [pct(x) for x in h["oop_share"][top]],
+            title("income"): h["income"][top].round(0),
+            title("total_cost"): h["total_cost"][top].round(0),
+            title("oop"): h["oop"][top].round(0),
+            label("oop_share"): [pct(x) for x in h["oop_share"][top]],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", height=240)

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    lang,
     lever,
-    lever_paths,
+    lever_groups,
     preset_scenario,
     scenario,
     set_change,
@@ -86,13 +87,24 @@ st.download_button(
 st.subheader(t("diff_title"))
 diff = base.diff(scn)
 if diff:
+    specs = {lv.path: lv for lv in scn.levers()}
+
+    def _shown(path: str, v) -> str:
+        """A value with its unit as the registry describes the lever (a path outside the levers
+        as it is)."""
+        spec = specs.get(path)
+        return spec.format(v, lang()) if spec is not None and v is not None else str(v)
+
     st.dataframe(
         pd.DataFrame(
             {
-                t("diff_path"): [d["path"] for d in diff],
-                t("diff_base"): [d["base"] for d in diff],
-                t("diff_value"): [d["value"] for d in diff],
+                t("diff_label"): [
+                    specs[d["path"]].label_in(lang()) if d["path"] in specs else "—" for d in diff
+                ],
+                t("diff_base"): [_shown(d["path"], d["base"]) for d in diff],
+                t("diff_value"): [_shown(d["path"], d["value"]) for d in diff],
                 t("diff_source"): [d.get("source") or d.get("assumption") or "" for d in diff],
+                t("diff_path"): [d["path"] for d in diff],
             }
         ).astype(str),
         hide_index=True,
@@ -103,11 +115,11 @@ else:
     st.info(t("diff_none"))
 
 st.subheader(t("levers_title"))
-for tier, items in lever_paths(base).items():
-    with st.expander(t(f"tier_{tier}"), expanded=(tier == "medical_assistance")):
+for tier, items in lever_groups(base).items():
+    with st.expander(items[0].tier_in(lang()), expanded=(tier == "medical_assistance")):
         cols = st.columns(3)
-        for i, (path, value) in enumerate(items):
+        for i, spec in enumerate(items):
             with cols[i % 3]:
-                lever(scn, path, value)
+                lever(scn, spec.path, spec.value)
 
 _ = set_change  # widgets write through _common.set_change

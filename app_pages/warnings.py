@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import cat_label, result, t
+from app_pages._common import cat_label, label, pct, result, t, title
 
 st.header(t("warn_title"))
 res = result()
@@ -40,7 +40,10 @@ sel = pd.DataFrame(
 )
 view = sel.head(2000).copy()
 view["category"] = view["category"].map(cat_label)
-view = view.rename(columns={c: t(c) if c not in flags else t(f"flag_{c}") for c in cols})
+view["oop_share"] = view["oop_share"].map(pct)
+names = {"size": t("size"), "category": t("category"), "oop_share": label("oop_share")}
+names |= {c: title(c) for c in ("income", "total_cost", "oop")} | {f: t(f"flag_{f}") for f in flags}
+view = view.rename(columns=names)
 view.index.name = t("household_id")
 st.dataframe(view, width="stretch")
 st.download_button(

@@ -16,10 +16,10 @@ from .api import simulate
 from .calibration import DEFAULT_PERSONS, calibrate, format_checks
 from .distributed import simulate_partitioned
 from .errors import WorkbenchError
-from .labels import metric_kind, metric_label
 from .population import generate_population, load_population
 from .population.parquet import generate_partitioned, open_partitioned
 from .projection import format_funds, project
+from .registry import format_value, metric_kind, metric_label
 from .report import check_report_path, write_report
 from .scenario import load_scenario
 from .targets import format_targets
@@ -34,16 +34,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def format_summary(summary, lang: str = "zh") -> str:
+    """One line a figure: its label and its value (money in 万元, or yuan in English; rates to 0.01%)."""
+    scale = "wan" if lang == "zh" else "yuan"
     lines = []
     for k, v in summary.items():
-        kind = metric_kind(k)
-        if kind == "rate":
-            val = f"{v:.2%}"
-        elif kind == "count":
-            val = f"{v:,.0f}"
-        else:
-            val = f"{v / 1e4:,.2f} 万元" if lang == "zh" else f"{v:,.0f} yuan"
-        lines.append(f"{metric_label(k, lang):<28}\t{val}")
+        digits = 2 if metric_kind(k) == "rate" else None
+        lines.append(f"{metric_label(k, lang):<28}\t{format_value(k, v, lang, scale=scale, digits=digits)}")
     return "\n".join(lines)
 
 

@@ -14,11 +14,13 @@ import pandas as pd
 
 from .errors import WorkbenchError
 from .projection import Projection
-from .result import PAID_COLUMNS, Result
+from .registry import PAID_COLUMNS, PUBLIC_PAYERS, coverage, per
+from .result import Result
 
 # every payer of the result's identity, in settlement order, between the cost and what is left
 TIERS = ("total_cost", *PAID_COLUMNS, "premium_subsidy", "oop")
-PUBLIC_TIERS = ("basic_paid", "critical_paid", "assistance_paid", "other_paid", "cap_paid", "premium_subsidy")
+# the public payers (basic, critical, assistance, other, cap, premium subsidies): from the registry
+PUBLIC_TIERS = PUBLIC_PAYERS
 TOLERANCE = 0.01  # yuan: a household whose OOP moves less than this is unchanged
 
 
@@ -74,11 +76,9 @@ def _weighted_groups(res, key: np.ndarray, hh: bool) -> pd.DataFrame:
         }
     )
     g = df.groupby("key", sort=True).sum()
-    g["coverage"] = 1.0 - np.divide(
-        g["oop"].to_numpy(), g["total_cost"].to_numpy(), out=np.zeros(len(g)), where=g["total_cost"] > 0
-    )
-    g["oop_per_person"] = g["oop"] / g["persons"].where(g["persons"] > 0)
-    g["oop_share"] = g["oop"] / g["income"].where(g["income"] > 0)
+    g["coverage"] = coverage(g["oop"], g["total_cost"])
+    g["oop_per_person"] = per(g["oop"], g["persons"])
+    g["oop_share"] = per(g["oop"], g["income"])
     return g.drop(columns="income")
 
 

@@ -17,17 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-
-FUNDS = ("employee_pool", "resident_pool", "critical_illness", "assistance", "charity", "long_term_care")
-FUND_LABELS = {
-    "employee_pool": ("职工医保统筹基金", "Employee pooled fund"),
-    "resident_pool": ("居民医保基金", "Resident fund"),
-    "critical_illness": ("大病保险资金", "Critical-illness insurance"),
-    "assistance": ("医疗救助基金", "Medical assistance fund"),
-    "charity": ("暖心基金", "Charity fund (暖心基金)"),
-    "long_term_care": ("长期护理保险基金", "Long-term care insurance fund"),
-}
-
+from .registry import FUND_LABELS as FUND_LABELS  # the funds and their labels: one list, in the registry
+from .registry import FUNDS as FUNDS
 
 # the scheme x enrolment cells of `fund_cells`, in kernels.scheme_cells' order
 CELLS = (

@@ -2,6 +2,17 @@
 
 Values arrive here already stripped of their citations (see `scenario.py`), so the schema only
 says what a valid policy is. Money is yuan, ratios are fractions in [0, 1].
+
+Every field a planner can move carries its labels and unit in the schema itself, through one helper,
+`labelled(default, zh, en, unit, keys=...)`, which stores them as the field's `json_schema_extra`
+(so `ScenarioModel.model_json_schema()` shows them next to the bounds). A field holding a section
+(a scheme, a setting) carries the label its leaves are prefixed with; `keys` names what the keys of
+a mapping (or the positions of a list) are, so a leaf under them is qualified by that key's label:
+`medical_assistance.inpatient_ratio.dibao` reads 住院救助比例（低保对象）. `registry.levers` walks
+the schema and composes these labels; no label is ever made from the words of a path.
+
+The code lists (categories, settings, schemes, care levels) are defined here once, each with its
+Chinese and English labels; the `Literal` types the schema validates with are built from them.
 """
 
 from __future__ import annotations
@@ -10,17 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CATEGORY_CODES: tuple[str, ...] = (
-    "none",
-    "tekun",
-    "dibao",
-    "dibian",
-    "expenditure_poor",
-    "orphan",
-    "special_relief",
-    "poverty_registered",
-    "family_planning",
-)
+# ---------------------------------------------------------------- code lists (one each, with labels)
+
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "none": ("普通参保人", "ordinary insured"),
     "tekun": ("特困人员", "destitute (tekun)"),
@@ -32,28 +34,99 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "poverty_registered": ("建档立卡贫困人口", "registered poor"),
     "family_planning": ("计生两户", "family-planning households"),
 }
+CATEGORY_CODES: tuple[str, ...] = tuple(CATEGORY_LABELS)
 CAT_BIT_OF: dict[str, int] = {code: 1 << i for i, code in enumerate(CATEGORY_CODES)}
-SETTINGS: tuple[str, ...] = ("inpatient", "outpatient", "chronic")
-SCHEMES: tuple[str, ...] = ("employee", "resident")
+SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "inpatient": ("住院", "inpatient"),
+    "outpatient": ("门诊", "outpatient"),
+    "chronic": ("门诊慢特病", "chronic outpatient"),
+}
+SETTINGS: tuple[str, ...] = tuple(SETTING_LABELS)
+SCHEME_LABELS: dict[str, tuple[str, str]] = {
+    "employee": ("职工医保", "employee insurance"),
+    "resident": ("城乡居民医保", "resident insurance"),
+}
+SCHEMES: tuple[str, ...] = tuple(SCHEME_LABELS)
+# care_need 1 mild, 2 moderate, 3 severe (重度失能); care settings 居家护理, 机构护理
+CARE_LEVEL_LABELS: dict[str, tuple[str, str]] = {
+    "1": ("轻度失能", "mild disability"),
+    "2": ("中度失能", "moderate disability"),
+    "3": ("重度失能", "severe disability"),
+}
+CARE_LEVELS: tuple[str, ...] = tuple(CARE_LEVEL_LABELS)
+CARE_SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "home": ("居家护理", "home care"),
+    "institution": ("机构护理", "institutional care"),
+}
+CARE_SETTINGS: tuple[str, ...] = tuple(CARE_SETTING_LABELS)
+# the three governments sharing a premium subsidy (premium_sharing.shares: [province, city, county])
+GOVERNMENT_LABELS: dict[str, tuple[str, str]] = {
+    "province": ("省级", "province"),
+    "city": ("市级", "city"),
+    "county": ("县级", "county"),
+}
 
-Category = Literal[
-    "none",
-    "tekun",
-    "dibao",
-    "dibian",
-    "expenditure_poor",
-    "orphan",
-    "special_relief",
-    "poverty_registered",
-    "family_planning",
-]
-Setting = Literal["inpatient", "outpatient", "chronic"]
-Scheme = Literal["employee", "resident"]
+Category = Literal[CATEGORY_CODES]  # type: ignore[valid-type]
+Setting = Literal[SETTINGS]  # type: ignore[valid-type]
+Scheme = Literal[SCHEMES]  # type: ignore[valid-type]
+CareLevel = Literal[CARE_LEVELS]  # type: ignore[valid-type]
+CareSetting = Literal[CARE_SETTINGS]  # type: ignore[valid-type]
 
 Ratio = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 MoneyByLevel = Money | dict[str, Money]
 RatioByLevel = Ratio | dict[str, Ratio]
+
+# ---------------------------------------------------------------- lever metadata
+
+# unit of a lever -> (English unit, kind); kind is rate (a fraction shown in %), money, number or
+# switch (a boolean, no unit)
+LEVER_UNITS: dict[str, tuple[str, str]] = {
+    "%": ("%", "rate"),
+    "元": ("yuan", "money"),
+    "元/月": ("yuan a month", "money"),
+    "元/人·年": ("yuan a person a year", "money"),
+    "岁": ("years of age", "number"),
+    "月": ("months", "number"),
+    "级": ("level", "number"),
+    "": ("", "switch"),
+}
+# what the keys of a mapping (or the positions of a list) under a field are: see registry.levers
+KEY_DOMAINS = frozenset(
+    {
+        "category",
+        "level",
+        "scheme",
+        "care_level",
+        "care_setting",
+        "fund",
+        "band",
+        "item",
+        "government",
+        "class",
+    }
+)
+
+
+def labelled(
+    default: Any = ...,
+    label: str = "",
+    label_en: str = "",
+    unit: str = "",
+    *,
+    keys: tuple[str, ...] = (),
+    **field: Any,
+) -> Any:
+    """A pydantic Field carrying a lever's labels (zh, en), unit (a key of LEVER_UNITS) and the
+    domains of the keys below it, as `json_schema_extra`. Bounds stay the type's (ge/le)."""
+    if unit not in LEVER_UNITS:
+        raise ValueError(f"labelled: unknown unit {unit!r} (units: {', '.join(LEVER_UNITS)})")
+    if not set(keys) <= KEY_DOMAINS:
+        raise ValueError(f"labelled: unknown key domain in {keys!r}")
+    extra: dict[str, Any] = {"label": label, "label_en": label_en, "unit": unit}
+    if keys:
+        extra["keys"] = list(keys)
+    return Field(default, json_schema_extra=extra, **field)
 
 
 class _Model(BaseModel):
@@ -70,7 +143,8 @@ class Document(_Model):
 class HospitalLevel(_Model):
     label: str
     label_en: str = ""
-    pays: bool = True  # False: a facility the insurance never pays (Bijie: non-designated private)
+    # False: a facility the insurance never pays (Bijie: non-designated private)
+    pays: bool = labelled(True, "纳入医保支付", "paid by the insurance")
 
 
 # ---------------------------------------------------------------- basic insurance (基本医保)
@@ -79,49 +153,57 @@ class HospitalLevel(_Model):
 class Terms(_Model):
     """Deductible and ratio of one setting, each a single value or one per hospital level."""
 
-    deductible: MoneyByLevel = 0.0
+    deductible: MoneyByLevel = labelled(0.0, "起付线", "deductible", "元", keys=("level",))
     deductible_per: Literal["admission", "year"] = "admission"
-    ratio: RatioByLevel
+    ratio: RatioByLevel = labelled(..., "报销比例", "reimbursement ratio", "%", keys=("level",))
 
 
 class SettingTerms(Terms):
-    unreferred: Terms | None = None  # terms of care without the required referral
-    annual_cap: Money | None = None  # fund cap of this setting alone (e.g. outpatient pooling)
+    # terms of care without the required referral
+    unreferred: Terms | None = labelled(None, "未转诊", "unreferred")
+    # fund cap of this setting alone (e.g. outpatient pooling)
+    annual_cap: Money | None = labelled(None, "年度最高支付限额", "annual fund cap", "元")
 
 
 class SchemeTerms(_Model):
-    inpatient: SettingTerms
-    outpatient: SettingTerms
-    chronic: SettingTerms
-    annual_cap: Money | None = None  # fund cap per person-year over inpatient + chronic
-    retiree_ratio_bonus: Ratio = 0.0  # employees past retirement_age get this many more points
-    retirement_age: int = Field(60, ge=0, le=120)
+    inpatient: SettingTerms = labelled(..., *SETTING_LABELS["inpatient"])
+    outpatient: SettingTerms = labelled(..., *SETTING_LABELS["outpatient"])
+    chronic: SettingTerms = labelled(..., *SETTING_LABELS["chronic"])
+    # fund cap per person-year over inpatient + chronic
+    annual_cap: Money | None = labelled(
+        None, "年度最高支付限额（住院和门诊慢特病）", "annual fund cap (inpatient and chronic)", "元"
+    )
+    # employees past retirement_age get this many more points
+    retiree_ratio_bonus: Ratio = labelled(0.0, "退休人员报销比例提高", "retiree ratio bonus", "%")
+    retirement_age: int = labelled(60, "退休年龄", "retirement age", "岁", ge=0, le=120)
 
 
 class SpecialTerms(_Model):
     """Terms replacing the scheme's for named categories (Bijie's poor residents)."""
 
     label: str = ""
+    label_en: str = ""
     categories: list[Category]
     schemes: list[Scheme] = ["resident"]
-    inpatient: SettingTerms | None = None
-    outpatient: SettingTerms | None = None
-    chronic: SettingTerms | None = None
-    uncapped: bool = False  # 不设封顶线
+    inpatient: SettingTerms | None = labelled(None, *SETTING_LABELS["inpatient"])
+    outpatient: SettingTerms | None = labelled(None, *SETTING_LABELS["outpatient"])
+    chronic: SettingTerms | None = labelled(None, *SETTING_LABELS["chronic"])
+    uncapped: bool = labelled(False, "不设封顶线", "no annual fund cap")
 
 
 class BasicInsurance(_Model):
-    employee: SchemeTerms
-    resident: SchemeTerms
-    special_terms: list[SpecialTerms] = []
+    employee: SchemeTerms = labelled(..., *SCHEME_LABELS["employee"])
+    resident: SchemeTerms = labelled(..., *SCHEME_LABELS["resident"])
+    special_terms: list[SpecialTerms] = labelled([], keys=("item",))
 
 
 # ---------------------------------------------------------------- critical illness (大病保险)
 
 
 class Band(_Model):
-    upto: Money | None  # upper end of the band in cumulative base (None: no upper end)
-    ratio: Ratio
+    # upper end of the band in cumulative base (None: no upper end)
+    upto: Money | None = labelled(..., "分段上限", "upper end of the band", "元")
+    ratio: Ratio = labelled(..., "分段报销比例", "band reimbursement ratio", "%")
 
 
 def _check_bands(threshold: float, bands: list[Band]) -> list[Band]:
@@ -140,9 +222,9 @@ def _check_bands(threshold: float, bands: list[Band]) -> list[Band]:
 
 
 class CriticalTerms(_Model):
-    threshold: Money
-    bands: list[Band] = Field(min_length=1)
-    cap: Money | None = None
+    threshold: Money = labelled(..., "大病保险起付线", "critical-illness threshold", "元")
+    bands: list[Band] = labelled(..., keys=("band",), min_length=1)
+    cap: Money | None = labelled(None, "大病保险年度最高支付限额", "critical-illness annual cap", "元")
 
     @model_validator(mode="after")
     def _ascending(self) -> CriticalTerms:
@@ -154,27 +236,39 @@ class CriticalTilt(_Model):
     """Favourable terms for named categories (倾斜支付)."""
 
     label: str = ""
+    label_en: str = ""
     categories: list[Category]
-    threshold: Money | None = None  # None: the general threshold
-    threshold_factor: Ratio = 1.0  # e.g. 0.5: threshold halved (医保发〔2018〕18号)
-    ratio_bonus: Ratio = 0.0  # points added to every band ratio (capped at 1)
-    bands: list[Band] | None = None  # own band table replacing the general one
-    uncapped: bool = False
+    # None: the general threshold
+    threshold: Money | None = labelled(None, "大病保险起付线", "critical-illness threshold", "元")
+    # e.g. 0.5: threshold halved (医保发〔2018〕18号)
+    threshold_factor: Ratio = labelled(1.0, "起付线系数", "threshold factor", "%")
+    # points added to every band ratio (capped at 1)
+    ratio_bonus: Ratio = labelled(0.0, "分段报销比例提高", "band ratio bonus", "%")
+    # own band table replacing the general one
+    bands: list[Band] | None = labelled(None, keys=("band",))
+    uncapped: bool = labelled(False, "不设封顶线", "no annual cap")
 
 
 class CriticalIllness(_Model):
-    enabled: bool = True
+    enabled: bool = labelled(True, "实施大病保险", "critical-illness insurance in force")
     schemes: list[Scheme] = ["resident"]
     settings: list[Setting] = ["inpatient", "chronic"]
-    base_includes_below_deductible: bool = True
-    terms: CriticalTerms
-    tilts: list[CriticalTilt] = []
-    premium_per_capita: Money  # financing per enrolled person of the covered schemes, yuan/year
-    margin_floor: Ratio = 0.03
-    margin_ceiling: Ratio = 0.05
-    policy_loss_fund_share: Ratio = 0.5  # share of a shortfall below the floor the fund makes good
-    quality_deposit_rate: Ratio = 0.10
-    deposit_released: bool = True  # annual assessment passed
+    base_includes_below_deductible: bool = labelled(
+        True, "基本医保起付线以下费用计入大病保险", "base includes cost below the basic deductible"
+    )
+    terms: CriticalTerms = labelled(...)
+    tilts: list[CriticalTilt] = labelled([], keys=("item",))
+    # financing per enrolled person of the covered schemes, yuan/year
+    premium_per_capita: Money = labelled(..., "大病保险人均筹资", "premium per insured person", "元/人·年")
+    margin_floor: Ratio = labelled(0.03, "承办机构盈利率下限", "insurer margin floor", "%")
+    margin_ceiling: Ratio = labelled(0.05, "承办机构盈利率上限", "insurer margin ceiling", "%")
+    # share of a shortfall below the floor the fund makes good
+    policy_loss_fund_share: Ratio = labelled(
+        0.5, "政策性亏损基金分担比例", "fund's share of a policy-change loss", "%"
+    )
+    quality_deposit_rate: Ratio = labelled(0.10, "质量保证金比例", "quality deposit rate", "%")
+    # annual assessment passed
+    deposit_released: bool = labelled(True, "质量保证金考核返还", "quality deposit released")
 
     @model_validator(mode="after")
     def _corridor(self) -> CriticalIllness:
@@ -189,14 +283,32 @@ class CriticalIllness(_Model):
 
 
 class MedicalAssistance(_Model):
-    inpatient_ratio: dict[Category, Ratio]
-    outpatient_ratio: dict[Category, Ratio]
-    chronic_ratio: dict[Category, Ratio] = {}  # missing category: its outpatient ratio
-    deductible: dict[Category, Money] = {}  # annual assistance deductible; missing: none
-    annual_limit: dict[Category, Money] = {}  # annual assistance limit; missing: no limit
-    outpatient_annual_limit: dict[Category, Money] = {}  # limit of outpatient + chronic alone
-    base_includes_below_deductible: bool = True
-    requires_enrolment: bool = True
+    inpatient_ratio: dict[Category, Ratio] = labelled(
+        ..., "住院救助比例", "inpatient assistance ratio", "%", keys=("category",)
+    )
+    outpatient_ratio: dict[Category, Ratio] = labelled(
+        ..., "门诊救助比例", "outpatient assistance ratio", "%", keys=("category",)
+    )
+    # missing category: its outpatient ratio
+    chronic_ratio: dict[Category, Ratio] = labelled(
+        {}, "门诊慢特病救助比例", "chronic outpatient assistance ratio", "%", keys=("category",)
+    )
+    # annual assistance deductible; missing: none
+    deductible: dict[Category, Money] = labelled(
+        {}, "救助起付线", "assistance deductible", "元", keys=("category",)
+    )
+    # annual assistance limit; missing: no limit
+    annual_limit: dict[Category, Money] = labelled(
+        {}, "年度救助限额", "annual assistance limit", "元", keys=("category",)
+    )
+    # limit of outpatient + chronic alone
+    outpatient_annual_limit: dict[Category, Money] = labelled(
+        {}, "门诊年度救助限额", "annual outpatient assistance limit", "元", keys=("category",)
+    )
+    base_includes_below_deductible: bool = labelled(
+        True, "基本医保起付线以下费用纳入救助", "base includes cost below the basic deductible"
+    )
+    requires_enrolment: bool = labelled(True, "参保方可救助", "assistance requires enrolment")
     # out-of-city care (异地就医) in the base: all of it, only registered (办理就医关系转移或异地就医
     # 实时结算, 沪府办规〔2022〕19号 二(二)3), or none (local care only)
     out_of_city: Literal["all", "registered", "local"] = "all"
@@ -204,10 +316,11 @@ class MedicalAssistance(_Model):
 
 class PremiumSubsidyRule(_Model):
     label: str = ""
+    label_en: str = ""
     categories: list[Category]
-    amount: Money | Literal["full"]
-    min_age: int = Field(0, ge=0, le=150)
-    max_age: int | None = Field(None, ge=0, le=150)
+    amount: Money | Literal["full"] = labelled(..., "资助金额", "subsidy per person", "元/人·年")
+    min_age: int = labelled(0, "最低年龄", "minimum age", "岁", ge=0, le=150)
+    max_age: int | None = labelled(None, "最高年龄", "maximum age", "岁", ge=0, le=150)
     schemes: list[Scheme] = ["resident"]
 
 
@@ -215,45 +328,63 @@ class PremiumSubsidyRule(_Model):
 
 
 class Supplement(_Model):
-    enabled: bool = False
+    enabled: bool = labelled(False, "实施商业补充保险", "supplementary insurance in force")
     name: str = "惠民保"
     order: Literal["before_assistance", "after_assistance"] = "after_assistance"
-    deductible: Money = 0.0
-    ratio_policy: Ratio = 0.0
-    ratio_out_of_catalogue: Ratio = 0.0
-    cap: Money | None = None
-    uptake: Ratio = 0.0
+    deductible: Money = labelled(0.0, "补充保险免赔额", "supplement deductible", "元")
+    ratio_policy: Ratio = labelled(
+        0.0, "补充保险赔付比例（政策范围内）", "supplement ratio (policy-range cost)", "%"
+    )
+    ratio_out_of_catalogue: Ratio = labelled(
+        0.0, "补充保险赔付比例（目录外）", "supplement ratio (out-of-catalogue cost)", "%"
+    )
+    cap: Money | None = labelled(None, "补充保险年度赔付限额", "supplement annual cap", "元")
+    uptake: Ratio = labelled(0.0, "补充保险参保率", "supplement uptake", "%")
     fiscal_enrolment_categories: list[Category] = []  # enrolled by the government: uptake 1
     # optional fiscal enrolment of further groups (嘉兴 共富方案 二(二)7 积极争取将60岁以上老人、
     # 持证残疾人等纳入政府资助范围): None / False leaves them at the general uptake
-    fiscal_enrolment_min_age: int | None = Field(None, ge=0, le=150)
-    fiscal_enrolment_disabled: bool = False
-    premium: Money = 0.0  # yuan per enrollee per year
+    fiscal_enrolment_min_age: int | None = labelled(
+        None, "财政代缴起始年龄", "state enrolment from age", "岁", ge=0, le=150
+    )
+    fiscal_enrolment_disabled: bool = labelled(False, "财政代缴持证残疾人", "state enrols disabled persons")
+    # yuan per enrollee per year
+    premium: Money = labelled(0.0, "补充保险保费", "supplement premium", "元/人·年")
 
 
 # ---------------------------------------------------------------- household cap (封顶制)
 
 
 class FamilyCap(_Model):
-    enabled: bool = False
-    cap: dict[Category, Money] = {}
-    share: Ratio = 1.0
-    out_of_catalogue_reasonable_share: Ratio = 0.0  # share of out-of-catalogue OOP deemed reasonable
-    negative_list_share: Ratio = 0.0  # share of the counted cost on the 负面清单 (unreasonable), excluded
+    enabled: bool = labelled(False, "实施封顶制", "household cap in force")
+    cap: dict[Category, Money] = labelled(
+        {}, "家庭年度个人负担封顶线", "household annual out-of-pocket cap", "元", keys=("category",)
+    )
+    share: Ratio = labelled(1.0, "封顶线以上兜底比例", "share paid above the cap", "%")
+    # share of out-of-catalogue OOP deemed reasonable
+    out_of_catalogue_reasonable_share: Ratio = labelled(
+        0.0, "目录外费用计入合理费用比例", "reasonable share of out-of-catalogue cost", "%"
+    )
+    # share of the counted cost on the 负面清单 (unreasonable), excluded
+    negative_list_share: Ratio = labelled(
+        0.0, "负面清单费用比例", "negative-list share of the counted cost", "%"
+    )
 
 
 class MutualAidPlan(_Model):
     """A mutual-aid plan paying after basic insurance (上海 职工医疗互助保障计划, 少儿住院互助基金)."""
 
     label: str
+    label_en: str = ""
     members: Literal["employee", "resident", "all"] = "all"
-    min_age: int = Field(0, ge=0, le=150)
-    max_age: int | None = Field(None, ge=0, le=150)
+    min_age: int = labelled(0, "最低年龄", "minimum age", "岁", ge=0, le=150)
+    max_age: int | None = labelled(None, "最高年龄", "maximum age", "岁", ge=0, le=150)
     settings: list[Setting] = ["inpatient"]
-    deductible: Money = 0.0  # annual, on the policy-range cost left after basic and 大病
-    ratio: Ratio
-    annual_limit: Money | None = None
-    contribution: Money = 0.0  # yuan per member per year
+    # annual, on the policy-range cost left after basic and 大病
+    deductible: Money = labelled(0.0, "互助起付线", "mutual-aid deductible", "元")
+    ratio: Ratio = labelled(..., "互助支付比例", "mutual-aid ratio", "%")
+    annual_limit: Money | None = labelled(None, "互助年度支付限额", "mutual-aid annual limit", "元")
+    # yuan per member per year
+    contribution: Money = labelled(0.0, "互助个人缴费", "member contribution", "元/人·年")
     subsidised_categories: list[Category] = []  # contribution paid in full for these (全额资助)
 
 
@@ -261,7 +392,10 @@ class PremiumSharing(_Model):
     """Who pays a fixed premium subsidy, by county class (毕节 医保扶贫方案 二(三))."""
 
     categories: list[Category]
-    shares: dict[str, list[Annotated[float, Field(ge=0, le=1)]]]  # class -> [province, city, county]
+    # class -> [province, city, county]; a class is labelled in the scenario file (label, label_en)
+    shares: dict[str, list[Annotated[float, Field(ge=0, le=1)]]] = labelled(
+        ..., "资助参保资金分担比例", "share of the premium subsidy", "%", keys=("class", "government")
+    )
     districts: dict[str, str] = {}  # district -> class
     default_class: str
 
@@ -278,14 +412,20 @@ class PremiumSharing(_Model):
 
 class DiseaseQuota(_Model):
     label: str
-    quota: Money  # fixed price per case (按病种定(限)额付费)
+    label_en: str = ""
+    # fixed price per case (按病种定(限)额付费)
+    quota: Money = labelled(..., "病种定额", "quota per case", "元")
 
 
 class HospitalLiability(_Model):
     """Cost the hospital must bear (毕节 医保扶贫方案 二(四)4 and 二(六))."""
 
-    disease_quota: dict[str, DiseaseQuota] = {}  # cost of a listed disease above its quota
-    out_of_catalogue_share_max: Ratio | None = None  # the poor's out-of-catalogue share of a claim
+    # cost of a listed disease above its quota
+    disease_quota: dict[str, DiseaseQuota] = labelled({}, keys=("item",))
+    # the poor's out-of-catalogue share of a claim
+    out_of_catalogue_share_max: Ratio | None = labelled(
+        None, "目录外费用占比上限", "maximum out-of-catalogue share of a claim", "%"
+    )
     out_of_catalogue_categories: list[Category] = []
 
 
@@ -293,47 +433,57 @@ class OtherSubsidy(_Model):
     """A department's medical subsidy paid before the household cap (临安 梯次减负, in order)."""
 
     label: str
+    label_en: str = ""
     department: str = ""
     eligible: Literal["disabled", "veteran", "union_member", "poor", "all"]
     categories: list[Category] = []  # if given, only persons also holding one of these
-    ratio: Ratio
-    annual_limit: Money | None = None
+    ratio: Ratio = labelled(..., "补助比例", "subsidy ratio", "%")
+    annual_limit: Money | None = labelled(None, "年度补助限额", "annual subsidy limit", "元")
 
 
 # ---------------------------------------------------------------- long-term care insurance (长期护理保险)
-
-CARE_LEVELS: tuple[str, ...] = ("1", "2", "3")  # care_need 1 mild, 2 moderate, 3 severe (重度失能)
-CARE_SETTINGS: tuple[str, ...] = ("home", "institution")  # 居家护理, 机构护理
-CareLevel = Literal["1", "2", "3"]
 
 
 class LtcFinancing(_Model):
     """Per-capita financing of one scheme's insured, yuan/year (多渠道筹资)."""
 
-    individual: Money = 0.0  # 个人缴费
-    pool_transfer: Money = 0.0  # 医保统筹基金划转 (carved out of the medical pool's contributions)
-    fiscal: Money = 0.0  # 财政补助
+    individual: Money = labelled(0.0, "个人缴费", "individual contribution", "元/人·年")
+    # carved out of the medical pool's contributions
+    pool_transfer: Money = labelled(0.0, "医保统筹基金划转", "transfer from the medical pool", "元/人·年")
+    fiscal: Money = labelled(0.0, "财政补助", "government subsidy", "元/人·年")
 
 
 class LtcSettingTerms(_Model):
     """Benefit of one care setting: the fund pays `ratio` of the monthly cost of the basic care
     package (基础服务项目) at the person's care level, at most `monthly_limit`."""
 
-    care_cost: dict[CareLevel, Money]  # monthly cost of the basic package by care level
-    ratio: Ratio
-    monthly_limit: dict[CareLevel, Money] = {}  # missing level: no limit
+    # monthly cost of the basic package by care level
+    care_cost: dict[CareLevel, Money] = labelled(
+        ..., "基础服务包月费用", "monthly cost of the basic care package", "元/月", keys=("care_level",)
+    )
+    ratio: Ratio = labelled(..., "基金支付比例", "share paid by the fund", "%")
+    # missing level: no limit
+    monthly_limit: dict[CareLevel, Money] = labelled(
+        {}, "月支付限额", "monthly limit", "元/月", keys=("care_level",)
+    )
 
 
 class LongTermCare(_Model):
     """An independent insurance fund (独立险种) for the care of disabled persons (嘉兴 二(二)6)."""
 
-    enabled: bool = False
+    enabled: bool = labelled(False, "实施长期护理保险", "long-term care insurance in force")
     schemes: list[Scheme] = ["employee", "resident"]  # 覆盖全民、城乡一体
-    financing: dict[Scheme, LtcFinancing] = {}
+    financing: dict[Scheme, LtcFinancing] = labelled({}, "长期护理保险", "long-term care", keys=("scheme",))
     subsidised_categories: list[Category] = []  # individual contribution paid by the government
-    min_level: int = Field(3, ge=1, le=3)  # lowest care_need that qualifies (3: 重度失能 only)
-    months: float = Field(12.0, ge=0.0, le=12.0, allow_inf_nan=False)  # months of care a year
-    settings: dict[Literal["home", "institution"], LtcSettingTerms] = {}
+    # lowest care_need that qualifies (3: 重度失能 only)
+    min_level: int = labelled(3, "享受待遇的最低失能等级", "lowest qualifying care level", "级", ge=1, le=3)
+    # months of care a year
+    months: float = labelled(
+        12.0, "年度护理月数", "months of care a year", "月", ge=0.0, le=12.0, allow_inf_nan=False
+    )
+    settings: dict[CareSetting, LtcSettingTerms] = labelled(
+        {}, "长期护理", "long-term care", keys=("care_setting",)
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> LongTermCare:
@@ -355,7 +505,15 @@ class Enrolment(_Model):
     """Enrolment of persons newly identified as poor during the year (毕节 医保扶贫方案 二(二):
     每年8月底前新认定的纳入当年度基本医保; 9月至12月新认定且未参保的纳入下一年度)."""
 
-    new_poor_deadline_month: int | None = Field(None, ge=1, le=12)  # None: no such rule
+    # None: no such rule
+    new_poor_deadline_month: int | None = labelled(
+        None,
+        "新认定困难人员当年参保截止月份",
+        "last month of same-year enrolment of the newly poor",
+        "月",
+        ge=1,
+        le=12,
+    )
     new_poor_categories: list[Category] = []  # categories whose new holders it covers (empty: any)
 
 
@@ -364,32 +522,55 @@ class Enrolment(_Model):
 
 class WarningRule(_Model):
     label: str = ""
+    label_en: str = ""
     scheme: Scheme | None = None
-    assistance_objects: bool = False  # only persons in an assistance category
-    threshold: Money
+    # only persons in an assistance category
+    assistance_objects: bool = labelled(False, "仅限救助对象", "assistance objects only")
+    threshold: Money = labelled(..., "预警线（个人负担）", "warning line (out-of-pocket)", "元")
 
 
 class Flags(_Model):
-    expenditure_poor_share: Ratio = 0.4
-    expenditure_poor_income_limit_per_capita: Money | None = None
-    dibao_monthly: Money
-    catastrophic_threshold: Ratio = 0.10
-    policy_finds_people: bool = False
-    warning: list[WarningRule] = []
+    expenditure_poor_share: Ratio = labelled(
+        0.4, "支出型贫困认定：自付占收入比例", "expenditure-poor test: out-of-pocket share of income", "%"
+    )
+    expenditure_poor_income_limit_per_capita: Money | None = labelled(
+        None, "支出型贫困认定：人均收入上限", "expenditure-poor test: income limit per head", "元"
+    )
+    dibao_monthly: Money = labelled(..., "低保标准", "dibao standard", "元/月")
+    catastrophic_threshold: Ratio = labelled(
+        0.10, "灾难性卫生支出阈值（占收入）", "catastrophic spending threshold (share of income)", "%"
+    )
+    policy_finds_people: bool = labelled(False, "政策找人（主动发现）", "policy finds people")
+    warning: list[WarningRule] = labelled([], keys=("item",))
 
 
 # ---------------------------------------------------------------- fund financing
 
 
 class Financing(_Model):
-    employee_per_capita: Money  # pooled fund income per employee insured, yuan/year
-    resident_individual: Money  # resident individual contribution, yuan/year
-    resident_subsidy: Money  # fiscal subsidy per resident, yuan/year
-    assistance_fiscal_per_capita: Money  # assistance fund income per insured person, yuan/year
-    charity_donations_per_capita: Money = 0.0
-    charity_fiscal_per_capita: Money = 0.0
-    charity_fiscal_share_max: Ratio = 1.0
-    opening_reserve_months: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = {}
+    employee_per_capita: Money = labelled(
+        ..., "职工医保人均统筹基金收入", "employee pooled income per insured", "元/人·年"
+    )
+    resident_individual: Money = labelled(
+        ..., "居民医保个人缴费", "resident individual contribution", "元/人·年"
+    )
+    resident_subsidy: Money = labelled(..., "居民医保财政补助", "resident fiscal subsidy", "元/人·年")
+    # assistance fund income per insured person
+    assistance_fiscal_per_capita: Money = labelled(
+        ..., "医疗救助人均财政投入", "assistance funding per insured", "元/人·年"
+    )
+    charity_donations_per_capita: Money = labelled(
+        0.0, "暖心基金人均社会捐赠", "charity donations per insured", "元/人·年"
+    )
+    charity_fiscal_per_capita: Money = labelled(
+        0.0, "暖心基金人均财政补助", "charity fiscal funding per insured", "元/人·年"
+    )
+    charity_fiscal_share_max: Ratio = labelled(
+        1.0, "暖心基金财政补助占比上限", "maximum fiscal share of the charity fund", "%"
+    )
+    opening_reserve_months: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = labelled(
+        {}, "期初累计结存可支付月数", "opening reserve (months of spending)", "月", keys=("fund",)
+    )
 
 
 class Target(_Model):
@@ -410,21 +591,26 @@ class ScenarioModel(_Model):
     year: int = Field(ge=1990, le=2100)
     documents: dict[str, Document] = {}
     categories: list[Category]
-    hospital_levels: dict[str, HospitalLevel]
-    basic_insurance: BasicInsurance
-    critical_illness: CriticalIllness
-    medical_assistance: MedicalAssistance
-    premium_subsidy: list[PremiumSubsidyRule] = []
-    supplement: Supplement = Supplement()
-    family_cap: FamilyCap = FamilyCap()
-    other_subsidies: list[OtherSubsidy] = []
-    mutual_aid: list[MutualAidPlan] = []
-    premium_sharing: PremiumSharing | None = None
-    hospital_liability: HospitalLiability = HospitalLiability()
-    long_term_care: LongTermCare = LongTermCare()
-    enrolment: Enrolment = Enrolment()
-    flags: Flags
-    financing: Financing
+    # the policy tiers: each labelled, so the app groups its levers under these headings
+    hospital_levels: dict[str, HospitalLevel] = labelled(..., "医院等级", "Hospital levels", keys=("item",))
+    basic_insurance: BasicInsurance = labelled(..., "基本医保", "Basic insurance")
+    critical_illness: CriticalIllness = labelled(..., "大病保险", "Critical-illness insurance")
+    medical_assistance: MedicalAssistance = labelled(..., "医疗救助", "Medical assistance")
+    premium_subsidy: list[PremiumSubsidyRule] = labelled([], "资助参保", "Premium subsidies", keys=("item",))
+    supplement: Supplement = labelled(Supplement(), "商业补充保险（惠民保）", "Supplementary insurance")
+    family_cap: FamilyCap = labelled(FamilyCap(), "封顶制（暖心基金）", "Household cap (charity fund)")
+    other_subsidies: list[OtherSubsidy] = labelled(
+        [], "部门梯次减负", "Other departments' subsidies", keys=("item",)
+    )
+    mutual_aid: list[MutualAidPlan] = labelled([], "医疗互助", "Mutual aid", keys=("item",))
+    premium_sharing: PremiumSharing | None = labelled(None, "资助参保资金分担", "Premium subsidy sharing")
+    hospital_liability: HospitalLiability = labelled(
+        HospitalLiability(), "医疗机构承担", "Borne by hospitals"
+    )
+    long_term_care: LongTermCare = labelled(LongTermCare(), "长期护理保险", "Long-term care insurance")
+    enrolment: Enrolment = labelled(Enrolment(), "参保认定", "Enrolment")
+    flags: Flags = labelled(..., "预警与认定", "Warnings and identification")
+    financing: Financing = labelled(..., "筹资", "Financing")
     targets: dict[str, Target] = {}
     constraints: dict[str, list[float]] = {}  # dotted path -> [min, max] the text allows
     population: dict[str, Any] | None = None  # generator section, validated by population.spec

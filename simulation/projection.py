@@ -46,11 +46,12 @@ from .assumptions import FINANCING_GROWTH, GROWTH_KEYS, Behaviour, ProjectionCon
 from .engine import run_year
 from .errors import WorkbenchError
 from .funds import FUND_COLUMNS as FUND_COLUMNS
-from .funds import FUND_LABELS, FundChain
+from .funds import FundChain
 from .funds import fund_table as fund_table
 from .parameters import CAT_BIT_OF, ScenarioModel
 from .population.derive import derived_population
 from .population.model import Population
+from .registry import FUND_LABELS, code_label, fmt_count, fmt_money, unit_label
 from .result import Result
 from .scenario import Scenario
 from .targets import derived_indicators, targets_table
@@ -357,11 +358,10 @@ def result_funds(res: Result) -> pd.DataFrame:
 
 def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
     df = funds.copy()
-    label = {k: (zh if lang == "zh" else en) for k, (zh, en) in FUND_LABELS.items()}
-    df["fund"] = df["fund"].map(label)
+    df["fund"] = df["fund"].map(lambda f: code_label(FUND_LABELS, f, lang))
     for c in ("opening", "income", "expenditure", "balance"):
-        df[c] = (df[c] / 1e4).map(lambda v: f"{v:,.1f}")
-    df["months_payable"] = df["months_payable"].map(lambda v: f"{v:,.1f}")
-    unit = "万元" if lang == "zh" else "10k yuan"
+        df[c] = df[c].map(lambda v: fmt_money(v, lang, "wan", digits=1, unit=False))
+    df["months_payable"] = df["months_payable"].map(lambda v: fmt_count(v, digits=1))
+    unit = unit_label("money", lang, "wan")
     cols = ["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
     return f"({unit})\n" + df[cols].to_string(index=False)

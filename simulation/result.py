@@ -17,6 +17,7 @@ from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .errors import WorkbenchError
 from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
+from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
 from .rules.long_term_care import LTC_PART_KEYS, LtcArrays, ltc_figures
 from .rules.premium_sharing import premium_by_level
@@ -26,18 +27,6 @@ from .scenario import Scenario
 def rowsum(m: np.ndarray) -> np.ndarray:
     """Sum over the 3 settings of an (n, 3) array; numpy's axis=1 reduction over 3 is slow."""
     return m[:, 0] + m[:, 1] + m[:, 2]
-
-
-PAID_COLUMNS = (
-    "basic_paid",
-    "critical_paid",
-    "mutual_aid_paid",
-    "assistance_paid",
-    "supplement_paid",
-    "other_paid",
-    "cap_paid",
-    "hospital_paid",
-)
 
 
 class Summary(dict):
@@ -282,7 +271,7 @@ class Result:
                 "total_cost": cost,
                 "oop": oop,
                 "personal_burden_rate": np.divide(oop, cost, out=np.zeros(k), where=cost > 0),
-                "coverage_rate_poor": 1.0 - np.divide(oop_p, cost_p, out=np.zeros(k), where=cost_p > 0),
+                "coverage_rate_poor": coverage(oop_p, cost_p),
             },
             index=pd.Index(names, name="district"),
         )
@@ -451,7 +440,7 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s = Summary()
     s["persons"] = t["persons"]
     s["households"] = t["households"]
-    for k in ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy"):
+    for k in PERSON_SUMS:
         s[k] = t[k]
     cost_poor = t["total_cost_poor"]
     s["coverage_rate_poor"] = 1.0 - t["oop_poor"] / cost_poor if cost_poor > 0 else 1.0

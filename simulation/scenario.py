@@ -28,6 +28,7 @@ from .errors import ScenarioError
 from .io_safe import atomic_write_text
 from .parameters import ScenarioModel
 from .population.spec import population_spec
+from .registry import Lever, levers
 
 META_KEYS = frozenset({"source", "assumption", "unit", "note", "label", "label_en"})
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -239,6 +240,7 @@ class Scenario:
         for y in sorted({y for s in self.series.values() for y in s}):
             self._validate(_split(self.raw, "", {}, {}, y), year=y)
         self.preset = preset or self.params.id
+        self._levers: dict[str, Lever] | None = None
         self._validate_sections()
 
     def _validate_sections(self) -> None:
@@ -309,6 +311,25 @@ class Scenario:
                 return info
             parts.pop()
         return {}
+
+    def levers(self) -> list[Lever]:
+        """Every parameter of the policy tiers a planner can move, in schema order: dotted path, zh
+        and en label, unit, kind (rate, money, number, switch), bounds (the schema's, narrowed by
+        `constraints`), current value and the source or assumption of the value (`registry.levers`).
+        The sections `year`, `targets`, `constraints`, `population` and `projection` are not levers."""
+        return list(self._lever_map().values())
+
+    def lever(self, path: str) -> Lever:
+        """The lever at a dotted path (`levers()`); ScenarioError if the path is not one."""
+        try:
+            return self._lever_map()[path]
+        except KeyError:
+            raise ScenarioError(f"{self._where}: {path}: not a lever of this scenario") from None
+
+    def _lever_map(self) -> dict[str, Lever]:
+        if self._levers is None:
+            self._levers = {lv.path: lv for lv in levers(self.params, self.meta, self.source)}
+        return self._levers
 
     def with_changes(self, changes: Mapping[str, Any]) -> Scenario:
         """A validated copy with dotted-path changes; an unknown path or bad value changes nothing."""

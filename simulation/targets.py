@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import metric_kind
+from .registry import format_value
 
 # key -> (label zh, label en, min, max, source)
 STANDARD_TARGETS: dict[str, tuple[str, str, float | None, float | None, str]] = {
@@ -189,15 +189,10 @@ def targets_table(projection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(key: str, v) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    kind = metric_kind(key)  # a scenario's own target may be any figure, money included
-    if kind == "count":
-        return f"{v:,.0f}"
-    if kind == "money":
-        return f"{v / 1e4:,.2f} 万元"
-    return f"{v:.1%}"
+def _fmt(key: str, v, lang: str = "zh") -> str:
+    """A target's value in its kind (a scenario's own target may be any figure, money included):
+    money in 万元, rates in %, counts."""
+    return format_value(key, v, lang, scale="wan")
 
 
 def format_targets(table: pd.DataFrame, lang: str = "zh") -> str:
@@ -213,11 +208,11 @@ def format_targets(table: pd.DataFrame, lang: str = "zh") -> str:
         lo = None if lo is None or (isinstance(lo, float) and np.isnan(lo)) else lo
         hi = None if hi is None or (isinstance(hi, float) and np.isnan(hi)) else hi
         goal = (
-            f"{_fmt(key, lo)}-{_fmt(key, hi)}"
+            f"{_fmt(key, lo, lang)}-{_fmt(key, hi, lang)}"
             if lo is not None and hi is not None
-            else f"≥{_fmt(key, lo)}"
+            else f"≥{_fmt(key, lo, lang)}"
             if lo is not None
-            else f"≤{_fmt(key, hi)}"
+            else f"≤{_fmt(key, hi, lang)}"
             if hi is not None
             else ""
         )
@@ -225,6 +220,6 @@ def format_targets(table: pd.DataFrame, lang: str = "zh") -> str:
         for y in years:
             ok = g.at[y, "passed"]
             mark = "" if ok is None or (isinstance(ok, float) and np.isnan(ok)) else (" ✓" if ok else " ✗")
-            cells.append(f"{_fmt(key, g.at[y, 'value']) + mark:>12}")
+            cells.append(f"{_fmt(key, g.at[y, 'value'], lang) + mark:>12}")
         lines.append(f"{str(g[label_col].iloc[0])[:32]:<34}{goal:>14}" + "".join(cells))
     return "\n".join(lines)

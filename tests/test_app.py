@@ -81,7 +81,9 @@ def test_raising_dibao_ratio_raises_coverage_of_the_poor():
     assert after > before
     # the scenario page lists the change against the preset
     at.switch_page("app_pages/scenario.py").run()
-    assert DIBAO in at.dataframe[0].value.iloc[:, 0].tolist()
+    df = at.dataframe[0].value
+    assert DIBAO in df[TEXT["zh"]["diff_path"]].tolist()
+    assert "住院救助比例（低保对象）" in df.iloc[:, 0].tolist()  # the lever's label, not its path
 
 
 def test_lowering_a_family_cap_lowers_out_of_pocket_on_scenario_page():
@@ -100,7 +102,8 @@ def test_url_restores_scenario():
     assert at.slider(key=f"q:{DIBAO}").value == pytest.approx(97.0)
     at.switch_page("app_pages/scenario.py").run()
     df = at.dataframe[0].value
-    assert df.iloc[0, 0] == DIBAO and float(df.iloc[0, 2]) == pytest.approx(0.97)
+    assert df[TEXT["zh"]["diff_path"]].iloc[0] == DIBAO
+    assert df.iloc[0, 0] == "住院救助比例（低保对象）" and df.iloc[0, 2] == "97%"  # value in its unit
 
 
 def test_bad_url_parameter_is_a_warning_not_a_crash():

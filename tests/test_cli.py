@@ -110,7 +110,7 @@ def test_every_summary_figure_has_a_label_and_its_unit(lang):
     assert sorted(keys - set(METRICS)) == []
     assert all(zh != en and zh and en for zh, en in (METRICS[k] for k in keys))
 
-    kinds = {"ltc_insured": "count", "ltc_beneficiaries": "count", "supplement_fiscal_enrollees": "count"}
+    kinds = {k: "persons" for k in ("ltc_insured", "ltc_beneficiaries", "supplement_fiscal_enrollees")}
     kinds |= {"ltc_benefit_rate": "rate", "ltc_fiscal": "money", "supplement_fiscal_premium": "money"}
     assert {k: metric_kind(k) for k in kinds} == kinds
     summary = {"ltc_insured": 12_345.0, "ltc_benefit_rate": 0.7, "ltc_fiscal": 2.5e6, "persons": 9.0}

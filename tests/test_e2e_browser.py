@@ -83,7 +83,8 @@ def test_slider_moves_kpi_in_browser(server):
         page.wait_for_selector("[data-testid='stMetric']", timeout=90_000)
         page.wait_for_selector(IDLE, timeout=90_000)
         before = _coverage_text(page)
-        slider = page.locator("[data-testid='stSlider']").filter(has_text="dibao").first
+        # the quick lever 住院救助比例（低保对象）（%） (labels come from Scenario.levers())
+        slider = page.locator("[data-testid='stSlider']").filter(has_text="低保对象").first
         thumb = slider.get_by_role("slider")
         thumb.focus()
         for _ in range(10):  # ten steps of 0.5 points: 90% -> 95%

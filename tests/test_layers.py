@@ -22,14 +22,15 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 # re-exports the public API and so sits on top. Within a layer imports go either way, but the
 # graph must stay acyclic. app.py and app_pages/ (outside the package) are the layer above all.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # errors; jit (how rules are compiled); labels (the zh/en catalogue of figures);
-    # io_safe (atomic writes, checked paths);
+    # errors; jit (how rules are compiled); io_safe (atomic writes, checked paths);
     # memory_reuse (malloc tuning) and limits (the memory guard the population loaders call);
     # version (the package version, quoted in the reports' provenance)
-    ("base", ("errors", "jit", "labels", "io_safe", "memory_reuse", "limits", "version")),
+    ("base", ("errors", "jit", "io_safe", "memory_reuse", "limits", "version")),
     # the scenario schema and files, the schema of the `projection:` section, the population
     # (its model, generator, loaders, the `population:` section's spec and derived populations)
-    ("schema and population", ("parameters", "assumptions", "scenario", "population")),
+    # registry (every output figure and lever: labels, units, kinds) and labels (its reader) sit on
+    # the parameter schema
+    ("schema and population", ("parameters", "registry", "labels", "assumptions", "scenario", "population")),
     ("rules", ("rules",)),
     ("engine", ("engine", "kernels")),
     ("result", ("result", "funds")),

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import WorkbenchError
-from ..labels import metric_label
-from .data import CATEGORY_LABELS, SETTING_LABELS, TEXT, ReportData, label
+from ..parameters import SETTING_LABELS
+from ..registry import code_label, metric_label
+from .data import TEXT, ReportData
 
 FONT = "Noto Sans CJK SC"
 COLORS = ["#1f5fa8", "#e07b26", "#3a9a4a", "#c63d3d", "#7f5fb2", "#8c6d31", "#d462a8", "#7a7a7a"]
@@ -63,7 +64,7 @@ def chart_specs(d: ReportData) -> list[Chart]:
         "tiers",
         t["chart_tiers"],
         "stacked",
-        [label(SETTING_LABELS, s, lang) for s in order],
+        [code_label(SETTING_LABELS, s, lang) for s in order],
         ytitle="亿元" if lang == "zh" else "100m yuan",
     )
     for p in payers:
@@ -234,4 +235,4 @@ def chart_pngs(charts: list[Chart], engine: str = "auto") -> tuple[list[bytes], 
     return _matplotlib_pngs(charts), "matplotlib"
 
 
-__all__ = ["CATEGORY_LABELS", "Chart", "chart_pngs", "chart_specs", "charts_html"]
+__all__ = ["Chart", "chart_pngs", "chart_specs", "charts_html"]

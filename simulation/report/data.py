@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..compare import compare, income_deciles
 from ..errors import WorkbenchError
-from ..funds import FUND_LABELS
-from ..labels import metric_kind, metric_label
+from ..parameters import CATEGORY_LABELS, SETTING_LABELS
 from ..projection import project
+from ..registry import FUND_LABELS, code_label, coverage, format_value, metric_kind, metric_label, per
 from ..scenario import SCENARIO_DIR
 from ..uncertainty import monte_carlo
 from ..version import __version__
@@ -67,6 +67,7 @@ TEXT = {
         "catastrophic": "灾难性支出户数",
         "newly_identified": "新识别户数",
         "path": "参数路径",
+        "parameter": "参数",
         "source": "来源",
         "assumption": "假设",
         "baseline": "基线",
@@ -147,7 +148,8 @@ TEXT = {
         "expenditure_poor": "Expenditure-poor",
         "catastrophic": "Catastrophic",
         "newly_identified": "Newly identified",
-        "path": "Parameter",
+        "path": "Path",
+        "parameter": "Parameter",
         "source": "Source",
         "assumption": "Assumption",
         "baseline": "Baseline",
@@ -193,23 +195,6 @@ TEXT = {
     },
 }
 
-SETTING_LABELS = {
-    "inpatient": ("住院", "Inpatient"),
-    "outpatient": ("门诊", "Outpatient"),
-    "chronic": ("门诊慢特病", "Chronic outpatient"),
-}
-CATEGORY_LABELS = {
-    "none": ("普通参保人", "Ordinary insured"),
-    "tekun": ("特困人员", "Extreme poverty (tekun)"),
-    "dibao": ("低保对象", "Minimum living (dibao)"),
-    "dibian": ("低保边缘/低收入", "Near-dibao (dibian)"),
-    "expenditure_poor": ("支出型贫困", "Expenditure-poor"),
-    "orphan": ("孤儿/困境儿童", "Orphans"),
-    "special_relief": ("特殊救济对象", "Special relief"),
-    "poverty_registered": ("建档立卡贫困人口", "Registered poor"),
-    "family_planning": ("计生两户", "Family-planning households"),
-}
-
 
 def tier_columns(frame) -> list[str]:
     """total_cost, every payer column (`*_paid`, in the frame's order; tiers added later join), oop."""
@@ -218,33 +203,18 @@ def tier_columns(frame) -> list[str]:
 
 
 def kind_of(key: str) -> str:
-    """'rate', 'count' or 'money' for a summary or target key (`labels.metric_kind`)."""
+    """'money', 'rate', 'count' or 'persons' for a summary or target key (the registry's kind)."""
     return metric_kind(key)
 
 
 def label(table: dict, key: str, lang: str) -> str:
-    zh, en = table.get(key, (key, key))
-    return zh if lang == "zh" else en
-
-
-def fmt_money(v: float, lang: str = "zh") -> str:
-    """Compact money for cards: 12.34 亿元 / 5.67 万元."""
-    if v is None or not np.isfinite(v):
-        return "—"
-    if lang != "zh":
-        return f"CNY {v / 1e9:,.2f} bn" if abs(v) >= 1e8 else f"CNY {v / 1e6:,.2f} m"
-    return f"{v / 1e8:,.2f} 亿元" if abs(v) >= 1e8 else f"{v / 1e4:,.2f} 万元"
+    """The label of a code in a code list (categories, settings, funds: `registry.code_label`)."""
+    return code_label(table, key, lang)
 
 
 def fmt_value(key: str, v: float, lang: str = "zh") -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    k = kind_of(key)
-    if k == "rate":
-        return f"{v * 100:.1f}%"
-    if k == "count":
-        return f"{v:,.0f}"
-    return fmt_money(v, lang)
+    """A figure for a card: money compact (亿元 / 万元), rates in %, counts (`registry.format_value`)."""
+    return format_value(key, v, lang)
 
 
 @dataclass
@@ -261,7 +231,9 @@ class ReportData:
     costs: pd.DataFrame  # category, setting, total_cost, each *_paid, oop (yuan, weighted)
     deciles: pd.DataFrame  # decile, households, persons, per_capita_income, total_cost, oop, oop_share, ...
     warnings: pd.DataFrame  # category, households, warning, expenditure_poor, catastrophic, newly_identified
-    parameters: pd.DataFrame  # path, value, (baseline), source, assumption
+    # path, label (a lever's, else empty), value, (baseline), source, assumption, and value_shown
+    # (baseline_shown): the value in the lever's unit (95%, 20,000 元)
+    parameters: pd.DataFrame
     provenance: list[tuple[str, str]]
     reform: dict | None = None  # summary/tiers/deciles/households/changes when a baseline is given
     extra: dict = field(default_factory=dict)
@@ -348,9 +320,9 @@ def _deciles(res) -> pd.DataFrame:
         }
     )
     g = df.groupby("decile").sum().reindex(range(1, 11), fill_value=0.0)
-    g["per_capita_income"] = np.divide(g["income"], g["persons"], out=np.zeros(10), where=g["persons"] > 0)
-    g["oop_share"] = np.divide(g["oop"], g["income"], out=np.zeros(10), where=g["income"] > 0)
-    g["coverage"] = 1 - np.divide(g["oop"], g["total_cost"], out=np.ones(10), where=g["total_cost"] > 0)
+    g["per_capita_income"] = per(g["income"], g["persons"])
+    g["oop_share"] = per(g["oop"], g["income"])
+    g["coverage"] = coverage(g["oop"], g["total_cost"])
     return g.reset_index()
 
 
@@ -374,16 +346,28 @@ def _warnings(res) -> pd.DataFrame:
     return g.reset_index()
 
 
-def _parameters(scn, base_scn=None) -> pd.DataFrame:
+def _shown(spec, v, lang: str) -> str:
+    """A parameter's value as text: in the lever's unit (95%, 20,000 元), else as it is."""
+    if v is None:
+        return "—"
+    return spec.format(v, lang) if spec is not None else str(v)
+
+
+def _parameters(scn, base_scn=None, lang: str = "zh") -> pd.DataFrame:
     base = dict(base_scn.leaves()) if base_scn is not None else None
+    levers = {lv.path: lv for lv in scn.levers()}
     rows = []
     for path, value in scn.leaves():
         src = scn.source(path)
-        row = {"path": path, "value": value}
+        spec = levers.get(path)
+        row = {"path": path, "label": spec.label_in(lang) if spec else "", "value": value}
         if base is not None:
             row["baseline"] = base.get(path)
         row["source"] = src.get("source", "")
         row["assumption"] = src.get("assumption", "")
+        row["value_shown"] = _shown(spec, value, lang)
+        if base is not None:
+            row["baseline_shown"] = _shown(spec, row["baseline"], lang)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -464,6 +448,15 @@ def _reform(res, baseline, lang: str) -> dict:
         for k in tiers["tier"]
     ]
     changes = pd.DataFrame(baseline.scenario.diff(res.scenario))
+    for c in ("source", "assumption"):  # a change cites one of the two: the other is empty, not NaN
+        if c in changes:
+            changes[c] = changes[c].fillna("")
+    if len(changes):  # each change with its lever's label and its values in the lever's unit
+        levers = {lv.path: lv for lv in res.scenario.levers()}
+        specs = [levers.get(p) for p in changes["path"]]
+        changes["label"] = [s.label_in(lang) if s else "" for s in specs]
+        changes["base_shown"] = [_shown(s, v, lang) for s, v in zip(specs, changes["base"])]
+        changes["value_shown"] = [_shown(s, v, lang) for s, v in zip(specs, changes["value"])]
     return {
         "summary": s,
         "tiers": tiers,
@@ -502,7 +495,7 @@ def build(
         costs=_costs(res),
         deciles=_deciles(res),
         warnings=_warnings(res),
-        parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None),
+        parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None, lang),
         provenance=_provenance(res, lang, seed, draws),
         reform=_reform(res, baseline, lang) if baseline is not None else None,
     )

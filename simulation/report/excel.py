@@ -7,8 +7,9 @@ import io
 import numpy as np
 import pandas as pd
 
-from ..labels import metric_kind, metric_label
-from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, label
+from ..parameters import SETTING_LABELS
+from ..registry import category_label, code_label, metric_kind, metric_label, unit_label
+from .data import CAVEAT, TEXT, ReportData
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 HEADER_ROW = 2  # row 0 title, row 1 note, row 2 headers, data from row 3
@@ -41,7 +42,8 @@ class _Book:
         note: str = "",
         freeze_cols: int = 1,
     ):
-        """columns: (header, kind, width) with kind money (yuan → 万元), rate, count, num, text."""
+        """columns: (header, kind, width) with kind money (yuan → 万元), rate, count, persons, num,
+        text, or auto (each cell a (value, kind) pair)."""
         self.n += 1
         t = TEXT[self.lang]
         ws = self.wb.add_worksheet(sheet)
@@ -64,8 +66,8 @@ class _Book:
                     ws.write_blank(i, j, None)
                 elif kind == "money":
                     ws.write_number(i, j, float(v) / 1e4, self.f["money"])
-                elif kind in ("rate", "count", "num"):
-                    ws.write_number(i, j, float(v), self.f[kind])
+                elif kind in ("rate", "count", "persons", "num"):
+                    ws.write_number(i, j, float(v), self.f["count" if kind == "persons" else kind])
                 elif isinstance(v, (bool, np.bool_)):
                     ws.write_string(i, j, t["yes"] if v else t["no"])
                 elif isinstance(v, (int, float, np.integer, np.floating)):
@@ -92,9 +94,7 @@ def write_workbook(d: ReportData, target) -> None:
     # summary: values in their own kind; money in 万元
     rows = []
     for r in d.summary.itertuples():
-        rows.append(
-            [r.label, (r.value, r.kind), {"money": unit, "rate": "%", "count": t["count"]}[r.kind], r.key]
-        )
+        rows.append([r.label, (r.value, r.kind), unit_label(r.kind, lang, "wan"), r.key])
     title = f"{t['kpis']} — {d.title}"
     b.table(
         t["summary"],
@@ -188,8 +188,8 @@ def write_workbook(d: ReportData, target) -> None:
     tiers = [c for c in d.costs.columns if c not in ("category", "setting")]
     rows = [
         [
-            label(CATEGORY_LABELS, r["category"], lang),
-            label(SETTING_LABELS, r["setting"], lang),
+            category_label(r["category"], lang),
+            code_label(SETTING_LABELS, r["setting"], lang),
             *[r[c] for c in tiers],
         ]
         for _, r in d.costs.iterrows()
@@ -241,7 +241,7 @@ def write_workbook(d: ReportData, target) -> None:
     total = "合计" if lang == "zh" else "Total"
     rows = [
         [
-            total if r.category == "__total__" else label(CATEGORY_LABELS, r.category, lang),
+            total if r.category == "__total__" else category_label(r.category, lang),
             r.households,
             r.warning,
             r.expenditure_poor,
@@ -267,13 +267,13 @@ def write_workbook(d: ReportData, target) -> None:
 
     p = d.parameters
     has_base = "baseline" in p.columns
-    cols = [(t["path"], "text", 56), (t["value"], "text", 14)]
+    cols = [(t["path"], "text", 56), (t["parameter"], "text", 40), (t["value"], "text", 14)]
     if has_base:
         cols.append((t["baseline"], "text", 14))
     cols += [(t["source"], "text", 60), (t["assumption"], "text", 60)]
     rows = []
     for r in p.to_dict("records"):
-        row = [r["path"], _param_value(r["value"])]
+        row = [r["path"], r["label"], _param_value(r["value"])]
         if has_base:
             row.append(_param_value(r["baseline"]))
         row += [r["source"] or ("" if r["assumption"] else t["uncited"]), r["assumption"]]
@@ -323,6 +323,7 @@ def _reform_sheet(b: _Book, d: ReportData) -> None:
         ws.write(r0 + i, 1, str(_param_value(r.get("base"))))
         ws.write(r0 + i, 2, str(_param_value(r.get("value"))))
         ws.write(r0 + i, 3, r.get("source") or r.get("assumption") or "")
+        ws.write(r0 + i, 4, r.get("label", ""))
     r1 = r0 + len(ch) + 2
     for i, (k, v) in enumerate(rf["households"].items()):
         ws.write(r1 + i, 0, t.get(k, k))

@@ -6,11 +6,20 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..labels import metric_label
+from ..parameters import SETTING_LABELS
+from ..registry import (
+    category_label,
+    code_label,
+    fmt_count,
+    fmt_money,
+    fmt_rate,
+    format_change,
+    format_value,
+    metric_label,
+    unit_label,
+)
 from .charts import chart_specs, charts_html
-from .data import CATEGORY_LABELS, CAVEAT, SETTING_LABELS, TEXT, ReportData, fmt_value, label
+from .data import CAVEAT, TEXT, ReportData
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -44,21 +53,12 @@ def env() -> Environment:
 
 
 def _wan(v) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{v / 1e4:,.2f}"
+    """Money in a table whose caption states 万元."""
+    return fmt_money(v, scale="wan", unit=False)
 
 
-def _pct(v) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{v * 100:.1f}%"
-
-
-def _n(v, digits: int = 0) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{v:,.{digits}f}"
+_pct = fmt_rate
+_n = fmt_count
 
 
 def _table(title: str, unit: str | None, head: list[str], rows: list[list[str]], lang: str, note: str = ""):
@@ -69,7 +69,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     lang, t = d.lang, TEXT[d.lang]
     s = d.summary.set_index("key")
     cards = [
-        {"label": s.at[k, "label"], "value": fmt_value(k, float(s.at[k, "value"]), lang)}
+        {"label": s.at[k, "label"], "value": format_value(k, float(s.at[k, "value"]), lang)}
         for k in CARD_KEYS
         if k in s.index
     ]
@@ -82,9 +82,9 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         rows.append(
             [
                 r.label,
-                fmt_value(r.key, r.value, lang),
-                fmt_value(r.key, r.min, lang) if r.min == r.min and r.min is not None else "—",
-                fmt_value(r.key, r.max, lang) if r.max == r.max and r.max is not None else "—",
+                format_value(r.key, r.value, lang),
+                format_value(r.key, r.min, lang),
+                format_value(r.key, r.max, lang),
                 passed,
                 r.source,
             ]
@@ -101,8 +101,8 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     rows = [
         [
             r.label,
-            fmt_value(r.key, r.value, lang) if r.kind != "money" else _wan(r.value),
-            {"money": t["wan"], "rate": "%", "count": t["count"]}[r.kind],
+            format_value(r.key, r.value, lang, scale="wan", unit=False),
+            unit_label(r.kind, lang, "wan"),
         ]
         for r in d.summary.itertuples()
     ]
@@ -146,7 +146,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     )
     tiers = [c for c in d.costs.columns if c not in ("category", "setting")]
     rows = [
-        [label(CATEGORY_LABELS, r["category"], lang), label(SETTING_LABELS, r["setting"], lang)]
+        [category_label(r["category"], lang), code_label(SETTING_LABELS, r["setting"], lang)]
         + [_wan(r[c]) for c in tiers]
         for _, r in d.costs.iterrows()
     ]
@@ -193,7 +193,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     total = "合计" if lang == "zh" else "Total"
     rows = [
         [
-            total if r.category == "__total__" else label(CATEGORY_LABELS, r.category, lang),
+            total if r.category == "__total__" else category_label(r.category, lang),
             _n(r.households),
             _n(r.warning),
             _n(r.expenditure_poor),
@@ -221,20 +221,18 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     reform = None
     if d.reform is not None:
         rf = d.reform
-        rows = []
-        for r in rf["summary"].itertuples():
-            if r.kind == "money":
-                rows.append([r.label, _wan(r.baseline), _wan(r.reform), _wan(r.change)])
-            else:
-                rows.append([r.label] + [fmt_value(r.figure, v, lang) for v in (r.baseline, r.reform)] + [
-                    (f"{r.change * 100:+.1f}" + ("个百分点" if lang == "zh" else " pp"))
-                    if r.kind == "rate" else f"{r.change:+,.0f}"
-                ])  # fmt: skip
+        rows = [
+            [r.label]
+            + [format_value(r.figure, v, lang, scale="wan", unit=False) for v in (r.baseline, r.reform)]
+            + [format_change(r.figure, r.change, lang, scale="wan", unit=False)]
+            for r in rf["summary"].itertuples()
+        ]
         changes = [
             [
+                c.get("label") or "—",
                 c.get("path", ""),
-                str(c.get("base")),
-                str(c.get("value")),
+                c.get("base_shown", str(c.get("base"))),
+                c.get("value_shown", str(c.get("value"))),
                 c.get("source") or c.get("assumption") or "",
             ]
             for c in rf["changes"].to_dict("records")
@@ -247,29 +245,31 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             "changes": _table(
                 t["param_changes"],
                 None,
-                [t["path"], t["baseline"], t["reform_col"], t["source"]],
+                [t["parameter"], t["path"], t["baseline"], t["reform_col"], t["source"]],
                 changes,
                 lang,
             ),
             "households": hh,
             "headline": (
-                f"改革使公共支出变化 {rf['added_public_cost'] / 1e4:+,.2f} 万元/年。"
+                f"改革使公共支出变化 {fmt_money(rf['added_public_cost'], lang, 'wan', signed=True)}/年。"
                 if lang == "zh"
-                else f"The reform changes public spending by {rf['added_public_cost'] / 1e4:+,.2f}"
-                " × 10k yuan a year."
+                else "The reform changes public spending by "
+                f"{fmt_money(rf['added_public_cost'], lang, 'wan', signed=True)} a year."
             ),
         }
     params = [
         [
+            r["label"] or "—",
             r["path"],
-            str(r["value"]),
-            *([str(r["baseline"])] if "baseline" in r else []),
+            r["value_shown"],
+            *([r["baseline_shown"]] if "baseline" in r else []),
             r["source"] or ("" if r["assumption"] else t["uncited"]),
             r["assumption"],
         ]
         for r in d.parameters.to_dict("records")
     ]
-    phead = [t["path"], t["value"]] + ([t["baseline"]] if "baseline" in d.parameters.columns else [])
+    phead = [t["parameter"], t["path"], t["value"]]
+    phead += [t["baseline"]] if "baseline" in d.parameters.columns else []
     phead += [t["source"], t["assumption"]]
     specs = chart_specs(d)
     if static:
@@ -281,15 +281,14 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         from markupsafe import Markup  # (Jinja2's)
 
         charts = [{"title": c.title, "html": Markup(div)} for c, div in charts_html(specs)]
-    s_cov = float(s.at["coverage_rate_poor", "value"])
-    cost = fmt_value("total_cost", float(s.at["total_cost", "value"]), lang)
+    cov = format_value("coverage_rate_poor", float(s.at["coverage_rate_poor", "value"]), lang)
+    cost = format_value("total_cost", float(s.at["total_cost", "value"]), lang)
+    warned = format_value("warnings", float(s.at["warnings", "value"]), lang)
     lead = (
-        f"{d.title}：{d.year} 年医疗总费用 {cost}，"
-        f"困难群众综合保障率 {s_cov * 100:.1f}%，因病致贫预警 {float(s.at['warnings', 'value']):,.0f} 户。"
+        f"{d.title}：{d.year} 年医疗总费用 {cost}，困难群众综合保障率 {cov}，因病致贫预警 {warned} 户。"
         if lang == "zh"
-        else f"{d.title}: in {d.year} total medical cost is "
-        f"{cost}, the comprehensive coverage "
-        f"rate of the poor {s_cov * 100:.1f}%, {float(s.at['warnings', 'value']):,.0f} households flagged."
+        else f"{d.title}: in {d.year} total medical cost is {cost}, the comprehensive coverage "
+        f"rate of the poor {cov}, {warned} households flagged."
     )
     return {
         "lang": lang,

@@ -186,7 +186,13 @@ def run(preset: str, variant: str, size: int) -> dict:
     pop = host_independent(generate_population(scn, persons=size, seed=SEED % 10_000))
     if variant == "scattered":
         pop = shuffled(pop, SEED)
-    entry = {"changes": json.loads(json.dumps(changes, default=str))} if changes else {}
+    if variant == "every_subsidy":  # the rules added to the preset's own (which the preset file holds)
+        n_own = len(scn.raw.get("other_subsidies") or []) - 5
+        shown = {"other_subsidies (added)": changes["other_subsidies"][max(n_own, 0) :], **changes}
+        del shown["other_subsidies"]
+    else:
+        shown = changes
+    entry = {"changes": json.loads(json.dumps(shown, default=str))} if changes else {}
     entry["population"] = {
         "persons": table_digest(pop.persons),
         "claims": table_digest(pop.claims),
