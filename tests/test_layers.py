@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the parameter schema
     ("schema and population", ("parameters", "registry", "labels", "assumptions", "scenario", "population")),
     ("rules", ("rules",)),
-    ("engine", ("engine", "kernels")),
+    ("engine", ("records", "engine", "kernels")),
     ("result", ("result", "funds")),
     # `api.simulate` is the façade: one year, a Result whose funds are projected on demand
     (
