@@ -120,3 +120,18 @@ def test_concentration_index_by_hand():
         [1 / 3, 1 / 3, 5 / 6]
     )
     assert pr.income_quintiles(np.arange(10.0), np.ones(10)).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_compare_before_and_after_a_reform(runs):
+    from simulation.compare import compare
+
+    base = runs["shanghai_2023"]
+    same = compare(base, base)
+    assert (same.protection.filter(like="_change").abs().fillna(0) == 0).all().all()
+    reform_scn = base.scenario.with_changes({"medical_assistance.inpatient_ratio.dibao": 1.0})
+    reform = simulate(base._population, reform_scn)
+    c = compare(base, reform)
+    assert list(c.protection.index) == list(pr.CURVE_THRESHOLDS)
+    assert (c.protection["catastrophic_rate_persons_change"] <= 1e-12).all()  # more assistance, never more
+    assert list(c.protection_by_quintile.index) == [1, 2, 3, 4, 5]
+    assert c.summary.loc["catastrophic_rate_ctp40", "change"] <= 1e-12
