@@ -135,3 +135,22 @@ def test_compare_before_and_after_a_reform(runs):
     assert (c.protection["catastrophic_rate_persons_change"] <= 1e-12).all()  # more assistance, never more
     assert list(c.protection_by_quintile.index) == [1, 2, 3, 4, 5]
     assert c.summary.loc["catastrophic_rate_ctp40", "change"] <= 1e-12
+
+
+def test_reports_carry_the_protection_tables(runs, tmp_path):
+    import openpyxl
+
+    from simulation.report import write_report
+    from simulation.report.data import build
+
+    res = runs["linan_2024"]
+    d = build(res, "zh")
+    assert [tb.sheet for tb in d.protection] == ["风险保护-阈值", "风险保护-收入组"]
+    path = write_report(res, tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["风险保护-阈值"]
+    thresholds = [ws.cell(row=r, column=1).value for r in range(4, 14)]
+    assert thresholds == pytest.approx(list(pr.CURVE_THRESHOLDS))
+    assert ws.cell(row=5, column=2).value == pytest.approx(res.summary["catastrophic_rate_10_persons"])
+    html = (write_report(res, tmp_path / "r.html", lang="en")).read_text(encoding="utf-8")
+    assert "Financial protection by household income quintile" in html
+    assert "Concentration index" in html
