@@ -86,13 +86,20 @@ def payer_waterfall(summary: dict, labels: dict[str, str], title: str, total_lab
 
 
 def grouped_bars(
-    df: pd.DataFrame, columns: dict[str, str], title: str, ylabel: str, percent: bool = False
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    title: str,
+    ylabel: str,
+    percent: bool = False,
+    legend_below: bool = False,
 ) -> go.Figure:
-    """One bar series per column of df (index on the x axis); `columns` maps column -> legend."""
+    """One bar series per column of df (index on the x axis); `columns` maps column -> legend;
+    `legend_below` puts the legend under the plot (long legend labels leave the bars their width)."""
     x = [str(i) for i in df.index]
     bars = [{"type": "bar", "x": x, "y": df[col].to_numpy(), "name": name} for col, name in columns.items()]
     yaxis = {"title": {"text": ylabel}, **({"tickformat": ".0%"} if percent else {})}
-    return _figure(bars, title, barmode="group", yaxis=yaxis)
+    legend = {"legend": {"orientation": "h", "y": -0.2}} if legend_below else {}
+    return _figure(bars, title, barmode="group", yaxis=yaxis, **legend)
 
 
 def fund_bands(df: pd.DataFrame, fund_labels: dict[str, str], title: str, ylabel: str) -> go.Figure:
@@ -144,3 +151,36 @@ def tier_change(tiers: pd.DataFrame, labels: dict[str, str], title: str, ylabel:
         x = [labels.get(k, k) for k in g.index]
         bars.append({"type": "bar", "x": x, "y": g["change"].to_numpy() / 1e8, "name": str(year)})
     return _figure(bars, title, barmode="group", yaxis={"title": {"text": ylabel}})
+
+
+def lines(
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    percent: bool = True,
+    dash: dict[str, str] | None = None,
+) -> go.Figure:
+    """One line (with markers) per column of df over its index; `columns` maps column -> legend,
+    `dash` column -> plotly dash style. With `percent`, both axes are fractions shown in %."""
+    x = df.index.to_numpy(dtype=float)
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": df[col].to_numpy(),
+            "name": name,
+            "line": {"dash": (dash or {}).get(col, "solid")},
+        }
+        for col, name in columns.items()
+    ]
+    fmt = {"tickformat": ".0%"} if percent else {}
+    return _figure(
+        traces,
+        title,
+        xaxis={"title": {"text": xlabel}, **fmt},
+        yaxis={"title": {"text": ylabel}, **fmt},
+        legend={"orientation": "h", "y": -0.25},
+    )

@@ -71,6 +71,21 @@ def title(key: str) -> str:
     return metric_title(key, lang())
 
 
+def row_label(key: str) -> str:
+    """A figure's label heading a table row (an English label starts with a capital)."""
+    x = label(key)
+    return x if lang() == "zh" else x[:1].upper() + x[1:]
+
+
+def figure_table(summaries: dict[str, dict], keys) -> pd.DataFrame:
+    """A small table of figures: one row a figure (its label), one column a run (`summaries` maps
+    the column's heading to a summary), each value in its registry kind."""
+    table = {t("protection_figure"): [row_label(k) for k in keys]}
+    for heading, s in summaries.items():
+        table[heading] = [fmt_figure(k, float(s[k])) for k in keys]
+    return pd.DataFrame(table)
+
+
 def cat_label(code: str) -> str:
     """Label of a category code, or of a combination `a|b` (labels joined by +)."""
     return category_label(code, lang())

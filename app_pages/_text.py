@@ -88,6 +88,22 @@ TEXT: dict[str, dict[str, str]] = {
         "unit_yi": "单位：亿元",
         "by_category": "按救助类别",
         "by_decile": "按家庭人均收入十分位",
+        "protection_title": "经济风险保护（WHO/世界银行口径，按人加权）",
+        "protection_curve": "灾难性卫生支出发生率随阈值变化",
+        "protection_threshold": "阈值（个人自付占家庭收入，%）",
+        "protection_by_quintile": "按家庭人均收入五等分组",
+        "protection_quintile_n": "第{q}组",
+        "protection_note": (
+            "灾难性卫生支出：家庭个人自付超过收入的10%/25%（SDG 3.8.2），或超过支付能力的40%"
+            "（支付能力 = 家庭收入 − 低保标准 {dibao:,.0f} 元/月 × 12 × 家庭人数）；"
+            "因病致贫：人均收入自付前不低于低保线、自付后低于低保线。"
+            "集中指数（10%，按人均收入）{ci}：负值表示灾难性支出集中于低收入家庭。"
+        ),
+        "protection_compare": "经济风险保护：改革前后",
+        "protection_figure": "指标",
+        "rate_axis": "发生率（%）",
+        "protection_curve_cmp": "灾难性卫生支出发生率（按人）随阈值变化",
+        "protection_quintile_cmp": "各收入组灾难性卫生支出发生率（10%，按人）",
         "decile": "收入十分位",
         "category": "类别",
         "catastrophic_title": "灾难性卫生支出家庭（个人负担超过收入 {thr}）",
@@ -241,6 +257,23 @@ TEXT: dict[str, dict[str, str]] = {
         "unit_yi": "unit: 100 million yuan",
         "by_category": "By assistance category",
         "by_decile": "By household income decile (per capita)",
+        "protection_title": "Financial protection (WHO / World Bank, persons-weighted)",
+        "protection_curve": "Catastrophic spending by threshold",
+        "protection_threshold": "Threshold (out-of-pocket share of household income, %)",
+        "protection_by_quintile": "By household income quintile (per capita)",
+        "protection_quintile_n": "Q{q}",
+        "protection_note": (
+            "Catastrophic spending: household out-of-pocket above 10% / 25% of income (SDG 3.8.2), "
+            "or above 40% of capacity to pay (income less the dibao standard of {dibao:,.0f} yuan a "
+            "month × 12 × household size). Impoverished: income per head at or above the dibao line "
+            "before out-of-pocket, below it after. Concentration index (10%, over income per head) "
+            "{ci}: negative means catastrophic spending is concentrated among poorer households."
+        ),
+        "protection_compare": "Financial protection before and after the reform",
+        "protection_figure": "Figure",
+        "rate_axis": "Rate (%)",
+        "protection_curve_cmp": "Catastrophic spending (persons) by threshold",
+        "protection_quintile_cmp": "Catastrophic spending at 10% (persons) by income quintile",
         "decile": "Income decile",
         "category": "Category",
         "catastrophic_title": "Households with catastrophic spending (out-of-pocket above {thr} of income)",

@@ -4,7 +4,9 @@ coverage by category, households better and worse off."""
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, comparison, label, money, scenario, t, title
+from app_pages._common import cat_label, comparison, label, lang, money, row_label, scenario, t, title
+from simulation.protection import FIGURES as PROTECTION_FIGURES
+from simulation.registry import fmt_points, format_change, format_value, metric_kind
 
 st.header(t("compare_title"))
 scn = scenario()
@@ -41,6 +43,60 @@ c2.plotly_chart(
     ),
     key="ch_winners",
 )
+st.subheader(t("protection_compare"))
+c1, c2 = st.columns(2)
+c1.plotly_chart(
+    charts.lines(
+        cmp.protection,
+        {
+            "catastrophic_rate_persons_baseline": t("baseline"),
+            "catastrophic_rate_persons_reform": t("reform"),
+        },
+        t("protection_curve_cmp"),
+        t("protection_threshold"),
+        t("rate_axis"),
+        dash={"catastrophic_rate_persons_reform": "dash"},
+    ),
+    key="ch_cmp_protection_curve",
+)
+quint = cmp.protection_by_quintile.copy()
+quint.index = [t("protection_quintile_n", q=q) for q in quint.index]
+c2.plotly_chart(
+    charts.grouped_bars(
+        quint,
+        {
+            "catastrophic_rate_10_persons_baseline": t("baseline"),
+            "catastrophic_rate_10_persons_reform": t("reform"),
+        },
+        t("protection_quintile_cmp"),
+        t("rate_axis"),
+        percent=True,
+        legend_below=True,
+    ),
+    key="ch_cmp_protection_quintile",
+)
+ps = cmp.summary.loc[list(PROTECTION_FIGURES)]
+
+
+def _d(key: str) -> int | None:
+    return 2 if metric_kind(key) == "rate" else None
+
+
+st.dataframe(
+    {
+        t("protection_figure"): [row_label(k) for k in ps.index],
+        # rates to 0.01 point: a reform moves them by tenths of a point
+        t("baseline"): [format_value(k, v, lang(), digits=_d(k)) for k, v in ps["baseline"].items()],
+        t("reform"): [format_value(k, v, lang(), digits=_d(k)) for k, v in ps["reform"].items()],
+        t("change"): [
+            fmt_points(v, lang(), 2) if metric_kind(k) == "rate" else format_change(k, v, lang())
+            for k, v in ps["change"].items()
+        ],
+    },
+    hide_index=True,
+    width="stretch",
+)
+
 table = cmp.tiers.reset_index()
 table["tier"] = table["tier"].map(tier_labels)
 for c in ("baseline", "reform", "change"):

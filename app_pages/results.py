@@ -13,6 +13,7 @@ from app_pages._common import (
     by_category,
     by_decile,
     cat_label,
+    figure_table,
     fmt_figure,
     label,
     lever,
@@ -103,6 +104,61 @@ c2.plotly_chart(
         percent=True,
     ),
     key="ch_decile",
+)
+
+st.subheader(t("protection_title"))
+PROTECTION_KPIS = (
+    "catastrophic_rate_10_persons",
+    "catastrophic_rate_25_persons",
+    "catastrophic_rate_ctp40",
+    "impoverished_rate",
+    "further_impoverished_rate",
+    "poverty_gap_before_oop",
+    "poverty_gap_after_oop",
+    "mean_positive_overshoot_10",
+)
+# labels too long for a card: two small tables of figure and value
+for col, keys in zip(st.columns(2), (PROTECTION_KPIS[:4], PROTECTION_KPIS[4:])):
+    col.dataframe(figure_table({t("value"): s}, keys), hide_index=True, width="stretch")
+prot = res.protection()
+c1, c2 = st.columns(2)
+c1.plotly_chart(
+    charts.lines(
+        prot.curve,
+        {
+            "catastrophic_rate_persons": label("catastrophic_rate_persons"),
+            "catastrophic_rate_households": label("catastrophic_rate_households"),
+            "catastrophic_rate_capacity": label("catastrophic_rate_capacity"),
+        },
+        t("protection_curve"),
+        t("protection_threshold"),
+        t("rate_axis"),
+        dash={"catastrophic_rate_households": "dot", "catastrophic_rate_capacity": "dash"},
+    ),
+    key="ch_protection_curve",
+)
+quint = prot.by_quintile.copy()
+quint.index = [t("protection_quintile_n", q=q) for q in quint.index]
+c2.plotly_chart(
+    charts.grouped_bars(
+        quint,
+        {
+            k: label(k)
+            for k in ("catastrophic_rate_10_persons", "catastrophic_rate_ctp40", "impoverished_rate")
+        },
+        t("protection_by_quintile"),
+        t("rate_axis"),
+        percent=True,
+        legend_below=True,
+    ),
+    key="ch_protection_quintile",
+)
+st.caption(
+    t(
+        "protection_note",
+        dibao=float(scn.params.flags.dibao_monthly),
+        ci=fmt_figure("concentration_index", prot.concentration_index),
+    )
 )
 
 thr = float(scn.params.flags.catastrophic_threshold)

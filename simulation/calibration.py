@@ -112,6 +112,8 @@ def generated_values(pop, scenario, res=None) -> dict[str, float]:
     s = res.summary
     out["policy_reimbursement_rate_employee"] = float(s["policy_reimbursement_rate_employee"])
     out["policy_reimbursement_rate_resident"] = float(s["policy_reimbursement_rate_resident"])
+    for k in ("catastrophic_rate_10_persons", "catastrophic_rate_25_persons", "catastrophic_rate_ctp40"):
+        out[k] = float(s[k])
     flows = fund_flows(res)
     enrolled = p["enrolled"].to_numpy(dtype=bool)
     n_emp = float(w[emp & enrolled].sum())

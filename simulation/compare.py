@@ -32,6 +32,11 @@ class Comparison:
     by_decile: pd.DataFrame  # index decile 1..10 of household per-capita income
     households: pd.Series  # better_off, worse_off, unchanged (weighted household counts)
     summary: pd.DataFrame  # every summary figure: baseline, reform, change
+    # financial protection, first year (Result.protection): the catastrophic headcount over the
+    # thresholds (index threshold; columns <figure>_baseline/_reform/_change of the curve's columns)
+    # and the protection figures by income quintile (of the baseline's household per-capita income)
+    protection: pd.DataFrame | None = None
+    protection_by_quintile: pd.DataFrame | None = None
 
     @property
     def added_public_cost(self) -> float:
@@ -83,9 +88,11 @@ def _weighted_groups(res, key: np.ndarray, hh: bool) -> pd.DataFrame:
 
 
 def _side_by_side(base: pd.DataFrame, reform: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in base.columns if c != "persons"]
+    fixed = [c for c in ("persons", "per_capita_income") if c in base.columns]  # the same in both
+    cols = [c for c in base.columns if c not in fixed]
     out = pd.DataFrame(index=base.index.union(reform.index))
-    out["persons"] = base["persons"].reindex(out.index)
+    for c in fixed:
+        out[c] = base[c].reindex(out.index)
     for c in cols:
         b = base[c].reindex(out.index)
         r = reform[c].reindex(out.index)
@@ -164,6 +171,12 @@ def compare(baseline, reform) -> Comparison:
         index=pd.Index(keys, name="figure"),
     )
     summary["change"] = summary["reform"] - summary["baseline"]
+    pb, pr = b.protection(), r.protection()
+    protection = _side_by_side(pb.curve, pr.curve)
+    protection.index.name = "threshold"
+    # a reform moves OOP, not income: the quintiles hold the same households in both runs
+    by_quintile = _side_by_side(pb.by_quintile, pr.by_quintile)
+    by_quintile.index.name = "quintile"
     return Comparison(
         tiers=tiers,
         funds=funds,
@@ -171,4 +184,6 @@ def compare(baseline, reform) -> Comparison:
         by_decile=by_decile,
         households=households,
         summary=summary,
+        protection=protection,
+        protection_by_quintile=by_quintile,
     )

@@ -47,6 +47,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "rate": ("%", "%"),
     "count": ("户", "households"),
     "persons": ("人", "persons"),
+    "index": ("", ""),  # a dimensionless index (concentration index), a group number
 }
 MONEY_SCALES: dict[str, tuple[float, str, str]] = {
     "yuan": (1.0, "元", "yuan"),
@@ -267,8 +268,40 @@ _OUTPUTS: tuple[Output, ...] = (
     ),
     _o("impoverished_rate", "因病致贫率", "impoverished by out-of-pocket spending", "rate"),
     _o("further_impoverished_rate", "因病加深贫困率", "further impoverished", "rate"),
+    _o(
+        "poverty_gap_before_oop",
+        "自付前人均贫困缺口",
+        "poverty gap before out-of-pocket, per person",
+        "money",
+    ),
     _o("poverty_gap_after_oop", "自付后人均贫困缺口", "poverty gap after out-of-pocket, per person", "money"),
-    _o("mean_positive_overshoot_10", "超出10%阈值的平均幅度", "mean positive overshoot (10%)", "rate"),
+    _o(
+        "mean_positive_overshoot_10", "灾难性支出平均超出幅度（10%）", "mean positive overshoot (10%)", "rate"
+    ),
+    # columns of Result.protection()'s curve and quintile tables
+    _o("threshold", "阈值（自付占收入）", "threshold (share of income)", "rate"),
+    _o(
+        "catastrophic_rate_persons",
+        "灾难性卫生支出发生率（按人）",
+        "catastrophic spending (persons)",
+        "rate",
+    ),
+    _o(
+        "catastrophic_rate_households",
+        "灾难性卫生支出发生率（按户）",
+        "catastrophic spending (households)",
+        "rate",
+    ),
+    _o(
+        "catastrophic_rate_capacity",
+        "灾难性卫生支出发生率（占支付能力）",
+        "catastrophic spending (share of capacity to pay)",
+        "rate",
+    ),
+    _o(
+        "concentration_index", "集中指数（按人均收入）", "concentration index (over income per head)", "index"
+    ),
+    _o("quintile", "收入五等分组", "income quintile", "index"),
     # indicators derived per projected year from the fund table (targets.derived_indicators)
     _o(
         "assistance_balance_ratio",
@@ -324,7 +357,10 @@ def metric_title(key: str, lang: str = "zh", scale: str = "yuan") -> str:
     if o is None:
         return key
     u = unit_label(o.kind, lang, scale)
-    return f"{o.label}（{u}）" if lang == "zh" else f"{o.label_en[:1].upper()}{o.label_en[1:]} ({u})"
+    label = o.label if lang == "zh" else f"{o.label_en[:1].upper()}{o.label_en[1:]}"
+    if not u:
+        return label
+    return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
 
 
 def unit_label(kind: str, lang: str = "zh", scale: str = "yuan") -> str:
@@ -434,6 +470,8 @@ def format_value(
         return fmt_count(x, 0 if digits is None else digits)
     if kind == "money":
         return fmt_money(x, lang, scale, digits, unit)
+    if kind == "index":
+        return "—" if _missing(x) else f"{float(x):.{3 if digits is None else digits}f}"
     return "—" if _missing(x) else f"{float(x):,.4g}"
 
 

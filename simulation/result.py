@@ -17,6 +17,7 @@ from .engine import CATEGORY_PRIORITY, YearArrays
 from .errors import WorkbenchError
 from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
+from .protection import CURVE_THRESHOLDS, Protection, protection, protection_figures, protection_parts
 from .records import summary_tables
 from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
@@ -292,7 +293,19 @@ class Result:
             parts.update(zip(kernels.HOUSEHOLD_SUMS, y.summary_sums[4].tolist()))
         else:
             parts.update(household_weighted(self._household_arrays))
+        # financial protection (SDG 3.8.2, capacity to pay, impoverishment): weighted persons of the
+        # households, from the pass's household sums (no household table)
+        _, size, hs, _ = self._pass
+        parts.update(protection_parts(size, hs[0], hs[6], hs[1], y.scenario.flags.dibao_monthly))
         return _other_parts(y, parts)
+
+    def protection(self, thresholds=CURVE_THRESHOLDS) -> Protection:
+        """Financial protection as ADePT tabulates it: the catastrophic headcount (persons,
+        households, capacity to pay) over `thresholds` (shares of income, default 5%-50%) with the
+        concentration index of catastrophic spending over household per-capita income, and the
+        summary's protection figures by income quintile (`simulation.protection.Protection`)."""
+        _, size, hs, _ = self._pass
+        return protection(size, hs[0], hs[6], hs[1], self._y.scenario.flags.dibao_monthly, thresholds)
 
     # ------------------------------------------------------------------ arrays (no DataFrames)
     def person_arrays(self) -> dict[str, np.ndarray]:
@@ -486,6 +499,7 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
     s.update(ltc_figures(t))
     s["supplement_fiscal_enrollees"] = t["supplement_fiscal_enrollees"]
     s["supplement_fiscal_premium"] = p.supplement.premium * t["supplement_fiscal_enrollees"]
+    s.update(protection_figures(t))
     return s
 
 

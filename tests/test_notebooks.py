@@ -16,7 +16,13 @@ nbclient = pytest.importorskip("nbclient")
 
 def test_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
-    assert names == ["01_quickstart", "02_reform_analysis", "03_calibration", "04_fund_projection"]
+    assert names == [
+        "01_quickstart",
+        "02_reform_analysis",
+        "03_calibration",
+        "04_fund_projection",
+        "05_financial_protection",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

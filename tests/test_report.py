@@ -13,8 +13,30 @@ import pytest
 from simulation import WorkbenchError, generate_population, load_scenario, simulate
 from simulation.report import excel_bytes, html_bytes, pdf_bytes, write_report
 
-SHEETS_ZH = ["摘要", "目标", "基金预测", "费用结构", "收入分组", "预警", "参数", "说明"]
-SHEETS_EN = ["Summary", "Targets", "Funds", "Costs", "Income deciles", "Warnings", "Parameters", "Provenance"]
+SHEETS_ZH = [
+    "摘要",
+    "目标",
+    "基金预测",
+    "费用结构",
+    "收入分组",
+    "预警",
+    "参数",
+    "风险保护-阈值",
+    "风险保护-收入组",
+    "说明",
+]
+SHEETS_EN = [
+    "Summary",
+    "Targets",
+    "Funds",
+    "Costs",
+    "Income deciles",
+    "Warnings",
+    "Parameters",
+    "Protection by threshold",
+    "Protection by quintile",
+    "Provenance",
+]
 URL = re.compile(r"https?://|//cdn|fonts\.googleapis", re.IGNORECASE)
 
 
@@ -80,7 +102,13 @@ def test_workbook_english_reform_and_bands(runs):
     res, reform = runs
     data = excel_bytes(reform, lang="en", baseline=res, draws=3, persons=500)
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == SHEETS_EN[:-1] + ["Reform", "Provenance"]
+    assert wb.sheetnames == SHEETS_EN[:-3] + [
+        "Reform",
+        "Protection by threshold",
+        "Protection by quintile",
+        "Protection reform",
+        "Provenance",
+    ]
     funds = wb["Funds"]
     head = [c.value for c in funds[3]]
     rows = _rows(funds)

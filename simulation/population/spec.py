@@ -260,6 +260,10 @@ TARGET_METRICS = (
     "top1_share",
     "top10_share",
     "top10_share_inpatient",
+    # financial protection (simulation.protection), from the run's summary
+    "catastrophic_rate_10_persons",
+    "catastrophic_rate_25_persons",
+    "catastrophic_rate_ctp40",
 )
 TARGET_PREFIXES = ("inpatient_cost_level_", "category_share_")
 

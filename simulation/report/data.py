@@ -18,6 +18,7 @@ from ..compare import compare, income_deciles
 from ..errors import WorkbenchError
 from ..parameters import CATEGORY_LABELS, SETTING_LABELS
 from ..projection import project
+from ..protection import FIGURES as PROTECTION_FIGURES
 from ..registry import FUND_LABELS, code_label, coverage, format_value, metric_kind, metric_label, per
 from ..scenario import SCENARIO_DIR
 from ..uncertainty import monte_carlo
@@ -71,6 +72,12 @@ TEXT = {
         "source": "来源",
         "assumption": "假设",
         "baseline": "基线",
+        "protection_curve": "经济风险保护：灾难性卫生支出发生率随阈值变化（按人加权）",
+        "protection_quintiles": "经济风险保护：按家庭人均收入五等分组",
+        "protection_reform": "经济风险保护：改革前后（灾难性卫生支出发生率，按人）",
+        "protection_curve_sheet": "风险保护-阈值",
+        "protection_quintiles_sheet": "风险保护-收入组",
+        "protection_reform_sheet": "风险保护-改革对比",
         "reform_col": "改革",
         "change": "变化",
         "target_min": "下限",
@@ -153,6 +160,12 @@ TEXT = {
         "source": "Source",
         "assumption": "Assumption",
         "baseline": "Baseline",
+        "protection_curve": "Financial protection: catastrophic spending by threshold (persons-weighted)",
+        "protection_quintiles": "Financial protection by household income quintile (per capita)",
+        "protection_reform": "Financial protection before and after the reform (catastrophic spending)",
+        "protection_curve_sheet": "Protection by threshold",
+        "protection_quintiles_sheet": "Protection by quintile",
+        "protection_reform_sheet": "Protection reform",
         "reform_col": "Reform",
         "change": "Change",
         "target_min": "Min",
@@ -237,6 +250,69 @@ class ReportData:
     provenance: list[tuple[str, str]]
     reform: dict | None = None  # summary/tiers/deciles/households/changes when a baseline is given
     extra: dict = field(default_factory=dict)
+    # financial protection (Result.protection): tables of registry keys, each a ProtectionTable
+    protection: list = field(default_factory=list)
+
+
+@dataclass
+class ProtectionTable:
+    """One table of the financial-protection section: its sheet name, title, headings, the registry
+    kind of each column (rate, money, index) and its rows (values in yuan / fractions)."""
+
+    sheet: str
+    title: str
+    head: list[str]
+    kinds: list[str]
+    rows: list[list]
+
+
+def _heading(key: str, lang: str, suffix: str = "") -> str:
+    text = metric_label(key, lang)
+    text = text if lang == "zh" else text[:1].upper() + text[1:]
+    return f"{text}：{suffix}" if suffix and lang == "zh" else f"{text}: {suffix}" if suffix else text
+
+
+def _protection(res, baseline, lang: str) -> list:
+    """The curve over 5%-50%, the quintile table and, with a baseline, the curve and the quintiles'
+    rates before and after the reform."""
+    t = TEXT[lang]
+    p = res.protection()
+    curve_cols = ("catastrophic_rate_persons", "catastrophic_rate_households", "catastrophic_rate_capacity")
+    c = p.curve
+    tables = [
+        ProtectionTable(
+            t["protection_curve_sheet"],
+            t["protection_curve"],
+            [_heading(k, lang) for k in ("threshold", *curve_cols, "concentration_index")],
+            ["rate", "rate", "rate", "rate", "index"],
+            [[th, *(c.at[th, k] for k in curve_cols), c.at[th, "concentration_index"]] for th in c.index],
+        )
+    ]
+    q = p.by_quintile
+    qcols = ("per_capita_income", *PROTECTION_FIGURES)
+    tables.append(
+        ProtectionTable(
+            t["protection_quintiles_sheet"],
+            t["protection_quintiles"],
+            [_heading("quintile", lang), t["persons"], *(_heading(k, lang) for k in qcols)],
+            ["count", "persons", *(metric_kind(k) for k in qcols)],
+            [[int(i), q.at[i, "persons"], *(q.at[i, k] for k in qcols)] for i in q.index],
+        )
+    )
+    if baseline is not None:
+        pb = baseline.protection()
+        head = [_heading("threshold", lang)]
+        kinds = ["rate"]
+        rows = [[th] for th in c.index]
+        for k in ("catastrophic_rate_persons", "catastrophic_rate_capacity"):
+            head += [_heading(k, lang, t["baseline"]), _heading(k, lang, t["reform_col"])]
+            kinds += ["rate", "rate"]
+            for row, th in zip(rows, c.index):
+                row += [pb.curve.at[th, k], c.at[th, k]]
+        tables.append(
+            ProtectionTable(t["protection_reform_sheet"], t["protection_reform"], head, kinds, rows)
+        )
+    return tables
 
 
 def _projection(res):
@@ -498,4 +574,5 @@ def build(
         parameters=_parameters(res.scenario, baseline.scenario if baseline is not None else None, lang),
         provenance=_provenance(res, lang, seed, draws),
         reform=_reform(res, baseline, lang) if baseline is not None else None,
+        protection=_protection(res, baseline, lang),
     )

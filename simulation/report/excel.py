@@ -28,6 +28,7 @@ class _Book:
             "rate": wb.add_format({"num_format": "0.0%"}),
             "count": wb.add_format({"num_format": "#,##0"}),
             "num": wb.add_format({"num_format": "#,##0.0"}),
+            "index": wb.add_format({"num_format": "0.000"}),
             "text": wb.add_format({"text_wrap": False}),
             "bold": wb.add_format({"bold": True}),
         }
@@ -66,7 +67,7 @@ class _Book:
                     ws.write_blank(i, j, None)
                 elif kind == "money":
                     ws.write_number(i, j, float(v) / 1e4, self.f["money"])
-                elif kind in ("rate", "count", "persons", "num"):
+                elif kind in ("rate", "count", "persons", "num", "index"):
                     ws.write_number(i, j, float(v), self.f["count" if kind == "persons" else kind])
                 elif isinstance(v, (bool, np.bool_)):
                     ws.write_string(i, j, t["yes"] if v else t["no"])
@@ -282,10 +283,27 @@ def write_workbook(d: ReportData, target) -> None:
 
     if d.reform is not None:
         _reform_sheet(b, d)
+    _protection_sheets(b, d)
 
     rows = [[k, v] for k, v in d.provenance] + [["", ""], [CAVEAT[lang], ""], [t["tables_note"], ""]]
     b.table(t["provenance"], t["provenance"], None, [(t["item"], "text", 26), (t["value"], "text", 70)], rows)
     wb.close()
+
+
+def _protection_sheets(b: _Book, d: ReportData) -> None:
+    """The financial-protection tables, one sheet each (rates in %, money in 万元, indices)."""
+    money = "金额单位为万元。" if d.lang == "zh" else "Money in 10k yuan. "
+    for tb in d.protection:
+        widths = [16] + [22] * (len(tb.head) - 1)
+        kinds = list(tb.kinds)
+        b.table(
+            tb.sheet,
+            tb.title,
+            None,
+            list(zip(tb.head, kinds, widths)),
+            tb.rows,
+            note=(money if "money" in kinds else "") + CAVEAT[d.lang],
+        )
 
 
 def _param_value(v):

@@ -61,6 +61,17 @@ _pct = fmt_rate
 _n = fmt_count
 
 
+def _cell(v, kind: str, lang: str) -> str:
+    """A value of a protection table in its kind: %, yuan, a count, an index to 3 decimals."""
+    if kind == "rate":
+        return _pct(v)
+    if kind == "money":
+        return fmt_money(v, lang)
+    if kind == "index":
+        return "—" if v is None or v != v else f"{float(v):.3f}"
+    return _n(v)
+
+
 def _table(title: str, unit: str | None, head: list[str], rows: list[list[str]], lang: str, note: str = ""):
     return {"title": title, "unit": unit, "head": head, "rows": rows, "note": note, "lang": lang}
 
@@ -190,6 +201,9 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             lang,
         )
     )
+    for tb in d.protection:
+        rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
+        tables.append(_table(tb.title, None, tb.head, rows, lang))
     total = "合计" if lang == "zh" else "Total"
     rows = [
         [

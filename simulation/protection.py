@@ -1,0 +1,275 @@
+"""Financial protection of a run's households: catastrophic and impoverishing out-of-pocket spending
+as WHO and the World Bank report it (SDG 3.8.2, person-weighted), the capacity-to-pay measure of
+WHO Europe, the poverty gap against the 低保 line, the overshoot, and ADePT's tables (the headcount
+over thresholds, by income quintile, the concentration index over income).
+
+The household tests are the scalar rules of `simulation.rules.protection`; `_household_loop` runs
+them over the households of a run and sums, per group, the additive parts of every figure: weighted
+persons, never ratios, so a partitioned run adds the parts of its partitions (`result.add_parts`)
+and `protection_figures` divides once, after summing (docs/CONTRACT-distributed.md).
+
+Weights: a household counts with its members' summed weights (persons), as SDG 3.8.2 counts the
+population living in households with catastrophic spending; `catastrophic_rate` and
+`catastrophic_rate_25` of the summary keep counting households.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from .rules.protection import (
+    capacity_to_pay,
+    catastrophic_capacity,
+    catastrophic_share,
+    impoverishment,
+    overshoot,
+)
+
+BUDGET_THRESHOLDS = (0.10, 0.25)  # SDG 3.8.2
+CAPACITY_THRESHOLD = 0.40  # WHO Europe, capacity to pay
+CURVE_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 11))  # 5%, 10%, ..., 50%
+QUINTILES = 5
+
+# the additive parts of the figures (weighted persons, or weighted persons x yuan)
+PARTS = (
+    "protection_persons",
+    "catastrophic_persons_10",
+    "catastrophic_persons_25",
+    "catastrophic_persons_ctp40",
+    "impoverished_persons",
+    "further_impoverished_persons",
+    "poverty_gap_before_sum",
+    "poverty_gap_after_sum",
+    "overshoot_10_sum",
+)
+# the summary figures made of them (registered in simulation.registry)
+FIGURES = (
+    "catastrophic_rate_10_persons",
+    "catastrophic_rate_25_persons",
+    "catastrophic_rate_ctp40",
+    "impoverished_rate",
+    "further_impoverished_rate",
+    "poverty_gap_before_oop",
+    "poverty_gap_after_oop",
+    "mean_positive_overshoot_10",
+)
+
+
+@njit(cache=True, nogil=True)
+def _household_loop(group, n_groups, size, income, oop, persons, dibao_monthly, t10, t25, t_ctp):
+    """Per group, the weighted sums of `PARTS` over households, in household order."""
+    out = np.zeros((n_groups, 9))
+    for h in range(len(size)):
+        g = group[h]
+        w = persons[h]
+        inc, paid, m = income[h], oop[h], size[h]
+        capacity = capacity_to_pay(inc, m, dibao_monthly)
+        impoverished, further, gap_before, gap_after = impoverishment(inc, paid, m, dibao_monthly)
+        out[g, 0] += w
+        out[g, 1] += w * (1.0 if catastrophic_share(paid, inc, t10) else 0.0)
+        out[g, 2] += w * (1.0 if catastrophic_share(paid, inc, t25) else 0.0)
+        out[g, 3] += w * (1.0 if catastrophic_capacity(paid, capacity, t_ctp) else 0.0)
+        out[g, 4] += w * (1.0 if impoverished else 0.0)
+        out[g, 5] += w * (1.0 if further else 0.0)
+        out[g, 6] += w * gap_before
+        out[g, 7] += w * gap_after
+        out[g, 8] += w * overshoot(paid, inc, t10)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _headcounts(size, income, oop, persons, dibao_monthly, thresholds, out, flag):
+    """Per threshold: weighted persons (col 0) and households (col 1) catastrophic at the budget
+    share, and weighted persons catastrophic on capacity to pay (col 2); `flag[h, k]`: household h
+    catastrophic at the budget share `thresholds[k]`."""
+    for h in range(len(size)):
+        w = persons[h]
+        wh = w / max(size[h], 1)
+        capacity = capacity_to_pay(income[h], size[h], dibao_monthly)
+        for k in range(len(thresholds)):
+            if catastrophic_share(oop[h], income[h], thresholds[k]):
+                flag[h, k] = True
+                out[k, 0] += w
+                out[k, 1] += wh
+            if catastrophic_capacity(oop[h], capacity, thresholds[k]):
+                out[k, 2] += w
+
+
+def _arrays(size, income, oop, persons):
+    return (
+        np.ascontiguousarray(size, dtype=np.int64),
+        np.ascontiguousarray(income, dtype=np.float64),
+        np.ascontiguousarray(oop, dtype=np.float64),
+        np.ascontiguousarray(persons, dtype=np.float64),
+    )
+
+
+def group_parts(
+    size, income, oop, persons, dibao_monthly: float, group=None, n_groups: int = 1
+) -> np.ndarray:
+    """(n_groups, len(PARTS)) weighted sums over households. `persons` is each household's weighted
+    member count (the sum of its members' weights); `group` its group (default: one group)."""
+    size, income, oop, persons = _arrays(size, income, oop, persons)
+    if group is None:
+        group = np.zeros(len(size), dtype=np.int64)
+    t10, t25 = BUDGET_THRESHOLDS
+    return _household_loop(
+        np.ascontiguousarray(group, dtype=np.int64), int(n_groups), size, income, oop, persons,
+        float(dibao_monthly), t10, t25, CAPACITY_THRESHOLD,
+    )  # fmt: skip
+
+
+def protection_parts(size, income, oop, persons, dibao_monthly: float) -> dict[str, float]:
+    """The additive parts of the summary's protection figures over all households."""
+    return dict(zip(PARTS, group_parts(size, income, oop, persons, dibao_monthly)[0].tolist()))
+
+
+def protection_figures(parts) -> dict[str, float]:
+    """The figures from (summed) parts: shares of persons, yuan per person, the mean overshoot among
+    persons in catastrophic households (10%)."""
+    t = parts
+    n = t["protection_persons"]
+
+    def share(x: float, of: float) -> float:
+        return x / of if of > 0 else 0.0
+
+    return {
+        "catastrophic_rate_10_persons": share(t["catastrophic_persons_10"], n),
+        "catastrophic_rate_25_persons": share(t["catastrophic_persons_25"], n),
+        "catastrophic_rate_ctp40": share(t["catastrophic_persons_ctp40"], n),
+        "impoverished_rate": share(t["impoverished_persons"], n),
+        "further_impoverished_rate": share(t["further_impoverished_persons"], n),
+        "poverty_gap_before_oop": share(t["poverty_gap_before_sum"], n),
+        "poverty_gap_after_oop": share(t["poverty_gap_after_sum"], n),
+        "mean_positive_overshoot_10": share(t["overshoot_10_sum"], t["catastrophic_persons_10"]),
+    }
+
+
+# ---------------------------------------------------------------------------- ADePT's tables
+
+
+def fractional_rank(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each unit's weighted fractional rank in (0, 1) by `x`: the weight below it plus half its own
+    (tied values share the rank of their group), over the total weight."""
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    total = ws.sum()
+    if total <= 0:
+        return np.full(len(x), 0.5)
+    _, start, inverse = np.unique(xs, return_index=True, return_inverse=True)
+    group_w = np.bincount(inverse, weights=ws)
+    below = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))
+    r = np.empty(len(x))
+    r[order] = (below + group_w / 2.0)[inverse] / total
+    return r
+
+
+def concentration_index(h: np.ndarray, rank: np.ndarray, w: np.ndarray) -> float:
+    """Concentration index of `h` over the ranking (O'Donnell et al. 2008, ch. 8, the 'convenient
+    covariance' form): 2 cov_w(h, r) / mean_w(h). Negative: `h` is concentrated among the poor; 0
+    when nobody (or everybody) has it, where the index is undefined (NaN)."""
+    total = w.sum()
+    if total <= 0:
+        return float("nan")
+    mu = float(np.dot(w, h) / total)
+    if mu <= 0:
+        return float("nan")
+    cov = float(np.dot(w, (h - mu) * (rank - 0.5)) / total)
+    return 2.0 * cov / mu
+
+
+def income_quintiles(per_capita_income: np.ndarray, persons: np.ndarray, k: int = QUINTILES) -> np.ndarray:
+    """Group 1..k of each household by per-capita income, each holding about 1/k of the persons
+    (by the fractional rank of the household's persons)."""
+    r = fractional_rank(per_capita_income, persons)
+    return np.minimum((r * k).astype(np.int64) + 1, k)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Financial protection of one run (`Result.protection()`).
+
+    `curve`: index `threshold` (share of income); columns `catastrophic_rate_persons`,
+    `catastrophic_rate_households` (budget share), `catastrophic_rate_capacity` (share of capacity
+    to pay at the same threshold), `concentration_index` (of persons' catastrophic spending at the
+    threshold over household per-capita income). `by_quintile`: index `quintile` 1..5 of household
+    per-capita income (persons-weighted), columns `persons`, `per_capita_income` and the summary's
+    protection figures (`FIGURES`) within the quintile. `figures`: the summary's figures."""
+
+    curve: pd.DataFrame
+    by_quintile: pd.DataFrame
+    figures: dict
+    dibao_monthly: float
+
+    @property
+    def concentration_index(self) -> float:
+        """At 10% of income (SDG 3.8.2)."""
+        return (
+            float(self.curve.loc[0.10, "concentration_index"]) if 0.10 in self.curve.index else float("nan")
+        )
+
+
+def protection(size, income, oop, persons, dibao_monthly: float, thresholds=CURVE_THRESHOLDS) -> Protection:
+    """The tables of `Protection` from household arrays (size, income, oop and weighted persons)."""
+    size, income, oop, persons = _arrays(size, income, oop, persons)
+    th = np.asarray(sorted(float(t) for t in thresholds), dtype=np.float64)
+    if len(th) == 0 or np.any(th < 0):
+        raise ValueError("protection: thresholds must be shares ≥ 0")
+    counts = np.zeros((len(th), 3))
+    flag = np.zeros((len(size), len(th)), dtype=np.bool_)
+    _headcounts(size, income, oop, persons, float(dibao_monthly), th, counts, flag)
+    n = persons.sum()
+    hh = (persons / np.maximum(size, 1)).sum()
+    pc = income / np.maximum(size, 1)
+    rank = fractional_rank(pc, persons)
+    ci = [concentration_index(flag[:, k].astype(float), rank, persons) for k in range(len(th))]
+    curve = pd.DataFrame(
+        {
+            "catastrophic_rate_persons": counts[:, 0] / n if n > 0 else 0.0,
+            "catastrophic_rate_households": counts[:, 1] / hh if hh > 0 else 0.0,
+            "catastrophic_rate_capacity": counts[:, 2] / n if n > 0 else 0.0,
+            "concentration_index": ci,
+        },
+        index=pd.Index(np.round(th, 6), name="threshold"),
+    )
+    q = np.minimum((rank * QUINTILES).astype(np.int64) + 1, QUINTILES)
+    parts = group_parts(size, income, oop, persons, dibao_monthly, q - 1, QUINTILES)
+    rows = []
+    for g in range(QUINTILES):
+        p = dict(zip(PARTS, parts[g].tolist()))
+        inq = q == g + 1
+        w = persons[inq]
+        rows.append(
+            {
+                "quintile": g + 1,
+                "persons": p["protection_persons"],
+                "per_capita_income": float(np.dot(w, pc[inq]) / w.sum()) if w.sum() > 0 else float("nan"),
+                **protection_figures(p),
+            }
+        )
+    by_quintile = pd.DataFrame(rows).set_index("quintile")
+    figures = protection_figures(dict(zip(PARTS, parts.sum(axis=0).tolist())))
+    return Protection(
+        curve=curve, by_quintile=by_quintile, figures=figures, dibao_monthly=float(dibao_monthly)
+    )
+
+
+__all__ = [
+    "BUDGET_THRESHOLDS",
+    "CAPACITY_THRESHOLD",
+    "CURVE_THRESHOLDS",
+    "FIGURES",
+    "PARTS",
+    "Protection",
+    "concentration_index",
+    "fractional_rank",
+    "group_parts",
+    "income_quintiles",
+    "protection",
+    "protection_figures",
+    "protection_parts",
+]
