@@ -318,7 +318,7 @@ def test_shared_url_reproduces_figures(server):
             timeout=60_000,
         )
         _idle(first)
-        figures, lever_value = _metrics(first), thumb.get_attribute("aria-valuenow")
+        figures, lever_value = _metrics(first), thumb.input_value()
         shared = first.url
         for key in ("n=3000", "seed=11", "lang=en", "preset=", "medical_assistance.inpatient_ratio."):
             assert key in shared, shared
@@ -330,5 +330,5 @@ def test_shared_url_reproduces_figures(server):
         assert fresh.locator("h2").filter(has_text=TEXT["en"]["page_results"]).count() == 1
         assert _metrics(fresh) == figures != before
         slider = fresh.locator("[data-testid='stSlider']").filter(has_text=dibao).first
-        assert slider.get_by_role("slider").get_attribute("aria-valuenow") == lever_value
+        assert slider.get_by_role("slider").input_value() == lever_value == "75"
         browser.close()
