@@ -4,11 +4,16 @@ Pages live in `app_pages/`; every figure comes from the `simulation` package. Th
 population settings and the language are kept in the session and mirrored into the URL.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages._common import init_state, lang, sync_url, t
 
-st.set_page_config(page_title="医保政策仿真工作台", page_icon=":material/local_hospital:", layout="wide")
+# the tab icon is a file served by the app itself (a Material symbol or an emoji would be fetched
+# from an outside host by every browser: nothing may leave a closed network)
+ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_title="医保政策仿真工作台", page_icon=str(ICON), layout="wide")
 init_state()
 
 with st.sidebar:
@@ -33,11 +38,18 @@ PAGES = [
     ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
     ("app_pages/report.py", "page_report", ":material/description:", "report"),
 ]
-pages = [
-    st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "results"))
-    for path, key, icon, url in PAGES
-]
-page = st.navigation(pages)
+pages = {url: st.Page(path, title=t(key), icon=icon, url_path=url) for path, key, icon, url in PAGES}
+
+
+def _home() -> None:
+    """`/` opens the Results page at its own address (`/results`), the URL's settings kept: the
+    default page lives at `/`, so Results itself must not be the default or `/results` is unknown."""
+    st.switch_page(pages["results"], query_params=st.query_params.to_dict())
+
+
+page = st.navigation(
+    [st.Page(_home, title=t("page_results"), default=True, visibility="hidden"), *pages.values()]
+)
 st.title(t("app_title"))
 page.run()
 sync_url()

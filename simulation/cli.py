@@ -1,4 +1,4 @@
-"""Command line: `python -m simulation run|generate|calibrate|project ...`.
+"""Command line: `python -m simulation run|generate|calibrate|project|warmup ...`.
 
 Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback. The
 commands are the table `COMMANDS` at the end of this module: the CLI lists them, the modules it
@@ -21,8 +21,10 @@ from .population.parquet import generate_partitioned, open_partitioned
 from .projection import format_funds, project
 from .registry import format_value, metric_kind, metric_label
 from .report import check_report_path, write_report
-from .scenario import load_scenario
+from .scenario import available_presets, load_scenario
 from .targets import format_targets
+from .warmup import DEFAULT_PERSONS as WARMUP_PERSONS
+from .warmup import warmup
 
 EXIT_BAD_INPUT = 2
 
@@ -178,6 +180,27 @@ def _project(args) -> int:
     return 0
 
 
+def _warmup_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "presets", nargs="*", help="preset names (default: every preset in scenarios/)", metavar="PRESET"
+    )
+    p.add_argument(
+        "--persons", type=int, default=WARMUP_PERSONS, help="persons of each small generated population"
+    )
+
+
+def _warmup(args) -> int:
+    known = available_presets()
+    unknown = [name for name in args.presets if name not in known]
+    if unknown:
+        raise WorkbenchError(f"unknown preset {unknown[0]!r}; presets: {', '.join(known)}")
+    if args.persons <= 0:
+        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
+    report = warmup(args.presets or None, persons=args.persons, progress=print)
+    print("\n".join(report.lines()[len(report.steps) :]))
+    return 0
+
+
 # name -> (help, add_args(parser) declaring the arguments, run(args) returning the exit code)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
     "run": ("simulate one year and print the summary", _run_args, _run),
@@ -192,6 +215,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         _calibrate,
     ),
     "project": ("project the funds over years and check the policy targets", _project_args, _project),
+    "warmup": (
+        "compile every kernel variant (serial and parallel, every preset) into the on-disk cache",
+        _warmup_args,
+        _warmup,
+    ),
 }
 
 

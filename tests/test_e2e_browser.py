@@ -218,3 +218,117 @@ def test_bad_uploads_in_browser(server):
         assert other.locator(NO_TRACEBACK).count() == 0
         assert _coverage_text(other).endswith("%")
         browser.close()
+
+
+def _block_outside(context, app_url: str) -> list[str]:
+    """Abort every request of the context not addressed to the app's own host; the list collects
+    each one attempted (page loads, scripts, fonts, images, the tab icon)."""
+    from urllib.parse import urlsplit
+
+    own = urlsplit(app_url).netloc
+    attempted: list[str] = []
+
+    def route(r):
+        if urlsplit(r.request.url).netloc == own or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            attempted.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return attempted
+
+
+# every page by its address (`app.py`'s PAGES), with the catalogue key of the header it must show
+PAGE_ADDRESSES = {
+    "scenario": "page_scenario",
+    "population": "page_population",
+    "results": "page_results",
+    "funds": "funds_title",
+    "compare": "compare_title",
+    "goal_seek": "page_goal_seek",
+    "warnings": "warn_title",
+    "report": "report_title",
+}
+
+
+def test_every_page_offline_and_addressable(server):
+    """Each page, typed as its own address in both languages, renders its own header (never
+    "Page not found", never a traceback) with every request blocked except to the app's host: not
+    one request to another host is attempted, and the tab icon is served by the app itself."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from app_pages._text import TEXT
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        attempted = _block_outside(context, server)
+        page = context.new_page()
+        for lang in ("zh", "en"):
+            for name, header_key in PAGE_ADDRESSES.items():
+                page.goto(f"{server}/{name}?n=2000&lang={lang}", timeout=60_000)
+                header = TEXT[lang][header_key]
+                page.wait_for_selector(f"h2:has-text('{header}')", timeout=120_000)
+                _idle(page)
+                assert urlsplit(page.url).path == f"/{name}", page.url
+                assert page.get_by_text("Page not found").count() == 0, name
+                assert page.locator(NO_TRACEBACK).count() == 0, name
+                icons = page.eval_on_selector_all("link[rel~='icon']", "es => es.map(e => e.href)")
+                assert icons and all(urlsplit(u).netloc == urlsplit(server).netloc for u in icons), icons
+        page.goto(f"{server}/?n=2000", timeout=60_000)  # the root opens Results at its own address
+        page.wait_for_url("**/results?*", timeout=90_000)
+        assert "n=2000" in page.url
+        browser.close()
+    assert attempted == [], f"requests to other hosts: {sorted(set(attempted))}"
+
+
+def _metrics(page) -> list[str]:
+    return page.locator("[data-testid='stMetric']").all_inner_texts()
+
+
+def test_shared_url_reproduces_figures(server):
+    """A planner moves a lever on Results in English with a chosen population; the address bar then
+    carries scenario, population and language, and a fresh browser opening it shows the same
+    figures, lever and language."""
+    from playwright.sync_api import sync_playwright
+
+    from app_pages._text import TEXT
+    from simulation.registry import category_label
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        first = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+        first.goto(f"{server}/results?n=3000&seed=11&lang=en", timeout=60_000)
+        first.wait_for_selector("[data-testid='stMetric']", timeout=90_000)
+        _idle(first)
+        before = _metrics(first)
+        dibao = category_label("dibao", "en")  # the quick lever of the 低保 assistance ratio
+        thumb = first.locator("[data-testid='stSlider']").filter(has_text=dibao).first.get_by_role("slider")
+        thumb.focus()
+        for _ in range(30):  # 90% -> 75%
+            thumb.press("ArrowLeft")
+        first.wait_for_url("**medical_assistance.inpatient_ratio.dibao=*", timeout=60_000)
+        first.wait_for_function(
+            "(old) => JSON.stringify([...document.querySelectorAll(\"[data-testid='stMetric']\")]"
+            ".map(m => m.innerText)) !== old",
+            arg=__import__("json").dumps(before),
+            timeout=60_000,
+        )
+        _idle(first)
+        figures, lever_value = _metrics(first), thumb.input_value()
+        shared = first.url
+        for key in ("n=3000", "seed=11", "lang=en", "preset=", "medical_assistance.inpatient_ratio."):
+            assert key in shared, shared
+
+        fresh = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+        fresh.goto(shared, timeout=60_000)
+        fresh.wait_for_selector("[data-testid='stMetric']", timeout=90_000)
+        _idle(fresh)
+        assert fresh.locator("h2").filter(has_text=TEXT["en"]["page_results"]).count() == 1
+        assert _metrics(fresh) == figures != before
+        slider = fresh.locator("[data-testid='stSlider']").filter(has_text=dibao).first
+        assert slider.get_by_role("slider").input_value() == lever_value != "90"
+        browser.close()

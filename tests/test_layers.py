@@ -38,7 +38,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # `api.simulate` is the façade: one year, a Result whose funds are projected on demand
     (
         "analysis",
-        ("api", "targets", "projection", "compare", "goal_seek", "uncertainty", "calibration", "distributed"),
+        (
+            "api",
+            "targets",
+            "projection",
+            "compare",
+            "goal_seek",
+            "uncertainty",
+            "calibration",
+            "distributed",
+            "warmup",
+        ),
     ),
     ("presentation", ("cli", "__main__", "report")),
     ("package", ("__init__",)),
