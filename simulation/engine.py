@@ -16,26 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .parameters import CAT_BIT_OF, SCHEMES, ScenarioModel
+from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
-from .records import (
-    CapPersons,
-    TierPersons,
-    cap_terms,
-    category_bits,
-    claims_records,
-    or_inf,
-    premium_tables,
-    summary_tables,
-    tier_terms,
-    warning_tables,
-)
-from .rules.basic_insurance import map_levels
+from .rules.basic_insurance import build_tables, map_levels
+from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
+from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
 from .rules.mutual_aid import contribution_tables
 from .rules.mutual_aid import members as mutual_aid_members
+from .rules.other_subsidies import SUBSIDY_KINDS
 
 # Household category when several members differ and no cap decides: most protected first
 CATEGORY_PRIORITY = (
@@ -49,6 +40,112 @@ CATEGORY_PRIORITY = (
     "family_planning",
     "none",
 )
+
+
+@dataclass(frozen=True)
+class TierTables:
+    """Tiers 2-4 parameters as arrays for the compiled pass; row 0 is `none`, then the scenario's
+    categories in CATEGORY_CODES order."""
+
+    args: tuple
+    code: np.ndarray  # CATEGORY_CODES index of each row
+
+
+def tier_tables(p: ScenarioModel) -> TierTables:
+    ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
+    codes = ["none"] + [c for c in CATEGORY_CODES if c != "none" and c in p.categories]
+    s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio = [], [], [], [], [], [], [], []
+    for code in codes:
+        s_lo.append(len(thr))
+        for sched in schedules_for(ci, code):
+            thr.append(sched.threshold)
+            cap.append(sched.cap)
+            b_lo.append(len(upper))
+            upper.extend(sched.uppers)
+            ratio.extend(sched.ratios)
+            b_hi.append(len(upper))
+        s_hi.append(len(thr))
+    ma_ratio = np.array([assistance_ratios(ma, c) for c in codes], dtype=float)
+    plans = p.mutual_aid
+    args = (
+        np.array([CAT_BIT_OF[c] for c in codes], dtype=np.int64),
+        bool(ci.enabled),
+        np.array(s_lo, dtype=np.int64),
+        np.array(s_hi, dtype=np.int64),
+        np.array(thr, dtype=float),
+        np.array(cap, dtype=float),
+        np.array(b_lo, dtype=np.int64),
+        np.array(b_hi, dtype=np.int64),
+        np.array(upper, dtype=float),
+        np.array(ratio, dtype=float),
+        ma_ratio,
+        np.array([ma.deductible.get(c, 0.0) for c in codes], dtype=float),
+        np.array([_or_inf(ma.outpatient_annual_limit.get(c)) for c in codes]),
+        np.array([_or_inf(ma.annual_limit.get(c)) for c in codes]),
+        np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
+        np.array([pl.ratio for pl in plans], dtype=float),
+        np.array([pl.deductible for pl in plans], dtype=float),
+        np.array([_or_inf(pl.annual_limit) for pl in plans], dtype=float),
+        bool(sup.enabled),
+        sup.order == "before_assistance",
+        float(sup.deductible),
+        float(sup.ratio_policy),
+        float(sup.ratio_out_of_catalogue),
+        _or_inf(sup.cap),
+    )
+    return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8))
+
+
+def cap_tables(p: ScenarioModel) -> tuple:
+    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`."""
+    rules, fc = p.other_subsidies, p.family_cap
+    bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
+    return (
+        np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
+        np.array(bits, dtype=np.int64),
+        np.array([r.ratio for r in rules], dtype=float),
+        np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
+        1.0 - fc.negative_list_share,
+        np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
+        np.array(list(fc.cap.values()), dtype=float),
+        bool(fc.enabled),
+        float(fc.share),
+    )
+
+
+def premium_tables(p: ScenarioModel) -> tuple:
+    """The premium-subsidy rules as arrays for `kernels.premium_pass` (as rules.premium_subsidy)."""
+    rules, contribution = p.premium_subsidy, p.financing.resident_individual
+    return (
+        np.array([int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules],
+                 dtype=np.int64),
+        np.array([r.min_age for r in rules], dtype=float),
+        np.array([np.inf if r.max_age is None else r.max_age for r in rules], dtype=float),
+        np.array([[s in r.schemes for s in SCHEMES] for r in rules], dtype=bool).reshape(-1, len(SCHEMES)),
+        np.array([contribution if r.amount == "full" else min(float(r.amount), contribution) for r in rules],
+                 dtype=float),
+    )  # fmt: skip
+
+
+def warning_tables(fl) -> tuple:
+    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any)."""
+    return (
+        np.array([r.threshold for r in fl.warning], dtype=float),
+        np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64),
+        np.array([r.assistance_objects for r in fl.warning], dtype=bool),
+    )
+
+
+def summary_tables(p: ScenarioModel) -> tuple:
+    """Who 大病's premium covers and the supplement's fiscal enrolment, as `kernels.summary_pass`
+    takes them: (covered per scheme, category bits, minimum age, disabled)."""
+    ci, sup = p.critical_illness, p.supplement
+    fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
+    min_age = sup.fiscal_enrolment_min_age
+    return (
+        np.array([sch in ci.schemes for sch in SCHEMES]), int(fiscal_bits),
+        np.inf if min_age is None else float(min_age), bool(sup.fiscal_enrolment_disabled),
+    )  # fmt: skip
 
 
 def _take_up(p: ScenarioModel, a) -> np.ndarray:
@@ -66,6 +163,10 @@ def _contribution(plans, aid_members, cat_mask) -> np.ndarray:
         return kernels.zeros(len(cat_mask))
     members = np.array(aid_members, dtype=bool).reshape(len(plans), len(cat_mask))
     return kernels.contribution_pass(members, cat_mask, bits, amount)
+
+
+def _or_inf(x) -> float:
+    return np.inf if x is None else float(x)
 
 
 @dataclass
@@ -106,23 +207,55 @@ class YearArrays:
     summary_sums: tuple | None = None
 
 
+def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
+    """Tier 1's inputs as `kernels.claims_pass` takes them (up to its switches), and the switches
+    (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
+    lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
+    ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
+    args = (
+        offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total,
+        hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
+        a.employee, a.age, a.cat_mask, a.enrolled,
+        tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
+        tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
+        tables.retirement_age.astype(float), tables.level_pays, tables.set_masks, tables.set_schemes,
+    )  # fmt: skip
+    return args, bool((~a.claim_referred).any()), bool(hospital_claim.any()), lowest
+
+
 IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
 
 
-def _year_in_blocks(pop, p, a, claims, basic, who, tiers, aid_members) -> dict:
+def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> dict:
     """Every rule of the year in one compiled pass over blocks of whole households
-    (kernels.year_pass): the arrays of the separate passes, the same operations in the same order."""
-    fl = p.flags
+    (kernels.year_pass): the arrays of the passes below, the same operations in the same order."""
+    ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
+    args, any_unreferred, any_hospital, lowest = _claims_args(
+        a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
+    )
+    claims_args = (*args, any_unreferred, any_hospital)
+    tt = tier_tables(p)
+    settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
+    ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
+    take_up = _take_up(p, a)
+    aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
+    tiers_args = (
+        ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+        a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment),
+        take_up, aid_matrix, *tt.args, tt.code, p.family_cap.out_of_catalogue_reasonable_share,
+    )  # fmt: skip
     found_on = bool(fl.policy_finds_people and "expenditure_poor" in p.categories)
-    limit = or_inf(fl.expenditure_poor_income_limit_per_capita)
+    limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
+    found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
     return kernels.year_pass(
-        pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims, basic, who, tiers,
-        CapPersons(a.disabled, a.veteran, a.union_member), cap_terms(p),
-        any_out_of_city=basic.ooc_lowest < 3, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"],
-        income=a.income, found_args=(limit, fl.expenditure_poor_share, fl.dibao_monthly),
-        warn_args=(a.employee, *warning_tables(fl)),
+        pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
+        (a.disabled, a.veteran, a.union_member, *cap_tables(p)),
+        any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
+        n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
+        code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
+        found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
         prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
-        aid_args=(who.members, *contribution_tables(p.mutual_aid)),
+        aid_args=(aid_matrix, *contribution_tables(p.mutual_aid)),
         sum_args=(a.weight, a.employee, a.enrolled, a.age, a.disabled, *summary_tables(p)),
         hh_args=(fl.catastrophic_threshold, limit, fl.expenditure_poor_share),
     )  # fmt: skip
@@ -135,7 +268,7 @@ def _long_term_care(ltc, pop: Population, cat_mask: np.ndarray) -> LtcArrays | N
         return None
     a = pop.arrays
     cost_m, benefit_m = monthly_tables(ltc)
-    bits = category_bits(ltc.subsidised_categories)
+    bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ltc.subsidised_categories] or [0])
     covered = np.array([s in ltc.schemes for s in SCHEMES])
     ins, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal = kernels.ltc_pass(
         a.care_need, a.institution, a.employee, a.enrolled, cat_mask, covered, cost_m, benefit_m,
@@ -169,15 +302,12 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)
     small = np.int8 if len(p.hospital_levels) < 128 else np.int16
     level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
+    tables = build_tables(p)
+    ci, ma = p.critical_illness, p.medical_assistance
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    claims, basic = claims_records(a, pop.arrays.claim_offsets, level, hospital_claim, p)
-    who = TierPersons(
-        a.enrolled, a.employee, _take_up(p, a), np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
-    )
-    tiers = tier_terms(p)
     if IN_BLOCKS and pop.arrays.household_starts is not None:
         # households contiguous (as generated): the whole year block by block, in the cache
-        y = _year_in_blocks(pop, p, a, claims, basic, who, tiers, aid_members)
+        y = _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members)
         claim_paid, claim_base = y["paid"], y["base"]
         total3, policy3, basic3, extra3, hospital3 = (
             y[k] for k in ("total3", "policy3", "basic3", "extra3", "hospital3")
@@ -191,47 +321,65 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         summary_sums, aid = y["summary"], y["aid"]
     else:
         summary_sums = None
-        claim_paid, claim_base, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = (
-            kernels.claims_pass(claims, basic, basic.ooc_lowest < 3)
+        args, any_unreferred, any_hospital, lowest = _claims_args(
+            a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
         )
-        if basic.ooc_lowest >= 3:
+        claim_paid, claim_base, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = (
+            kernels.claims_pass(
+                *args, any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3
+            )
+        )
+        if lowest >= 3:
             excl3 = np.empty((0, 3))  # the tiers pass derives the bases per person itself
+        settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
+        ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
+        take_up = _take_up(p, a)
         cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
+        tt = tier_tables(p)
+        aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
+        # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
+        reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
 
         def person_tiers(cat_mask, idx=None, into=None):
-            bases = (total3, policy3, basic3, base3, ded3, excl3)
-            return kernels.tiers_pass(idx, cat_mask, bases, who, tiers, into=into)
+            return kernels.tiers_pass(
+                idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
+                ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
+                *reach, take_up, aid_matrix, *tt.args, code=tt.code,
+                out_share=p.family_cap.out_of_catalogue_reasonable_share, sup_on=bool(p.supplement.enabled),
+                n_plans=len(p.mutual_aid), into=into,
+            )  # fmt: skip
 
-        kept = person_tiers(cat_mask)
-        caps, cap_persons = cap_terms(p), CapPersons(a.disabled, a.veteran, a.union_member)
+        tiers = person_tiers(cat_mask)
+        cap_args = cap_tables(p)
 
-        def finish(kept, cat_mask: np.ndarray):
+        def finish(tiers, cat_mask: np.ndarray):
             # OOP before the cap and the counted cost come from the tiers pass itself
             other_paid, cap_paid, hh_cap = kernels.cap_pass(
-                kept[7], cat_mask, a.household, a.n_households, pop.arrays.household_starts, cap_persons, caps
-            )
-            return kept[6], other_paid, cap_paid, hh_cap
+                tiers[7], cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
+                a.veteran, a.union_member, *cap_args,
+            )  # fmt: skip
+            return tiers[6], other_paid, cap_paid, hh_cap
 
-        oop_pre, other_paid, cap_paid, hh_cap = finish(kept, cat_mask)
+        oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
         newly = np.zeros(a.n_households, dtype=bool)
         fl = p.flags
         if fl.policy_finds_people and "expenditure_poor" in p.categories:
             # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
             newly = kernels.found_pass(
                 a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
-                or_inf(fl.expenditure_poor_income_limit_per_capita), fl.expenditure_poor_share,
+                _or_inf(fl.expenditure_poor_income_limit_per_capita), fl.expenditure_poor_share,
                 fl.dibao_monthly,
             )  # fmt: skip
             if newly.any():
                 members = newly[a.household]
                 cat_mask = np.where(members, cat_mask | CAT_BIT_OF["expenditure_poor"], cat_mask)
-                person_tiers(cat_mask, np.flatnonzero(members), into=kept)  # the found persons' rows again
+                person_tiers(cat_mask, np.flatnonzero(members), into=tiers)  # the found persons' rows again
                 oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
                 base3 = ded3 = excl3 = None  # as below, before the second finish
-                oop_pre, other_paid, cap_paid, hh_cap = finish(kept, cat_mask)
+                oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
         # the tiers' bases are done with: freed now (the closures hold them too), not at return
         base3 = ded3 = excl3 = None
-        crit, asst, sup, sup_out, mut, category = kept[:6]
+        crit, asst, sup, sup_out, mut, category = tiers[:6]
         warning_person, warning_after = kernels.warnings_pass(
             oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
         )

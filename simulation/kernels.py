@@ -45,26 +45,57 @@ NONNEG = np.int64(0x7FFFFFFFFFFFFFFF)
 
 
 @njit(cache=True, nogil=True)
-def _claims_range(lo, hi, row0, c, t, paid, base, total3, policy3, basic3, base3, ded3, extra3, hospital3,
-                  excl3):  # fmt: skip
+def _claims_range(
+    lo,
+    hi,
+    row0,
+    offsets,
+    setting,
+    level,
+    chain,
+    referred,
+    policy,
+    total,
+    hospital,
+    out_of_city,
+    ooc_lowest,
+    ma_from_base,
+    employee,
+    age,
+    cat_mask,
+    insured,
+    ded_t,
+    ratio_t,
+    per_year_t,
+    uded_t,
+    uratio_t,
+    uper_year_t,
+    setting_cap_t,
+    scheme_cap_t,
+    retiree_bonus,
+    retirement_age,
+    level_pays,
+    set_masks,
+    set_schemes,
+    any_unreferred,
+    any_hospital,
+    paid,
+    base,
+    total3,
+    policy3,
+    basic3,
+    base3,
+    ded3,
+    extra3,
+    hospital3,
+    excl3,
+):
     """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
 
     Persons lo..hi. Writes `paid` and `base` per claim and the (n, 3) sums
     of total, policy, basic, base, deductible part, extra, hospital cost and the assistance base
     of out-of-city claims at or above code `ooc_lowest` (rules.medical_assistance.out_of_city_excluded;
-    3: none); base, deductible part and the out-of-city base at row p - row0 (a block's scratch).
-    `c`: the claims and the person fields tier 1 reads (records.Claims); `t`: the terms
-    (records.BasicTerms)."""
-    offsets, setting, level, chain, referred = c.offsets, c.setting, c.level, c.chain, c.referred
-    policy, total, hospital, out_of_city = c.policy, c.total, c.hospital, c.out_of_city
-    employee, age, cat_mask, insured = c.employee, c.age, c.cat_mask, c.insured
-    ded_t, ratio_t, per_year_t = t.deductible, t.ratio, t.per_year
-    uded_t, uratio_t, uper_year_t = t.unref_deductible, t.unref_ratio, t.unref_per_year
-    setting_cap_t, scheme_cap_t = t.setting_cap, t.scheme_cap
-    retiree_bonus, retirement_age, level_pays = t.retiree_bonus, t.retirement_age, t.level_pays
-    set_masks, set_schemes = t.set_masks, t.set_schemes
-    ooc_lowest, ma_from_base = t.ooc_lowest, t.ma_from_base
-    any_unreferred, any_hospital = t.any_unreferred, t.any_hospital
+    3: none); base, deductible part and the out-of-city base at row p - row0 (a block's scratch)."""
     any_ooc = ooc_lowest < 3
     # each person's row of every sum is written once, at the end of its claims (no zeroed arrays,
     # no read-modify-write in memory)
@@ -206,15 +237,70 @@ def _hospital_pass(bounds, args, out):
         _hospital_range(bounds[ch], bounds[ch + 1], *args, *out)
 
 
-def _claims_pass(bounds, c, t, out):
+def _claims_pass(bounds, args, out):
     """`_claims_range` over chunks of persons (`bounds`) on the cores."""
     for ch in prange(len(bounds) - 1):
-        _claims_range(bounds[ch], bounds[ch + 1], 0, c, t, *out)
+        _claims_range(bounds[ch], bounds[ch + 1], 0, *args, *out)
 
 
 @njit(cache=True, nogil=True)
-def _tiers_range(lo, hi, idx, row0, cat_mask, total3, policy3, basic3, base3, ded3, ma_excl3, who, t, crit,
-                 asst, sup, sup_out, mut, category, oop, counted):  # fmt: skip
+def _tiers_range(
+    lo,
+    hi,
+    idx,
+    row0,
+    cat_mask,
+    total3,
+    policy3,
+    basic3,
+    base3,
+    ded3,
+    ma_excl3,
+    ci_from_base,
+    ma_from_base,
+    ci_settings,
+    enrolled,
+    employee,
+    ci_schemes,
+    ci_on,
+    ma_needs_enrolment,
+    take_up,
+    members,
+    cat_bit,
+    ci_enabled,
+    s_lo,
+    s_hi,
+    thr,
+    cap,
+    b_lo,
+    b_hi,
+    upper,
+    ratio,
+    ma_ratio,
+    ma_ded,
+    ma_out_limit,
+    ma_limit,
+    plan_on,
+    plan_ratio,
+    plan_ded,
+    plan_limit,
+    sup_on,
+    sup_before,
+    sup_ded,
+    sup_rp,
+    sup_ro,
+    sup_cap,
+    code,
+    out_share,
+    crit,
+    asst,
+    sup,
+    sup_out,
+    mut,
+    category,
+    oop,
+    counted,
+):
     """Tiers 2-4 for persons idx[lo:hi] (persons lo..hi if `idx` is empty) under each held category
     (row 0 of the tables = `none`).
 
@@ -223,18 +309,7 @@ def _tiers_range(lo, hi, idx, row0, cat_mask, total3, policy3, basic3, base3, de
     crit, asst, sup, mut (rows, 3), sup_out and category (`code` of the row kept) at the person's
     row; and, for the kept category, OOP before the cap and (at row p - row0, as the bases base3,
     ded3 and ma_excl3 are read) the reasonable cost the cap counts (as the numpy engine's finish,
-    the same operations in the same order). `who`: records.TierPersons; `t`: records.TierTerms."""
-    enrolled, employee, take_up, members = who.enrolled, who.employee, who.take_up, who.members
-    ci_from_base, ma_from_base, ci_settings = t.ci_from_base, t.ma_from_base, t.ci_settings
-    ci_schemes, ci_enabled, cat_bit = t.ci_schemes, t.ci_enabled, t.cat_bit
-    ma_needs_enrolment = t.ma_needs_enrolment
-    s_lo, s_hi, thr, cap, b_lo, b_hi = t.s_lo, t.s_hi, t.thr, t.cap, t.b_lo, t.b_hi
-    upper, ratio = t.upper, t.ratio
-    ma_ratio, ma_ded, ma_out_limit, ma_limit = t.ma_ratio, t.ma_ded, t.ma_out_limit, t.ma_limit
-    plan_on, plan_ratio, plan_ded, plan_limit = t.plan_on, t.plan_ratio, t.plan_ded, t.plan_limit
-    sup_on, sup_before, sup_ded = t.sup_on, t.sup_before, t.sup_ded
-    sup_rp, sup_ro, sup_cap = t.sup_rp, t.sup_ro, t.sup_cap
-    code, out_share = t.code, t.out_share
+    the same operations in the same order)."""
     n_cat = len(cat_bit)
     n_plans = len(plan_ratio)
     ma_excl = ma_excl3.shape[0] > 0
@@ -265,7 +340,7 @@ def _tiers_range(lo, hi, idx, row0, cat_mask, total3, policy3, basic3, base3, de
         else:
             total_p = (total3[p, 0] + total3[p, 1]) + total3[p, 2]
             # reached by 大病 (enrolled in a covered scheme) and by assistance (enrolled unless not required)
-            ci_f = 1.0 if (ci_enabled and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
+            ci_f = 1.0 if (ci_on and enrolled[p] and ci_schemes[0 if employee[p] else 1]) else 0.0
             ma_f = 1.0 if (enrolled[p] or not ma_needs_enrolment) else 0.0
             basic_p = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
             # the bases (engine.run_year): below-deductible cost in or out, 大病 only on its settings
@@ -411,10 +486,10 @@ def _pick(serial, parallel, size: int, scattered: bool = False):
     return parallel if size >= least and numba.get_num_threads() > 1 else serial
 
 
-def _tiers_pass(bounds, idx, args, who, t, out):
+def _tiers_pass(bounds, idx, args, out):
     """`_tiers_range` over chunks of idx (of persons if idx is empty) on the cores."""
     for ch in prange(len(bounds) - 1):
-        _tiers_range(bounds[ch], bounds[ch + 1], idx, 0, *args, who, t, *out)
+        _tiers_range(bounds[ch], bounds[ch + 1], idx, 0, *args, *out)
 
 
 def person_chunks(n: int, parallel: bool = True) -> np.ndarray:
@@ -456,49 +531,47 @@ def zeros(n: int) -> np.ndarray:
     return np.broadcast_to(np.zeros(1), (n,))
 
 
-def claims_pass(c, t, any_out_of_city: bool):
-    """Tier 1 per claim and the person x setting sums (see `_claims_pass`; `c`: records.Claims,
-    `t`: records.BasicTerms): (paid, base, sums) per claim; the sums are total, policy, basic, base,
-    deductible part, extra, hospital cost and the out-of-city assistance base (the deductible part
-    and extra per claim are never stored: only their sums are used)."""
-    n_persons, m = len(c.offsets) - 1, int(c.offsets[-1])
+def claims_pass(offsets, *args, any_unreferred: bool, any_hospital: bool, any_out_of_city: bool):
+    """Tier 1 per claim and the person x setting sums (see `_claims_pass`; `offsets`: each
+    person's first claim and, last, the number of claims, PopulationArrays.claim_offsets):
+    (paid, base, sums) per claim; the sums are total, policy, basic, base, deductible part, extra,
+    hospital cost and the out-of-city assistance base (the deductible part and extra per claim are
+    never stored: only their sums are used)."""
+    n_persons, m = len(offsets) - 1, int(offsets[-1])
     per_claim = (np.empty(m), np.empty(m))
     # separate arrays, not one (8, n, 3) block: the bases can be freed once the tiers are paid, and
     # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages);
     # no unreferred claim / no hospital cost / no out-of-city exclusion: zeros without memory
-    on = (True, True, True, True, True, t.any_unreferred, t.any_hospital, any_out_of_city)
+    on = (True, True, True, True, True, any_unreferred, any_hospital, any_out_of_city)
     sums = tuple(np.empty((n_persons if k else 0, 3)) for k in on)  # every row written by the pass
     kernel = _pick(*_claims, m)
     bounds = person_chunks(n_persons, kernel is _claims[1])
-    kernel(bounds, c, t, (*per_claim, *sums))
+    kernel(bounds, (offsets, *args, any_unreferred, any_hospital), (*per_claim, *sums))
     return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
 
 
-def tiers_pass(idx, cat_mask, bases, who, t, into=None):
+def tiers_pass(idx, *args, code, out_share, sup_on: bool, n_plans: int, into=None):
     """Tiers 2-4 under each held category, the best kept (see `_tiers_range`): (critical,
     assistance, supplement, supplement outside, mutual aid, category code, OOP before the cap,
-    counted cost), one row per person; `bases`: the claims pass's total3, policy3, basic3, base3,
-    ded3 and out-of-city base; `who`, `t`: records.TierPersons, records.TierTerms; `idx` None:
-    every person; `into`: those eight arrays of an earlier pass over every person, rewritten at
-    rows idx. A tier that pays nothing (no supplement, no mutual-aid plan) is a zero view."""
-    n = len(cat_mask)
-    sup_on, n_plans = t.sup_on, len(t.plan_ratio)
-    args = (cat_mask, *bases)
+    counted cost), one row per person; `idx` None: every person; `into`: those eight arrays of an
+    earlier pass over every person, rewritten at rows idx; `sup_on`, `n_plans`: whether the
+    supplement pays and how many mutual-aid plans there are (else those outputs are zero views)."""
+    n = len(args[0])  # cat_mask: one per person
     if into is not None:
         crit, asst, sup, sup_out, mut, category, oop, counted = into
         off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
         sup, sup_out = (sup, sup_out) if sup_on else (off3, off)
         out = (crit, asst, sup, sup_out, mut if n_plans else off3, category, oop, counted)
         kernel = _pick(*_tiers, len(idx), scattered=True)
-        kernel(person_chunks(len(idx), kernel is _tiers[1]), idx, args, who, t, out)
+        kernel(person_chunks(len(idx), kernel is _tiers[1]), idx, (*args, code, out_share), out)
         return into
     ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
     out = (
         np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
-        np.empty(n, dtype=t.code.dtype), np.empty(n), np.empty(n),
+        np.empty(n, dtype=code.dtype), np.empty(n), np.empty(n),
     )  # fmt: skip
     kernel = _pick(*_tiers, n)
-    kernel(person_chunks(n, kernel is _tiers[1]), np.empty(0, np.int64), args, who, t, out)
+    kernel(person_chunks(n, kernel is _tiers[1]), np.empty(0, np.int64), (*args, code, out_share), out)
     crit, asst, sup, sup_out, mut, category, oop, counted = out
     if not sup_on:
         sup, sup_out = zeros3(n), zeros(n)
@@ -641,24 +714,46 @@ def grown_weights(w0, old, employee, f_old: float, target_employee: float, targe
     return out
 
 
-def _cap_pass(bounds, counted, cat_mask, household, who, t, other, cap_paid, hh_cap, hh_counted, share):
+def _cap_pass(
+    bounds,
+    counted,
+    cat_mask,
+    household,
+    disabled,
+    veteran,
+    union_member,
+    rule_kind,
+    rule_bits,
+    rule_ratio,
+    rule_limit,
+    keep,
+    cap_bits,
+    cap_amount,
+    cap_on,
+    cap_share,
+    other,
+    cap_paid,
+    hh_cap,
+    hh_counted,
+    share,
+):
     """Other departments' subsidies in order, the 负面清单 share off, then the household cap split
-    back in proportion (rules.other_subsidies, rules.family_cap). `hh_cap` comes in as inf,
-    `hh_counted` as zeros. Chunks (`bounds`) hold whole households."""
+    back in proportion (rules.other_subsidies, rules.family_cap: same operations, same order).
+    `hh_cap` comes in as inf, `hh_counted` as zeros. Chunks (`bounds`) hold whole households."""
     for ch in prange(len(bounds) - 1):
-        _cap_chunk(bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, who, t, other, cap_paid,
-                   hh_cap, hh_counted, share, False)  # fmt: skip
+        _cap_chunk(
+            bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
+            rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+            other, cap_paid, hh_cap, hh_counted, share, False,
+        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
-def _cap_chunk(lo, hi, row0, counted, cat_mask, household, who, t, other, cap_paid, hh_cap, hh_counted, share,
-               fresh):  # fmt: skip
-    """The subsidies and the cap for persons lo..hi (whole households); `who`: records.CapPersons,
-    `t`: records.CapTerms."""
-    disabled, veteran, union_member = who.disabled, who.veteran, who.union_member
-    rule_kind, rule_bits, rule_ratio, rule_limit = t.rule_kind, t.rule_bits, t.rule_ratio, t.rule_limit
-    keep = t.keep
-    cap_bits, cap_amount, cap_on, cap_share = t.cap_bits, t.cap_amount, t.cap_on, t.cap_share
+def _cap_chunk(
+    lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
+    hh_counted, share, fresh,
+):  # fmt: skip
     # fresh: households contiguous, hh_cap and hh_counted set at each one's first member here (the
     # year pass: no serial fill of two household arrays before it); else they come in as inf, 0
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
@@ -694,13 +789,19 @@ def _cap_chunk(lo, hi, row0, counted, cat_mask, household, who, t, other, cap_pa
         cap_paid[p] = member_part(paid_h, share[p - row0], tot)
 
 
-def cap_pass(counted, cat_mask, household, n_households, household_starts, who, t):
+def cap_pass(
+    counted, cat_mask, household, n_households, household_starts, disabled, veteran, union_member,
+    rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+):  # fmt: skip
     """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`
     (`household_starts` as in `summary_pass`: chunks of whole households on the cores)."""
     n = len(counted)
     bounds = household_chunks(household_starts, n)
     out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households), np.empty(n))
-    _cap[len(bounds) > 2](bounds, counted, cat_mask, household, who, t, *out)
+    _cap[len(bounds) > 2](
+        bounds, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
+        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, *out,
+    )  # fmt: skip
     return out[0], out[1], out[2]
 
 
@@ -1171,9 +1272,8 @@ BLOCK = 1024
 
 
 def _year_pass(
-    blocks, max_block, household, cat_mask, claims, basic_terms, tier_persons, tier_terms, cap_persons,
-    cap_terms, found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, excl_on, views,
-    sum_args,
+    blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args,
+    found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, excl_on, views, sum_args,
     hh_args, paid, base, total3, policy3, basic3, extra3, hospital3,
     crit, asst, sup, sup_out, mut, category, oop,
     other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
@@ -1196,15 +1296,14 @@ def _year_pass(
         for b in range(ch * n_blocks // n_chunks, (ch + 1) * n_blocks // n_chunks):
             lo = blocks[b]
             hi = blocks[b + 1]
-            _claims_range(lo, hi, lo, claims, basic_terms, paid, base, total3, policy3, basic3, base3, ded3,
-                          extra3, hospital3, excl3)  # fmt: skip
+            _claims_range(lo, hi, lo, *claims_args, paid, base, total3, policy3, basic3, base3, ded3, extra3,
+                          hospital3, excl3)  # fmt: skip
             for p in range(lo, hi):
                 new_mask[p] = cat_mask[p]
             _tiers_range(lo, hi, every, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
-                         tier_persons, tier_terms, crit, asst, sup, sup_out, mut, category, oop,
-                         counted)  # fmt: skip
-            _cap_chunk(lo, hi, lo, counted, new_mask, household, cap_persons, cap_terms, other, cap_paid,
-                       hh_cap, hh_counted, share, True)  # fmt: skip
+                         *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
+            _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
+                       hh_counted, share, True)  # fmt: skip
             if found_on and _found_range(
                 lo, hi, household, oop, other, cap_paid, income, new_mask, *found_args, hh_oop, hh_income,
                 hh_size, hh_assisted, newly, True,
@@ -1217,10 +1316,9 @@ def _year_pass(
                         found[m] = p
                         m += 1
                 _tiers_range(0, m, found, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
-                             tier_persons, tier_terms, crit, asst, sup, sup_out, mut, category, oop,
-                             counted)  # fmt: skip
-                _cap_chunk(lo, hi, lo, counted, new_mask, household, cap_persons, cap_terms, other, cap_paid,
-                           hh_cap, hh_counted, share, True)  # fmt: skip
+                             *tiers_args, crit, asst, sup, sup_out, mut, category, oop, counted)  # fmt: skip
+                _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
+                           hh_counted, share, True)  # fmt: skip
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
                             warn_args[3], warn_before, warn_after)  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
@@ -1252,13 +1350,13 @@ def household_blocks(household_starts: np.ndarray, n: int, size: int | None = No
 
 
 def year_pass(
-    household_starts, household, n_households, cat_mask, claims, basic_terms, tier_persons, tier_terms,
-    cap_persons, cap_terms, *, any_out_of_city, found_on, found_bit, income, found_args, warn_args, prem_args,
-    aid_args, sum_args, hh_args,
+    household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
+    any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
+    found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, sum_args, hh_args,
 ):  # fmt: skip
-    """The year in blocks of whole households (see `_year_pass`), from the records of
-    simulation.records: the claims and tier 1's terms, tiers 2-4's persons and terms, the
-    subsidies' and cap's persons and terms.
+    """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
+    takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
+    bases, `cap_args` as `cap_pass` after `household_starts` (without `n_households`).
 
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
     hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
@@ -1270,9 +1368,6 @@ def year_pass(
     element, the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
     limit and share as in `found_args`)."""
     n = len(household)
-    any_unreferred, any_hospital = basic_terms.any_unreferred, basic_terms.any_hospital
-    n_claims, code = len(claims.total), tier_terms.code
-    sup_on, n_plans = tier_terms.sup_on, len(tier_terms.plan_ratio)
     blocks = household_blocks(household_starts, n)
     max_block = int(np.diff(blocks).max()) if n else 0
     on3 = lambda k: np.empty((n if k else 0, 3))  # noqa: E731  a tier that is off: no memory
@@ -1306,9 +1401,10 @@ def year_pass(
         np.empty((7, n_households)), np.empty((2, n_households)), np.zeros((len(blocks) - 1, 7)),
     )  # fmt: skip
     _pick(*_year, n)(
-        blocks, max_block, household, cat_mask, claims, basic_terms, tier_persons, tier_terms, cap_persons,
-        cap_terms, found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, any_out_of_city,
-        views, sum_args, hh_args, *out.values(), *found_scratch, newly, *tail.values(), *summary,
+        blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,
+        income, found_args, warn_args, prem_args, aid_args, any_out_of_city, views, sum_args, hh_args,
+        *out.values(),
+        *found_scratch, newly, *tail.values(), *summary,
     )  # fmt: skip
     del out["hh_counted"]
     out["summary"] = (_add_rows(summary[0]), *summary[1:4], _add_rows(summary[4]))

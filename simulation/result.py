@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-from .engine import CATEGORY_PRIORITY, YearArrays
+from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
 from .errors import WorkbenchError
 from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .protection import CURVE_THRESHOLDS, Protection, protection, protection_figures, protection_parts
-from .records import summary_tables
 from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
 from .rules.long_term_care import LTC_PART_KEYS, LtcArrays, ltc_figures

@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the parameter schema
     ("schema and population", ("parameters", "registry", "labels", "assumptions", "scenario", "population")),
     ("rules", ("rules",)),
-    ("engine", ("records", "engine", "kernels")),
+    ("engine", ("engine", "kernels")),
     # protection: the households' financial protection (SDG 3.8.2), summed into the summary's parts
     ("result", ("result", "funds", "protection")),
     # `api.simulate` is the façade: one year, a Result whose funds are projected on demand
