@@ -128,11 +128,13 @@ def premium_tables(p: ScenarioModel) -> tuple:
 
 
 def warning_tables(fl) -> tuple:
-    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any)."""
+    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any; inclusive:
+    the line itself fires)."""
     return (
         np.array([r.threshold for r in fl.warning], dtype=float),
         np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64),
         np.array([r.assistance_objects for r in fl.warning], dtype=bool),
+        np.array([r.inclusive for r in fl.warning], dtype=bool),
     )
 
 

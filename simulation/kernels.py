@@ -816,7 +816,7 @@ def household_chunks(household_starts, n: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before,
-                    after):  # fmt: skip
+                    after, inclusive):  # fmt: skip
     """rules.flags.person_warning on the OOP before the cap and on what is left after it."""
     for p in range(lo, hi):
         p &= NONNEG
@@ -828,17 +828,18 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
         for r in range(len(threshold)):
             if not warning_applies(scheme[r], sch, assistance_only[r], cat_mask[p] != 0):
                 continue
-            w1 = w1 or warned(o1, threshold[r])
-            w2 = w2 or warned(o2, threshold[r])
+            w1 = w1 or warned(o1, threshold[r], inclusive[r])
+            w2 = w2 or warned(o2, threshold[r], inclusive[r])
         before[p] = w1
         after[p] = w2
 
 
-def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only):
+def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, inclusive):
     """(warning on the OOP before the cap, warning on the OOP after subsidies and cap)."""
     n = len(oop)
     out = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
-    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out)
+    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out,
+                    inclusive)  # fmt: skip
     return out
 
 
@@ -1320,7 +1321,7 @@ def _year_pass(
                 _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
                            hh_counted, share, True)  # fmt: skip
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
-                            warn_args[3], warn_before, warn_after)  # fmt: skip
+                            warn_args[3], warn_before, warn_after, warn_args[4])  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
             if len(aid) > 0:  # the contribution subsidy on the year's final categories
                 _contribution_range(lo, hi, aid_args[0], new_mask, aid_args[1], aid_args[2], aid)

@@ -527,6 +527,8 @@ class WarningRule(_Model):
     # only persons in an assistance category
     assistance_objects: bool = labelled(False, "仅限救助对象", "assistance objects only")
     threshold: Money = labelled(..., "预警线（个人负担）", "warning line (out-of-pocket)", "元")
+    # whether OOP equal to the line fires (超过…及以上: at or above) or only above it (超过)
+    inclusive: bool = labelled(False, "达到预警线即预警（及以上）", "warned at the line itself (at or above)")
 
 
 class Flags(_Model):

@@ -40,6 +40,7 @@ def warning_applies(rule_scheme, scheme, assistance_objects_only, poor):
 
 
 @rule
-def warned(oop, threshold):
-    """A warning fires on OOP above the rule's line."""
-    return oop > threshold
+def warned(oop, threshold, inclusive):
+    """A warning fires on OOP above the rule's line (超过), or at or above it where the rule says
+    so (`inclusive`: 临安 封顶制方案 三(一) 超过2万元及以上, i.e. ≥ 20,000)."""
+    return oop >= threshold if inclusive else oop > threshold
