@@ -97,7 +97,9 @@ def tier_tables(p: ScenarioModel) -> TierTables:
 
 
 def cap_tables(p: ScenarioModel) -> tuple:
-    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`."""
+    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`
+    (then, per cap line, whether it is the person's own, and whether the cap needs enrolment; the
+    loop takes the persons' `enrolled` after these)."""
     rules, fc = p.other_subsidies, p.family_cap
     bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
     return (
@@ -110,6 +112,8 @@ def cap_tables(p: ScenarioModel) -> tuple:
         np.array(list(fc.cap.values()), dtype=float),
         bool(fc.enabled),
         float(fc.share),
+        np.array([c in fc.personal for c in fc.cap], dtype=bool),
+        bool(fc.requires_enrolment),
     )
 
 
@@ -251,7 +255,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
     return kernels.year_pass(
         pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
-        (a.disabled, a.veteran, a.union_member, *cap_tables(p)),
+        (a.disabled, a.veteran, a.union_member, *cap_tables(p), a.enrolled),
         any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
         n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
         code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
@@ -352,7 +356,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             )  # fmt: skip
 
         tiers = person_tiers(cat_mask)
-        cap_args = cap_tables(p)
+        cap_args = (*cap_tables(p), a.enrolled)
 
         def finish(tiers, cat_mask: np.ndarray):
             # OOP before the cap and the counted cost come from the tiers pass itself

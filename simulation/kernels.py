@@ -25,7 +25,14 @@ from numba import njit, prange
 
 from .rules.basic_insurance import applied_ratio, chain_deductible, claim_base, claim_payment
 from .rules.critical_illness import band_payment, critical_payment
-from .rules.family_cap import household_cap_payment, member_part, negative_list_off, reasonable_cost
+from .rules.family_cap import (
+    covered,
+    household_cap_payment,
+    member_part,
+    negative_list_off,
+    person_cap_payment,
+    reasonable_cost,
+)
 from .rules.flags import expenditure_poor, oop_share, warned, warning_applies
 from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
 from .rules.long_term_care import care_year, contribution, financing_item, insured
@@ -731,6 +738,9 @@ def _cap_pass(
     cap_amount,
     cap_on,
     cap_share,
+    cap_personal,
+    cap_needs_enrolment,
+    enrolled,
     other,
     cap_paid,
     hh_cap,
@@ -744,18 +754,20 @@ def _cap_pass(
         _cap_chunk(
             bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
             rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
-            other, cap_paid, hh_cap, hh_counted, share, False,
+            cap_personal, cap_needs_enrolment, enrolled, other, cap_paid, hh_cap, hh_counted, share, False,
         )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def _cap_chunk(
     lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
-    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
-    hh_counted, share, fresh,
+    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, cap_personal, cap_needs_enrolment,
+    enrolled, other, cap_paid, hh_cap, hh_counted, share, fresh,
 ):  # fmt: skip
     # fresh: households contiguous, hh_cap and hh_counted set at each one's first member here (the
-    # year pass: no serial fill of two household arrays before it); else they come in as inf, 0
+    # year pass: no serial fill of two household arrays before it); else they come in as inf, 0.
+    # hh_cap is the family's line; a member holding a personal line (cap_personal) is settled on it
+    # alone and stays out of the family's count; a member the cap does not cover counts nothing
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
         p &= NONNEG
         if fresh and (p == lo or household[p - 1] != household[p]):
@@ -772,16 +784,33 @@ def _cap_chunk(
             left = left - pay
         c = negative_list_off(left, keep)
         other[p] = paid
-        share[p - row0] = c
         h = household[p] & NONNEG
-        hh_counted[h] += c
+        inside = covered(enrolled[p], cap_needs_enrolment)
+        own = np.inf
         for j in range(len(cap_bits)):
-            if (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
-                hh_cap[h] = cap_amount[j]
+            if inside and cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < own:
+                own = cap_amount[j]
+        share[p - row0] = c if inside else 0.0
+        if inside and not np.isfinite(own):
+            hh_counted[h] += c
+            for j in range(len(cap_bits)):
+                if not cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
+                    hh_cap[h] = cap_amount[j]
     for p in range(lo, hi):
         p &= NONNEG
         h = household[p] & NONNEG
-        if not cap_on or not np.isfinite(hh_cap[h]):
+        if not cap_on:
+            cap_paid[p] = 0.0
+            continue
+        own = np.inf
+        if covered(enrolled[p], cap_needs_enrolment):
+            for j in range(len(cap_bits)):
+                if cap_personal[j] and (cat_mask[p] & cap_bits[j]) != 0 and cap_amount[j] < own:
+                    own = cap_amount[j]
+        if np.isfinite(own):
+            cap_paid[p] = person_cap_payment(share[p - row0], own, cap_share)
+            continue
+        if not np.isfinite(hh_cap[h]):
             cap_paid[p] = 0.0
             continue
         tot = hh_counted[h]
@@ -792,6 +821,7 @@ def _cap_chunk(
 def cap_pass(
     counted, cat_mask, household, n_households, household_starts, disabled, veteran, union_member,
     rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+    cap_personal, cap_needs_enrolment, enrolled,
 ):  # fmt: skip
     """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`
     (`household_starts` as in `summary_pass`: chunks of whole households on the cores)."""
@@ -800,7 +830,8 @@ def cap_pass(
     out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households), np.empty(n))
     _cap[len(bounds) > 2](
         bounds, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
-        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, *out,
+        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, cap_personal,
+        cap_needs_enrolment, enrolled, *out,
     )  # fmt: skip
     return out[0], out[1], out[2]
 

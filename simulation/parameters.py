@@ -368,6 +368,10 @@ class FamilyCap(_Model):
     negative_list_share: Ratio = labelled(
         0.0, "负面清单费用比例", "negative-list share of the counted cost", "%"
     )
+    # categories whose line is the person's own, not the family's (临安 二(三) 特困人员5000元)
+    personal: list[Category] = []
+    # only members insured in basic insurance are covered (临安 二(一) …的我区基本医疗保险参保人员)
+    requires_enrolment: bool = labelled(False, "参保方可享受封顶保障", "cap covers insured persons only")
 
 
 class MutualAidPlan(_Model):
@@ -693,6 +697,7 @@ class ScenarioModel(_Model):
             cat_keys(f"premium_subsidy.{i}.categories", r.categories)
         cat_keys("supplement.fiscal_enrolment_categories", self.supplement.fiscal_enrolment_categories)
         cat_keys("family_cap.cap", self.family_cap.cap)
+        cat_keys("family_cap.personal", self.family_cap.personal)
         cat_keys(
             "hospital_liability.out_of_catalogue_categories",
             self.hospital_liability.out_of_catalogue_categories,
