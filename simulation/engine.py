@@ -18,7 +18,7 @@ import numpy as np
 from . import kernels
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
-from .rules.basic_insurance import build_tables, map_levels
+from .rules.basic_insurance import build_tables, chain_ids, effective_referral, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
@@ -218,15 +218,17 @@ def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
     (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
+    chain = chain_ids(a.claim_chain, level, tables.level_in_city)  # 毕节 二(四)1: 市内 chains only
+    referred = effective_referral(a.claim_referred, level, tables.level_referral)  # 毕节 二(七)
     args = (
-        offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total,
+        offsets, a.claim_setting, level, chain, referred, a.claim_policy, a.claim_total,
         hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
         a.employee, a.age, a.cat_mask, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
         tables.retirement_age.astype(float), tables.level_pays, tables.set_masks, tables.set_schemes,
     )  # fmt: skip
-    return args, bool((~a.claim_referred).any()), bool(hospital_claim.any()), lowest
+    return args, bool((~referred).any()), bool(hospital_claim.any()), lowest
 
 
 IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous

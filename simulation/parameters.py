@@ -145,6 +145,12 @@ class HospitalLevel(_Model):
     label_en: str = ""
     # False: a facility the insurance never pays (Bijie: non-designated private)
     pays: bool = labelled(True, "纳入医保支付", "paid by the insurance")
+    # False: outside the city (provincial, out-of-province): a referral chain's one deductible holds
+    # between the city's designated hospitals only (毕节 二(四)1 在市内定点医疗机构间双向转诊)
+    in_city: bool = labelled(True, "市内定点医疗机构", "designated hospital inside the city")
+    # False: admissions here need no referral, so the unreferred terms never apply (毕节 二(七)
+    # 县级以上定点医疗机构住院…实行电子转诊; 表1 不需转诊起付线同经转诊)
+    referral_required: bool = labelled(True, "住院需经转诊", "admission needs a referral")
 
 
 # ---------------------------------------------------------------- basic insurance (基本医保)
