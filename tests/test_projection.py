@@ -145,18 +145,18 @@ def test_deposit_forfeited_goes_back_to_the_resident_pool(shuozhou):
     assert lost.loc[(y, "critical_illness"), "deposit_released"] == 0.0
 
 
-def test_policy_loss_shared_by_the_rule(shuozhou):
-    # claims above the premium: the fund makes good its share of the shortfall below the 3% floor
+def test_an_operating_loss_is_the_insurers(shuozhou):
+    # claims above the premium on the contract's own policy: 经营性亏损由承保公司全部承担 (朔州 六(四)),
+    # the fund adds nothing
     scn = flat(shuozhou)
     persons = [person(1), person(2)]
     proj = project(population(persons, [claim(1, level=1, policy=400_000.0)]), scn, years=1)
     s = proj.results[0].summary
     premium = 200.0
-    gross = premium - s["insurer_claims"]
-    share = scn.params.critical_illness.policy_loss_fund_share
-    assert s["insurer_loss_compensation"] == pytest.approx(share * (0.03 * premium - gross))
+    assert s["insurer_loss_compensation"] == 0.0
+    assert s["insurer_margin"] == pytest.approx(premium - s["insurer_claims"])
     ci = proj.funds[proj.funds["fund"] == "critical_illness"].iloc[0]
-    assert ci["income"] == pytest.approx(premium + s["insurer_loss_compensation"])
+    assert ci["income"] == pytest.approx(premium)
 
 
 def test_growth_compounds(shuozhou):
