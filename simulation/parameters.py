@@ -378,6 +378,8 @@ class FamilyCap(_Model):
     personal: list[Category] = []
     # only members insured in basic insurance are covered (临安 二(一) …的我区基本医疗保险参保人员)
     requires_enrolment: bool = labelled(False, "参保方可享受封顶保障", "cap covers insured persons only")
+    # the cap pays on the year before's cost (临安 二(三) 上一年度): the fund pays year t's cap in t+1
+    paid_next_year: bool = labelled(False, "次年兑付（上一年度费用）", "paid the year after the cost")
 
 
 class MutualAidPlan(_Model):
