@@ -21,7 +21,7 @@ from .population.model import Population
 from .rules.basic_insurance import build_tables, chain_ids, effective_referral, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
-from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
+from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_tables
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
 from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
 from .rules.mutual_aid import contribution_tables
@@ -301,9 +301,10 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     hl = p.hospital_liability
     if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
         quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
+        quota, disease = quota_tables(hl, quota, a.claim_disease, a.claim_person, a.cat_mask)
         share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
         hospital_claim, total, policy = kernels.hospital_pass(
-            a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
+            a.claim_total, a.claim_policy, disease, a.claim_person, a.cat_mask, quota,
             out_of_catalogue_bits(hl), share,
         )  # fmt: skip
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left

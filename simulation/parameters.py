@@ -434,6 +434,8 @@ class HospitalLiability(_Model):
 
     # cost of a listed disease above its quota
     disease_quota: dict[str, DiseaseQuota] = labelled({}, keys=("item",))
+    # whose cases the quota binds (empty: everyone's): 毕节 二(四)4 is the poverty plan's
+    disease_quota_categories: list[Category] = []
     # the poor's out-of-catalogue share of a claim
     out_of_catalogue_share_max: Ratio | None = labelled(
         None, "目录外费用占比上限", "maximum out-of-catalogue share of a claim", "%"
