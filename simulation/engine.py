@@ -92,6 +92,7 @@ def tier_tables(p: ScenarioModel) -> TierTables:
         float(sup.ratio_policy),
         float(sup.ratio_out_of_catalogue),
         _or_inf(sup.cap),
+        float(sup.listed_share),
     )
     return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8))
 

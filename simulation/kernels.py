@@ -41,7 +41,7 @@ from .rules.medical_assistance import assistance_base, assistance_payment
 from .rules.mutual_aid import contribution_subsidy, plan_payment
 from .rules.other_subsidies import eligible, subsidy_payment
 from .rules.premium_subsidy import rule_met
-from .rules.supplement import fiscally_enrolled, supplement_payment, take_up
+from .rules.supplement import fiscally_enrolled, listed_cost, supplement_payment, take_up
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 # Every index here is >= 0 (rows, claims, households, codes: validated on input), but numba adds a
@@ -297,6 +297,7 @@ def _tiers_range(
     sup_rp,
     sup_ro,
     sup_cap,
+    sup_listed,
     code,
     out_share,
     crit,
@@ -422,7 +423,7 @@ def _tiers_range(
                 s0 = s1 = s2 = so = 0.0
                 if sup_on and sup_before:
                     s0, s1, s2, so = supplement_payment(
-                        r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                        r0, r1, r2, listed_cost(outside, sup_listed), sup_ded, sup_rp, sup_ro, sup_cap, tk
                     )
                 # assistance on the policy-range cost still borne
                 a0 = a1 = a2 = 0.0
@@ -436,8 +437,9 @@ def _tiers_range(
                     )  # fmt: skip
                 if sup_on and not sup_before:
                     s0, s1, s2, so = supplement_payment(
-                        r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
-                    )
+                        r0 - a0, r1 - a1, r2 - a2, listed_cost(outside, sup_listed), sup_ded, sup_rp, sup_ro,
+                        sup_cap, tk,
+                    )  # fmt: skip
                 total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
                 if c == 0 or total > best_total or (total >= best_total and best == 0):
                     best_total = total

@@ -345,6 +345,10 @@ class Supplement(_Model):
         0.0, "补充保险赔付比例（目录外）", "supplement ratio (out-of-catalogue cost)", "%"
     )
     cap: Money | None = labelled(None, "补充保险年度赔付限额", "supplement annual cap", "元")
+    # the part of out-of-catalogue cost on the product's list (嘉兴 二(二)7 部分…高价材料和高价药品)
+    listed_share: Ratio = labelled(
+        1.0, "目录外费用中列入保障清单的比例", "listed share of out-of-catalogue cost", "%"
+    )
     uptake: Ratio = labelled(0.0, "补充保险参保率", "supplement uptake", "%")
     fiscal_enrolment_categories: list[Category] = []  # enrolled by the government: uptake 1
     # optional fiscal enrolment of further groups (嘉兴 共富方案 二(二)7 积极争取将60岁以上老人、
