@@ -106,6 +106,9 @@ def test_targets_belong_to_their_text(presets):
         specs = target_specs(presets[name])
         for k in keys:
             assert specs[k]["source"] and not specs[k]["source"].startswith("assumption"), (name, k)
+    # 户籍人口参保率 ≥ 99% is not judged on the insured-only generated population (item 15)
+    assert "enrolled_rate" not in bounded["jiaxing_2025"]
+    assert "不可测" in target_specs(presets["jiaxing_2025"])["enrolled_rate"]["label"]
     # the charity fund's limit is the parameter the check reads (临安 三(三) 1/3)
     linan = presets["linan_2024"]
     reform = linan.with_changes({"financing.charity_fiscal_share_max": 0.25})
