@@ -195,6 +195,8 @@ def parameter_tree(p) -> dict:
             "share": _v(float(fc.share), date),
             "out_of_catalogue_reasonable_share": _v(float(fc.out_of_catalogue_reasonable_share), date),
             "negative_list_share": _v(float(fc.negative_list_share), date),
+            "personal": _v(list(fc.personal), date),
+            "requires_enrolment": _v(bool(fc.requires_enrolment), date),
         },
     }
 
@@ -600,21 +602,41 @@ def build_system(scenario) -> TaxBenefitSystem:
         counted = np.minimum(counted, person("oop_before_cap", period))
         return counted * (1.0 - fc.negative_list_share)
 
-    def own_family_cap(person, period, parameters):
-        """The lowest cap among the categories the person holds (inf: none)."""
-        caps = _children(_get(parameters(period).family_cap, "cap"))
+    def cap_covered(person, period, parameters):
+        """临安 二(一): the cap covers insured certificate holders (where the scenario says so)."""
+        fc = parameters(period).family_cap
+        return person("is_enrolled", period) | (not fc.requires_enrolment)
+
+    def _lowest_cap(person, period, parameters, personal: bool):
+        fc = parameters(period).family_cap
+        caps = _children(_get(fc, "cap"))
         mask = person("category_mask", period)
         out = np.full(len(mask), np.inf)
         for code, amount in caps.items():
-            out = np.where((mask & CAT_BIT_OF[code]) != 0, np.minimum(out, float(amount)), out)
-        return out
+            if (code in list(fc.personal)) == personal:
+                out = np.where((mask & CAT_BIT_OF[code]) != 0, np.minimum(out, float(amount)), out)
+        return np.where(person("cap_covered", period), out, np.inf)
+
+    def personal_cap(person, period, parameters):
+        """The lowest personal line (临安 二(三) 特困人员5000元) the person holds (inf: none)."""
+        return _lowest_cap(person, period, parameters, True)
+
+    def in_family_pool(person, period):
+        """Counted in the family's cap: covered and settled on no personal line."""
+        return person("cap_covered", period) & ~np.isfinite(person("personal_cap", period))
+
+    def own_family_cap(person, period, parameters):
+        """The lowest family line among the categories a pooled member holds (inf: none)."""
+        out = _lowest_cap(person, period, parameters, False)
+        return np.where(person("in_family_pool", period), out, np.inf)
 
     def household_cap(household, period):
         return household.min(household.members.person("own_family_cap", period))
 
     def household_counted_cost(household, period):
         first = household.members.has_role(Person.FIRST)
-        return household.sum(household.members.person("cap_counted_cost", period) * first)
+        pooled = household.members.person("in_family_pool", period)
+        return household.sum(household.members.person("cap_counted_cost", period) * first * pooled)
 
     def household_cap_paid(household, period, parameters):
         fc = parameters(period).family_cap
@@ -622,15 +644,21 @@ def build_system(scenario) -> TaxBenefitSystem:
         paid = fc.share * np.maximum(household("household_counted_cost", period) - cap, 0.0)
         return np.where(np.isfinite(cap), paid, 0.0) * bool(fc.enabled)
 
-    def cap_paid(person, period):
-        """The household's cap payment split in proportion to what each member counted."""
+    def cap_paid(person, period, parameters):
+        """The household's cap payment split in proportion to what each pooled member counted; a
+        personal line's holder is paid what they alone counted above it."""
+        fc = parameters(period).family_cap
         hh_paid = person.value_from_first_person(person.members.household("household_cap_paid", period))
         hh_counted = person.value_from_first_person(
             person.members.household("household_counted_cost", period)
         )
         counted = person("cap_counted_cost", period)
         frac = np.divide(counted, hh_counted, out=np.zeros_like(counted), where=hh_counted > 0)
-        return hh_paid * frac
+        pooled = hh_paid * frac * person("in_family_pool", period)
+        line = person("personal_cap", period)
+        own = fc.share * np.maximum(counted - np.where(np.isfinite(line), line, 0.0), 0.0)
+        own = np.where(np.isfinite(line), own, 0.0) * bool(fc.enabled)
+        return np.where(np.isfinite(line), own, pooled)
 
     def oop(person, period):
         paid = (
@@ -643,6 +671,9 @@ def build_system(scenario) -> TaxBenefitSystem:
 
     var("oop_before_cap", Person, float, oop_before_cap)
     var("cap_counted_cost", Person, float, cap_counted_cost)
+    var("cap_covered", Person, bool, cap_covered)
+    var("personal_cap", Person, float, personal_cap)
+    var("in_family_pool", Person, bool, in_family_pool)
     var("own_family_cap", Person, float, own_family_cap)
     var("household_cap", Household, float, household_cap)
     var("household_counted_cost", Household, float, household_counted_cost)

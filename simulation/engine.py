@@ -18,10 +18,10 @@ import numpy as np
 from . import kernels
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
-from .rules.basic_insurance import build_tables, map_levels
+from .rules.basic_insurance import build_tables, chain_ids, effective_referral, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
-from .rules.hospital_liability import disease_quota, out_of_catalogue_bits
+from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_tables
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
 from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
 from .rules.mutual_aid import contribution_tables
@@ -92,12 +92,15 @@ def tier_tables(p: ScenarioModel) -> TierTables:
         float(sup.ratio_policy),
         float(sup.ratio_out_of_catalogue),
         _or_inf(sup.cap),
+        float(sup.listed_share),
     )
     return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8))
 
 
 def cap_tables(p: ScenarioModel) -> tuple:
-    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`."""
+    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`
+    (then, per cap line, whether it is the person's own, and whether the cap needs enrolment; the
+    loop takes the persons' `enrolled` after these)."""
     rules, fc = p.other_subsidies, p.family_cap
     bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
     return (
@@ -110,6 +113,8 @@ def cap_tables(p: ScenarioModel) -> tuple:
         np.array(list(fc.cap.values()), dtype=float),
         bool(fc.enabled),
         float(fc.share),
+        np.array([c in fc.personal for c in fc.cap], dtype=bool),
+        bool(fc.requires_enrolment),
     )
 
 
@@ -128,11 +133,13 @@ def premium_tables(p: ScenarioModel) -> tuple:
 
 
 def warning_tables(fl) -> tuple:
-    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any)."""
+    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any; inclusive:
+    the line itself fires)."""
     return (
         np.array([r.threshold for r in fl.warning], dtype=float),
         np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64),
         np.array([r.assistance_objects for r in fl.warning], dtype=bool),
+        np.array([r.inclusive for r in fl.warning], dtype=bool),
     )
 
 
@@ -212,15 +219,17 @@ def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
     (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
+    chain = chain_ids(a.claim_chain, level, tables.level_in_city)  # 毕节 二(四)1: 市内 chains only
+    referred = effective_referral(a.claim_referred, level, tables.level_referral)  # 毕节 二(七)
     args = (
-        offsets, a.claim_setting, level, a.claim_chain, a.claim_referred, a.claim_policy, a.claim_total,
+        offsets, a.claim_setting, level, chain, referred, a.claim_policy, a.claim_total,
         hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
         a.employee, a.age, a.cat_mask, a.enrolled,
         tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
         tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
         tables.retirement_age.astype(float), tables.level_pays, tables.set_masks, tables.set_schemes,
     )  # fmt: skip
-    return args, bool((~a.claim_referred).any()), bool(hospital_claim.any()), lowest
+    return args, bool((~referred).any()), bool(hospital_claim.any()), lowest
 
 
 IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
@@ -249,7 +258,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
     return kernels.year_pass(
         pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
-        (a.disabled, a.veteran, a.union_member, *cap_tables(p)),
+        (a.disabled, a.veteran, a.union_member, *cap_tables(p), a.enrolled),
         any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
         n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
         code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
@@ -293,9 +302,10 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     hl = p.hospital_liability
     if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
         quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
+        quota, disease = quota_tables(hl, quota, a.claim_disease, a.claim_person, a.cat_mask)
         share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
         hospital_claim, total, policy = kernels.hospital_pass(
-            a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
+            a.claim_total, a.claim_policy, disease, a.claim_person, a.cat_mask, quota,
             out_of_catalogue_bits(hl), share,
         )  # fmt: skip
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
@@ -350,7 +360,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
             )  # fmt: skip
 
         tiers = person_tiers(cat_mask)
-        cap_args = cap_tables(p)
+        cap_args = (*cap_tables(p), a.enrolled)
 
         def finish(tiers, cat_mask: np.ndarray):
             # OOP before the cap and the counted cost come from the tiers pass itself

@@ -4,7 +4,8 @@ over consecutive years with carried balances (`FundChain`, `fund_table`).
 employee_pool / resident_pool: contributions + subsidies − basic payments − the critical-illness
 premium transferred (+ surplus returned − policy-loss compensation for the resident side);
 critical_illness: what the insurer holds; assistance: fiscal income − assistance − premium
-subsidies; charity (暖心基金): donations + fiscal − household-cap payments; long_term_care
+subsidies; charity (暖心基金): donations + fiscal − household-cap payments (with
+`family_cap.paid_next_year`, year t's cap is paid in year t+1 over a projection); long_term_care
 (长期护理保险, an independent fund): individual contributions + the transfer carved out of the
 medical pools' contributions + fiscal subsidies − care benefits (all zero in a scenario without it;
 the transfer is taken off the pools' income). Opening balances are
@@ -139,6 +140,7 @@ class FundChain:
         self.rows: list[dict] = []
         self.balance: dict[str, float] = {}
         self.prev_deposit: tuple | None = None
+        self.prev_cap: float | None = None
 
     def add(self, res, year: int) -> None:
         t = 0 if not self.rows else 1
@@ -157,6 +159,13 @@ class FundChain:
         if not released:
             flows["resident_pool"][0] += d_prev
         self.prev_deposit = (deposit, ci.deposit_released)
+        if p.family_cap.paid_next_year:
+            # 临安 封顶制方案 二(三) 对其上一年度承担的合理医疗费用: the charity fund pays year t's cap in
+            # year t+1; the first year pays the year before's, taken equal to its own (steady state)
+            if self.prev_cap is None:
+                self.prev_cap = s["cap_paid"]
+            flows["charity"][1] = self.prev_cap
+            self.prev_cap = s["cap_paid"]
         fin = p.financing
         res_enrolled = res.fund_cells["weight_resident_enrolled"]
         fiscal = {

@@ -25,7 +25,14 @@ from numba import njit, prange
 
 from .rules.basic_insurance import applied_ratio, chain_deductible, claim_base, claim_payment
 from .rules.critical_illness import band_payment, critical_payment
-from .rules.family_cap import household_cap_payment, member_part, negative_list_off, reasonable_cost
+from .rules.family_cap import (
+    covered,
+    household_cap_payment,
+    member_part,
+    negative_list_off,
+    person_cap_payment,
+    reasonable_cost,
+)
 from .rules.flags import expenditure_poor, oop_share, warned, warning_applies
 from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
 from .rules.long_term_care import care_year, contribution, financing_item, insured
@@ -34,7 +41,7 @@ from .rules.medical_assistance import assistance_base, assistance_payment
 from .rules.mutual_aid import contribution_subsidy, plan_payment
 from .rules.other_subsidies import eligible, subsidy_payment
 from .rules.premium_subsidy import rule_met
-from .rules.supplement import fiscally_enrolled, supplement_payment, take_up
+from .rules.supplement import fiscally_enrolled, listed_cost, supplement_payment, take_up
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 # Every index here is >= 0 (rows, claims, households, codes: validated on input), but numba adds a
@@ -290,6 +297,7 @@ def _tiers_range(
     sup_rp,
     sup_ro,
     sup_cap,
+    sup_listed,
     code,
     out_share,
     crit,
@@ -415,7 +423,7 @@ def _tiers_range(
                 s0 = s1 = s2 = so = 0.0
                 if sup_on and sup_before:
                     s0, s1, s2, so = supplement_payment(
-                        r0, r1, r2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
+                        r0, r1, r2, listed_cost(outside, sup_listed), sup_ded, sup_rp, sup_ro, sup_cap, tk
                     )
                 # assistance on the policy-range cost still borne
                 a0 = a1 = a2 = 0.0
@@ -429,8 +437,9 @@ def _tiers_range(
                     )  # fmt: skip
                 if sup_on and not sup_before:
                     s0, s1, s2, so = supplement_payment(
-                        r0 - a0, r1 - a1, r2 - a2, outside, sup_ded, sup_rp, sup_ro, sup_cap, tk
-                    )
+                        r0 - a0, r1 - a1, r2 - a2, listed_cost(outside, sup_listed), sup_ded, sup_rp, sup_ro,
+                        sup_cap, tk,
+                    )  # fmt: skip
                 total = ci_tot + (m0 + m1 + m2) + (a0 + a1 + a2) + (s0 + s1 + s2) + so
                 if c == 0 or total > best_total or (total >= best_total and best == 0):
                     best_total = total
@@ -731,6 +740,9 @@ def _cap_pass(
     cap_amount,
     cap_on,
     cap_share,
+    cap_personal,
+    cap_needs_enrolment,
+    enrolled,
     other,
     cap_paid,
     hh_cap,
@@ -744,18 +756,20 @@ def _cap_pass(
         _cap_chunk(
             bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
             rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
-            other, cap_paid, hh_cap, hh_counted, share, False,
+            cap_personal, cap_needs_enrolment, enrolled, other, cap_paid, hh_cap, hh_counted, share, False,
         )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def _cap_chunk(
     lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
-    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, other, cap_paid, hh_cap,
-    hh_counted, share, fresh,
+    rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, cap_personal, cap_needs_enrolment,
+    enrolled, other, cap_paid, hh_cap, hh_counted, share, fresh,
 ):  # fmt: skip
     # fresh: households contiguous, hh_cap and hh_counted set at each one's first member here (the
-    # year pass: no serial fill of two household arrays before it); else they come in as inf, 0
+    # year pass: no serial fill of two household arrays before it); else they come in as inf, 0.
+    # hh_cap is the family's line; a member holding a personal line (cap_personal) is settled on it
+    # alone and stays out of the family's count; a member the cap does not cover counts nothing
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
         p &= NONNEG
         if fresh and (p == lo or household[p - 1] != household[p]):
@@ -772,16 +786,33 @@ def _cap_chunk(
             left = left - pay
         c = negative_list_off(left, keep)
         other[p] = paid
-        share[p - row0] = c
         h = household[p] & NONNEG
-        hh_counted[h] += c
+        inside = covered(enrolled[p], cap_needs_enrolment)
+        own = np.inf
         for j in range(len(cap_bits)):
-            if (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
-                hh_cap[h] = cap_amount[j]
+            if inside and cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < own:
+                own = cap_amount[j]
+        share[p - row0] = c if inside else 0.0
+        if inside and not np.isfinite(own):
+            hh_counted[h] += c
+            for j in range(len(cap_bits)):
+                if not cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
+                    hh_cap[h] = cap_amount[j]
     for p in range(lo, hi):
         p &= NONNEG
         h = household[p] & NONNEG
-        if not cap_on or not np.isfinite(hh_cap[h]):
+        if not cap_on:
+            cap_paid[p] = 0.0
+            continue
+        own = np.inf
+        if covered(enrolled[p], cap_needs_enrolment):
+            for j in range(len(cap_bits)):
+                if cap_personal[j] and (cat_mask[p] & cap_bits[j]) != 0 and cap_amount[j] < own:
+                    own = cap_amount[j]
+        if np.isfinite(own):
+            cap_paid[p] = person_cap_payment(share[p - row0], own, cap_share)
+            continue
+        if not np.isfinite(hh_cap[h]):
             cap_paid[p] = 0.0
             continue
         tot = hh_counted[h]
@@ -792,6 +823,7 @@ def _cap_chunk(
 def cap_pass(
     counted, cat_mask, household, n_households, household_starts, disabled, veteran, union_member,
     rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
+    cap_personal, cap_needs_enrolment, enrolled,
 ):  # fmt: skip
     """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`
     (`household_starts` as in `summary_pass`: chunks of whole households on the cores)."""
@@ -800,7 +832,8 @@ def cap_pass(
     out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households), np.empty(n))
     _cap[len(bounds) > 2](
         bounds, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
-        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, *out,
+        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, cap_personal,
+        cap_needs_enrolment, enrolled, *out,
     )  # fmt: skip
     return out[0], out[1], out[2]
 
@@ -816,7 +849,7 @@ def household_chunks(household_starts, n: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before,
-                    after):  # fmt: skip
+                    after, inclusive):  # fmt: skip
     """rules.flags.person_warning on the OOP before the cap and on what is left after it."""
     for p in range(lo, hi):
         p &= NONNEG
@@ -828,17 +861,18 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
         for r in range(len(threshold)):
             if not warning_applies(scheme[r], sch, assistance_only[r], cat_mask[p] != 0):
                 continue
-            w1 = w1 or warned(o1, threshold[r])
-            w2 = w2 or warned(o2, threshold[r])
+            w1 = w1 or warned(o1, threshold[r], inclusive[r])
+            w2 = w2 or warned(o2, threshold[r], inclusive[r])
         before[p] = w1
         after[p] = w2
 
 
-def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only):
+def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, inclusive):
     """(warning on the OOP before the cap, warning on the OOP after subsidies and cap)."""
     n = len(oop)
     out = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
-    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out)
+    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out,
+                    inclusive)  # fmt: skip
     return out
 
 
@@ -1320,7 +1354,7 @@ def _year_pass(
                 _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
                            hh_counted, share, True)  # fmt: skip
             _warnings_range(lo, hi, oop, other, cap_paid, warn_args[0], new_mask, warn_args[1], warn_args[2],
-                            warn_args[3], warn_before, warn_after)  # fmt: skip
+                            warn_args[3], warn_before, warn_after, warn_args[4])  # fmt: skip
             _premium_range(lo, hi, new_mask, *prem_args, premium)
             if len(aid) > 0:  # the contribution subsidy on the year's final categories
                 _contribution_range(lo, hi, aid_args[0], new_mask, aid_args[1], aid_args[2], aid)

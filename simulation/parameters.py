@@ -145,6 +145,12 @@ class HospitalLevel(_Model):
     label_en: str = ""
     # False: a facility the insurance never pays (Bijie: non-designated private)
     pays: bool = labelled(True, "纳入医保支付", "paid by the insurance")
+    # False: outside the city (provincial, out-of-province): a referral chain's one deductible holds
+    # between the city's designated hospitals only (毕节 二(四)1 在市内定点医疗机构间双向转诊)
+    in_city: bool = labelled(True, "市内定点医疗机构", "designated hospital inside the city")
+    # False: admissions here need no referral, so the unreferred terms never apply (毕节 二(七)
+    # 县级以上定点医疗机构住院…实行电子转诊; 表1 不需转诊起付线同经转诊)
+    referral_required: bool = labelled(True, "住院需经转诊", "admission needs a referral")
 
 
 # ---------------------------------------------------------------- basic insurance (基本医保)
@@ -339,6 +345,10 @@ class Supplement(_Model):
         0.0, "补充保险赔付比例（目录外）", "supplement ratio (out-of-catalogue cost)", "%"
     )
     cap: Money | None = labelled(None, "补充保险年度赔付限额", "supplement annual cap", "元")
+    # the part of out-of-catalogue cost on the product's list (嘉兴 二(二)7 部分…高价材料和高价药品)
+    listed_share: Ratio = labelled(
+        1.0, "目录外费用中列入保障清单的比例", "listed share of out-of-catalogue cost", "%"
+    )
     uptake: Ratio = labelled(0.0, "补充保险参保率", "supplement uptake", "%")
     fiscal_enrolment_categories: list[Category] = []  # enrolled by the government: uptake 1
     # optional fiscal enrolment of further groups (嘉兴 共富方案 二(二)7 积极争取将60岁以上老人、
@@ -368,6 +378,12 @@ class FamilyCap(_Model):
     negative_list_share: Ratio = labelled(
         0.0, "负面清单费用比例", "negative-list share of the counted cost", "%"
     )
+    # categories whose line is the person's own, not the family's (临安 二(三) 特困人员5000元)
+    personal: list[Category] = []
+    # only members insured in basic insurance are covered (临安 二(一) …的我区基本医疗保险参保人员)
+    requires_enrolment: bool = labelled(False, "参保方可享受封顶保障", "cap covers insured persons only")
+    # the cap pays on the year before's cost (临安 二(三) 上一年度): the fund pays year t's cap in t+1
+    paid_next_year: bool = labelled(False, "次年兑付（上一年度费用）", "paid the year after the cost")
 
 
 class MutualAidPlan(_Model):
@@ -422,6 +438,8 @@ class HospitalLiability(_Model):
 
     # cost of a listed disease above its quota
     disease_quota: dict[str, DiseaseQuota] = labelled({}, keys=("item",))
+    # whose cases the quota binds (empty: everyone's): 毕节 二(四)4 is the poverty plan's
+    disease_quota_categories: list[Category] = []
     # the poor's out-of-catalogue share of a claim
     out_of_catalogue_share_max: Ratio | None = labelled(
         None, "目录外费用占比上限", "maximum out-of-catalogue share of a claim", "%"
@@ -527,6 +545,8 @@ class WarningRule(_Model):
     # only persons in an assistance category
     assistance_objects: bool = labelled(False, "仅限救助对象", "assistance objects only")
     threshold: Money = labelled(..., "预警线（个人负担）", "warning line (out-of-pocket)", "元")
+    # whether OOP equal to the line fires (超过…及以上: at or above) or only above it (超过)
+    inclusive: bool = labelled(False, "达到预警线即预警（及以上）", "warned at the line itself (at or above)")
 
 
 class Flags(_Model):
@@ -691,6 +711,7 @@ class ScenarioModel(_Model):
             cat_keys(f"premium_subsidy.{i}.categories", r.categories)
         cat_keys("supplement.fiscal_enrolment_categories", self.supplement.fiscal_enrolment_categories)
         cat_keys("family_cap.cap", self.family_cap.cap)
+        cat_keys("family_cap.personal", self.family_cap.personal)
         cat_keys(
             "hospital_liability.out_of_catalogue_categories",
             self.hospital_liability.out_of_catalogue_categories,

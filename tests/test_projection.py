@@ -145,18 +145,18 @@ def test_deposit_forfeited_goes_back_to_the_resident_pool(shuozhou):
     assert lost.loc[(y, "critical_illness"), "deposit_released"] == 0.0
 
 
-def test_policy_loss_shared_by_the_rule(shuozhou):
-    # claims above the premium: the fund makes good its share of the shortfall below the 3% floor
+def test_an_operating_loss_is_the_insurers(shuozhou):
+    # claims above the premium on the contract's own policy: 经营性亏损由承保公司全部承担 (朔州 六(四)),
+    # the fund adds nothing
     scn = flat(shuozhou)
     persons = [person(1), person(2)]
     proj = project(population(persons, [claim(1, level=1, policy=400_000.0)]), scn, years=1)
     s = proj.results[0].summary
     premium = 200.0
-    gross = premium - s["insurer_claims"]
-    share = scn.params.critical_illness.policy_loss_fund_share
-    assert s["insurer_loss_compensation"] == pytest.approx(share * (0.03 * premium - gross))
+    assert s["insurer_loss_compensation"] == 0.0
+    assert s["insurer_margin"] == pytest.approx(premium - s["insurer_claims"])
     ci = proj.funds[proj.funds["fund"] == "critical_illness"].iloc[0]
-    assert ci["income"] == pytest.approx(premium + s["insurer_loss_compensation"])
+    assert ci["income"] == pytest.approx(premium)
 
 
 def test_growth_compounds(shuozhou):
@@ -311,3 +311,26 @@ def test_projection_does_not_release_the_callers_first_year(shuozhou):
     proj = project(small_pop(), shuozhou, years=2, first_result=res)
     assert proj.results[0] is res and res._arrays is not None and res.persons is persons
     assert proj.results[1]._arrays is None
+
+
+def test_the_cap_is_paid_the_year_after(presets):
+    # 临安 封顶制方案 二(三) 对其上一年度承担的合理医疗费用: year t's cap payments leave the charity fund in
+    # year t+1; the first year pays the year before's, taken equal to its own (steady state)
+    linan = presets["linan_2024"].with_changes(
+        {"supplement.enabled": False, "family_cap.negative_list_share": 0.0}
+    )
+    persons = [person(1, category="dibao"), person(2)]
+    pop = population(persons, [claim(1, level=1, total=40_000.0)])  # out-of-catalogue: cap 10,000
+    proj = project(pop, flat(linan, medical_cost_growth=0.10), years=3)
+    cap = [r.summary["cap_paid"] for r in proj.results]
+    assert cap[0] == pytest.approx(10_000.0)  # 40,000 − 30,000 (低保家庭)
+    assert cap[1] == pytest.approx(14_000.0)  # 44,000 − 30,000: costs grown 10%
+    charity = proj.funds[proj.funds["fund"] == "charity"].set_index("year")["expenditure"]
+    years = list(proj.years)
+    assert charity[years[0]] == pytest.approx(cap[0])  # steady state: last year's payments as this year's
+    assert charity[years[1]] == pytest.approx(cap[0])  # year 2 pays year 1's 10,000
+    assert charity[years[2]] == pytest.approx(cap[1])  # year 3 pays year 2's 14,000
+    same_year = flat(linan.with_changes({"family_cap.paid_next_year": False}), medical_cost_growth=0.10)
+    paid_now = project(pop, same_year, years=2)
+    now = paid_now.funds[paid_now.funds["fund"] == "charity"].set_index("year")["expenditure"]
+    assert now[years[1]] == pytest.approx(cap[1])

@@ -83,3 +83,34 @@ def test_format_targets_shows_each_figure_in_its_unit():
     assert _fmt("warnings", 1234.0) == "1,234"
     assert _fmt("coverage_rate_poor", 0.9) == "90.0%"
     assert _fmt("ltc_beneficiaries", 56.0) == "56"
+
+
+def test_targets_belong_to_their_text(presets):
+    """Issue 22 item 16: each preset is judged only against the goals of its own text, each bound
+    cited to the clause that sets it; no policy target lives in code."""
+    from simulation.targets import target_specs
+
+    bounded = {
+        name: {k for k, v in target_specs(scn).items() if v["min"] is not None or v["max"] is not None}
+        for name, scn in presets.items()
+    }
+    assert bounded["bijie_2019"] == set()  # not Jiaxing's 2025 87%/72%, no 90% goal in its text
+    assert bounded["shanghai_2023"] == set()  # its 90%/80% are assistance ratios, not a goal
+    assert bounded["shuozhou_2021"] == {"insurer_margin_rate"}
+    assert {"coverage_rate_poor", "charity_fiscal_share"} == bounded["linan_2024"]
+    assert {"policy_reimbursement_rate_employee", "policy_reimbursement_rate_resident"} <= bounded[
+        "jiaxing_2025"
+    ]
+    assert all(lo is None and hi is None for _, _, lo, hi, _ in STANDARD_TARGETS.values())
+    for name, keys in bounded.items():
+        specs = target_specs(presets[name])
+        for k in keys:
+            assert specs[k]["source"] and not specs[k]["source"].startswith("assumption"), (name, k)
+    # 户籍人口参保率 ≥ 99% is not judged on the insured-only generated population (item 15)
+    assert "enrolled_rate" not in bounded["jiaxing_2025"]
+    assert "不可测" in target_specs(presets["jiaxing_2025"])["enrolled_rate"]["label"]
+    # the charity fund's limit is the parameter the check reads (临安 三(三) 1/3)
+    linan = presets["linan_2024"]
+    reform = linan.with_changes({"financing.charity_fiscal_share_max": 0.25})
+    assert target_specs(reform)["charity_fiscal_share"]["max"] == 0.25
+    assert target_specs(linan)["charity_fiscal_share"]["max"] == pytest.approx(1 / 3)

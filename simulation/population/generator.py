@@ -302,6 +302,9 @@ class _Chunk:
         pshare = np.array([ip.costs.policy_share[lv] for lv in levels])[lvl]
         policy = x * _beta_share(rng, pshare)
         referred = rng.random(k) < ip.referred_share
+        # a level needing no referral (毕节 二(七): below county level) has no unreferred admissions
+        needed = np.array([self.p.hospital_levels[lv].referral_required for lv in levels], dtype=bool)
+        referred |= ~needed[lvl]
         month = rng.integers(1, 13, k)
         self.claims = [("inpatient", who, lvl, x, policy, referred, month)]
 

@@ -46,6 +46,8 @@ class TermTables:
     set_masks: np.ndarray  # category bit mask of each special set (0 for the base set)
     set_schemes: np.ndarray  # [set, scheme] bool: the set applies to the scheme
     level_pays: np.ndarray  # [level]
+    level_in_city: np.ndarray  # [level] bool: a referral chain's deductible credit holds there
+    level_referral: np.ndarray  # [level] bool: an admission there needs a referral
 
 
 def _by_level(v, levels: list[str]) -> np.ndarray:
@@ -104,6 +106,8 @@ def build_tables(p: ScenarioModel) -> TermTables:
         set_masks=set_masks,
         set_schemes=set_schemes,
         level_pays=np.array([p.hospital_levels[lv].pays for lv in levels]),
+        level_in_city=np.array([p.hospital_levels[lv].in_city for lv in levels], dtype=bool),
+        level_referral=np.array([p.hospital_levels[lv].referral_required for lv in levels], dtype=bool),
     )
 
 
@@ -129,11 +133,32 @@ def applied_ratio(ratio, retiree_bonus):
     return min(ratio + retiree_bonus, 1.0)
 
 
+def effective_referral(referred: np.ndarray, level: np.ndarray, required: np.ndarray) -> np.ndarray:
+    """Whether each claim is paid on the referred terms (毕节 医保扶贫方案 二(七) 参保人员在县级以上定点
+    医疗机构住院治疗全部实行电子转诊; 表1 不需转诊起付线同经转诊): an admission at a level needing no
+    referral (`required` false, e.g. the township hospitals) keeps its terms without one. `level`:
+    the scenario's level index of each claim; returns `referred` itself when nothing changes."""
+    if required.all() or referred.all():
+        return referred
+    return referred | ~required[level]
+
+
+def chain_ids(chain: np.ndarray, level: np.ndarray, in_city: np.ndarray) -> np.ndarray:
+    """The referral chain of each claim as the deductible rule reads it (毕节 医保扶贫方案 二(四)1
+    参保患者在市内定点医疗机构间双向转诊，只收一次起付线): an admission at a hospital outside the city
+    (a level with `in_city` false: provincial, out-of-province) is in no chain, so it pays its own
+    full deductible and gives no credit to the chain's later admissions. `level`: the scenario's
+    level index of each claim; returns `chain` itself when nothing changes."""
+    if in_city.all() or not (chain >= 0).any():
+        return chain
+    return np.where(in_city[level], chain, -1)
+
+
 @rule
 def chain_deductible(deductible, highest_paid):
     """One deductible per referral chain (毕节 医保扶贫方案 二(四)1): an admission in a chain pays only
     what its deductible exceeds the highest one already paid in the chain (an upward transfer tops up
-    the difference, a downward one pays none)."""
+    the difference, a downward one pays none). Chains hold the city's hospitals only (`chain_ids`)."""
     return max(deductible - highest_paid, 0.0)
 
 

@@ -47,15 +47,23 @@ class InsurerSettlement:
     margin: float
     margin_rate: float
     surplus_returned: float  # premium beyond claims + ceiling margin, back to the resident pool
-    loss_compensation: float  # the fund's share of a shortfall below the floor (policy loss)
+    loss_compensation: float  # the fund's share of the loss a policy change caused
     quality_deposit: float  # withheld from the premium until the annual assessment
     deposit_released: bool
 
 
-def settle_insurer(premium: float, claims: float, ci: CriticalIllness) -> InsurerSettlement:
-    """Margin inside [floor, ceiling] of the premium: surplus above the ceiling is returned;
-    a shortfall below the floor is shared (the fund's share by the scenario's rule), the rest,
-    an operating loss, stays with the insurer (朔州 大病保险方案 六(四))."""
+def settle_insurer(
+    premium: float, claims: float, ci: CriticalIllness, contract_claims: float | None = None
+) -> InsurerSettlement:
+    """The insurer's year under 保本微利 (朔州 大病保险方案 六(四)): 盈利率 3%-5% is its allowance.
+
+    - a surplus above the ceiling (5%) is returned to the fund (资金结余结转); a margin between 0
+      and the ceiling is the insurer's as it is: nothing tops a profit up to the floor;
+    - a loss is shared only where 相关政策出现调整: the contract is priced on the policy in force
+      when it was signed, whose claims are `contract_claims` (None: this run is that policy). The
+      part of the loss the later change caused (claims above the contract's, at most the loss)
+      is shared, the fund paying `policy_loss_fund_share` of it; the rest, 经营性亏损, 由承保公司
+      全部承担."""
     gross = premium - claims
     surplus = comp = 0.0
     if premium <= 0:
@@ -63,10 +71,11 @@ def settle_insurer(premium: float, claims: float, ci: CriticalIllness) -> Insure
     elif gross > ci.margin_ceiling * premium:
         surplus = gross - ci.margin_ceiling * premium
         margin = ci.margin_ceiling * premium
-    elif gross >= ci.margin_floor * premium:
+    elif gross >= 0.0:
         margin = gross
     else:
-        comp = ci.policy_loss_fund_share * (ci.margin_floor * premium - gross)
+        caused = 0.0 if contract_claims is None else max(claims - contract_claims, 0.0)
+        comp = ci.policy_loss_fund_share * min(-gross, caused)
         margin = gross + comp
     return InsurerSettlement(
         premium=premium,

@@ -1,6 +1,12 @@
 """Tier 5, the household out-of-pocket cap (封顶制, paid by the 暖心基金): the household's reasonable
 cost still borne above its category's cap is paid at the scenario's share and split back to the
-members in proportion to what each counted (临安 封顶制方案 二(二)-(三))."""
+members in proportion to what each counted (临安 封顶制方案 二(二)-(三)).
+
+Who: 二(一) 保障对象 are the certificate holders 的我区基本医疗保险参保人员: with
+`requires_enrolment` an uninsured member counts nothing, sets no line and is paid nothing.
+Which line: 二(三) 特困人员5000元、低保家庭3万元、低边家庭5万元: the 特困 line is the person's own (the
+供养证 is personal; `personal` categories), the 3万/5万 lines the family's; a member holding a
+personal line is settled on it alone, outside the family's pool."""
 
 from __future__ import annotations
 
@@ -33,3 +39,16 @@ def household_cap_payment(counted, cap, share):
 def member_part(household_paid, own_counted, household_counted):
     """The household's cap payment split back to a member in proportion to what they counted."""
     return household_paid * (own_counted / household_counted) if household_counted > 0 else 0.0
+
+
+@rule
+def covered(enrolled, requires_enrolment):
+    """二(一): whether the cap covers the person (an insured member, where the scenario requires it)."""
+    return enrolled or not requires_enrolment
+
+
+@rule
+def person_cap_payment(counted, line, share):
+    """二(三) 特困人员5000元: a personal line's holder is paid, at the fund's share, what they alone
+    counted above it."""
+    return share * max(counted - line, 0.0)

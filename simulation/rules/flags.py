@@ -20,13 +20,17 @@ def oop_share(oop, income):
 def expenditure_poor(income, oop, size, income_limit, share, dibao_monthly):
     """(type 2, type 1) tests of one household (沪府办规〔2022〕19号 四).
 
-    Type 2: the year's medical OOP ≥ the share (40%) of household disposable income.
-    Type 1: monthly per-capita income after medical OOP below the dibao standard.
+    Type 2: 家庭年医疗费用支出达到或超过家庭年可支配收入40%: the year's medical OOP ≥ the share
+    of household disposable income.
+    Type 1: 因医疗费用等必需支出过大，导致家庭月人均可支配收入低于本市城乡居民最低生活保障标准: the
+    medical cost must cause the fall, so monthly income per head is at or above the dibao standard
+    before the OOP and below it after (a household already below the line is a 低保 matter, not
+    one the cost caused).
     Both need some OOP and per-capita income below the scenario's limit (inf: none)."""
     m = max(size, 1)
     ok = income / m < income_limit and oop > 0
     type2 = ok and oop >= share * income
-    type1 = ok and (income - oop) / m / 12.0 < dibao_monthly
+    type1 = ok and income / m / 12.0 >= dibao_monthly and (income - oop) / m / 12.0 < dibao_monthly
     return type2, type1
 
 
@@ -40,6 +44,7 @@ def warning_applies(rule_scheme, scheme, assistance_objects_only, poor):
 
 
 @rule
-def warned(oop, threshold):
-    """A warning fires on OOP above the rule's line."""
-    return oop > threshold
+def warned(oop, threshold, inclusive):
+    """A warning fires on OOP above the rule's line (超过), or at or above it where the rule says
+    so (`inclusive`: 临安 封顶制方案 三(一) 超过2万元及以上, i.e. ≥ 20,000)."""
+    return oop >= threshold if inclusive else oop > threshold

@@ -1,8 +1,11 @@
 """Cost a hospital must bear, taken off the claim before any tier (毕节 医保扶贫方案):
 - 二(四)4 大病专项救治: the 25 major diseases are paid by fixed quota (按病种定(限)额); cost above the
-  quota is the hospital's and enters no tier;
+  quota is the hospital's and enters no tier. The quotas are the poverty plan's: they bind the
+  cases of the categories it covers (`disease_quota_categories`), not a non-poor patient's;
 - 二(六) the poor's out-of-catalogue spending is held within a share (10%) of the claim; the excess is
-  borne by the hospital."""
+  borne by the hospital. The text's share is 总体 (overall, over a hospital's year of the poor's
+  care); the claims carry no hospital, so it is read per claim, an assumption whose effect the
+  preset states (a claim's own share above 10% is borne even where the hospital's year is under)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,18 @@ def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
         if code in hl.disease_quota:
             quota[i] = hl.disease_quota[code].quota
     return quota
+
+
+def quota_tables(hl: HospitalLiability, quota: np.ndarray, disease: np.ndarray, claim_person: np.ndarray,
+                 cat_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(quota per disease code, each claim's code) with the quota binding only the cases of
+    `disease_quota_categories` (empty: all): another patient's claim points at an added code whose
+    quota is inf (二(四)4: 大病专项救治 is the poverty plan's)."""
+    if not hl.disease_quota_categories or len(quota) == 0:
+        return quota, disease
+    bits = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.disease_quota_categories]))
+    covered = (cat_mask[claim_person] & bits) != 0
+    return np.append(quota, np.inf), np.where(covered, disease, len(quota)).astype(disease.dtype)
 
 
 def out_of_catalogue_bits(hl: HospitalLiability) -> int:

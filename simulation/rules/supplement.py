@@ -22,6 +22,13 @@ def take_up(fiscal, enrolled, uptake):
 
 
 @rule
+def listed_cost(outside, listed_share):
+    """The out-of-catalogue cost the product covers: its listed share (嘉兴 共富方案 二(二)7 将部分非医保
+    报销范围内的高价材料和高价药品列入保障范围: a part, not all of it)."""
+    return listed_share * outside
+
+
+@rule
 def supplement_payment(
     policy0, policy1, policy2, outside, deductible, ratio_policy, ratio_outside, cap, taken_up
 ):
