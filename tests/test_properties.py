@@ -252,7 +252,29 @@ def check_invariants(pop: Population, scn) -> None:
     # household cap
     hh = res.households
     fc = p.family_cap
-    no_cap = ~np.isfinite(hh["household_cap"].to_numpy())
+    # who the cap covers (临安 二(一): insured holders, where required) and who is settled on a
+    # personal line (二(三) 特困人员5000元) instead of the family's (household_cap is the family's line)
+    covered = pop.arrays.enrolled | (not fc.requires_enrolment)
+    personal_line = np.full(len(pp), np.inf)
+    for code in fc.personal:
+        if code in fc.cap:
+            held = (mask & CAT_BIT_OF[code]) != 0
+            personal_line = np.where(held & covered, np.minimum(personal_line, fc.cap[code]), personal_line)
+    on_personal = np.isfinite(personal_line)
+    by_hh = (
+        pd.DataFrame(
+            {
+                "household_id": pp["household_id"].to_numpy(),
+                "on_personal": on_personal,
+                "personal_line": np.where(on_personal, personal_line, 0.0),
+                "uncovered_oop": np.where(covered, 0.0, pp["oop"].to_numpy()),
+            }
+        )
+        .groupby("household_id", sort=False)
+        .agg({"on_personal": "any", "personal_line": "sum", "uncovered_oop": "sum"})
+    )
+    by_hh = by_hh.reindex(hh.index)
+    no_cap = ~np.isfinite(hh["household_cap"].to_numpy()) & ~by_hh["on_personal"].to_numpy()
     assert (hh["cap_paid"].to_numpy()[no_cap] <= TOL).all()
     if not fc.enabled:
         assert (pp["cap_paid"] <= TOL).all()
@@ -263,6 +285,8 @@ def check_invariants(pop: Population, scn) -> None:
         pre = hh["oop_before_cap"] - hh["other_paid"]
         bound = (
             cap
+            + by_hh["personal_line"]  # members on their own line bear up to it, outside the family's
+            + by_hh["uncovered_oop"]  # members the cap does not cover
             + (1 - fc.share) * pre.clip(lower=0)
             + fc.negative_list_share * pre.clip(lower=0)
             + not_counted
