@@ -1,17 +1,17 @@
-"""Compiled fast path of the engine: the same rules as `simulation.rules`, in compiled loops.
+"""The loops that run the rules of `simulation.rules` over claims, persons and households.
 
-Each rule is a range function over persons: `_claims_range` walks a person's claims (sorted by
-month) and does tier 1 with every running total (per-year deductibles, referral chains, setting and
-scheme caps, the unreferred terms) while summing person x setting totals; `_tiers_range` evaluates
-tiers 2-4 under each category a person holds, keeping the best (就高不重复); then the subsidies and
-household cap (`_cap_chunk`), 政策找人 (`_found_range`), warnings, premium subsidy and the summary's
-sums (`_person_sums`). When households are contiguous (as generated) `year_pass` runs them all block
-by block of whole households, in the cache; otherwise each runs as its own pass over persons. The
-numpy modules in `simulation.rules` stay the readable reference: tests/test_fast_path.py holds the
-paths equal.
+Each rule is a scalar function in `simulation.rules` (compiled inline, `simulation.jit`); these
+loops look up its inputs and keep the running totals: `_claims_range` walks a person's claims (sorted
+by month) and does tier 1 with every running total (per-year deductibles, referral chains, setting
+and scheme caps, the unreferred terms) while summing person x setting totals; `_tiers_range`
+evaluates tiers 2-4 under each category a person holds, keeping the best (就高不重复); then the
+subsidies and household cap (`_cap_chunk`), 政策找人 (`_found_range`), warnings, premium subsidy and
+the summary's sums (`_person_sums`). When households are contiguous (as generated) `year_pass` runs
+them all block by block of whole households, in the cache; otherwise each runs as its own pass over
+persons (tests/test_drivers.py holds the two equal, and the plain-Python run equal to the compiled).
 
 Compiled with numba (`cache=True`: the machine code is kept on disk in __pycache__, so only the
-first run on a machine pays the compile time; `python -m benchmarks` reports the first call).
+first run on a machine pays the compile time; `python -m simulation warmup` compiles every variant).
 """
 
 from __future__ import annotations
