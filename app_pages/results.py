@@ -26,6 +26,7 @@ from app_pages._common import (
     t,
     title,
 )
+from simulation.protection import FIGURES as PROTECTION_FIGURES
 from simulation.targets import check, target_specs
 
 st.header(t("page_results"))
@@ -107,18 +108,8 @@ c2.plotly_chart(
 )
 
 st.subheader(t("protection_title"))
-PROTECTION_KPIS = (
-    "catastrophic_rate_10_persons",
-    "catastrophic_rate_25_persons",
-    "catastrophic_rate_ctp40",
-    "impoverished_rate",
-    "further_impoverished_rate",
-    "poverty_gap_before_oop",
-    "poverty_gap_after_oop",
-    "mean_positive_overshoot_10",
-)
 # labels too long for a card: two small tables of figure and value
-for col, keys in zip(st.columns(2), (PROTECTION_KPIS[:4], PROTECTION_KPIS[4:])):
+for col, keys in zip(st.columns(2), (PROTECTION_FIGURES[:4], PROTECTION_FIGURES[4:])):
     col.dataframe(figure_table({t("value"): s}, keys), hide_index=True, width="stretch")
 prot = res.protection()
 c1, c2 = st.columns(2)
