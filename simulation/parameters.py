@@ -318,6 +318,11 @@ class MedicalAssistance(_Model):
     # out-of-city care (异地就医) in the base: all of it, only registered (办理就医关系转移或异地就医
     # 实时结算, 沪府办规〔2022〕19号 二(二)3), or none (local care only)
     out_of_city: Literal["all", "registered", "local"] = "all"
+    # categories whose assistance another fund pays: 毕节 二(四)3 计生两户 from 计划生育利益导向资金,
+    # booked to `family_planning_paid`, not to the medical-assistance fund
+    family_planning_fund: list[Category] = labelled(
+        [], "由计划生育利益导向资金救助的类别", "categories aided by the family-planning fund"
+    )
 
 
 class PremiumSubsidyRule(_Model):

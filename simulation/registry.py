@@ -139,6 +139,14 @@ _OUTPUTS: tuple[Output, ...] = (
         identity=True,
         public=True,
     ),
+    _o(
+        "family_planning_paid",
+        "计划生育利益导向资金救助（计生两户）",
+        "family-planning fund aid",
+        "money",
+        identity=True,
+        public=True,
+    ),
     _o("supplement_paid", "商业补充保险支付", "supplementary insurance paid", "money", identity=True),
     _o(
         "other_paid",

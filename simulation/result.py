@@ -21,6 +21,7 @@ from .protection import CURVE_THRESHOLDS, Protection, protection, protection_fig
 from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
 from .rules.long_term_care import LTC_PART_KEYS, LtcArrays, ltc_figures
+from .rules.medical_assistance import paid_by_family_planning_fund
 from .rules.premium_sharing import premium_by_level
 from .scenario import Scenario
 
@@ -110,6 +111,25 @@ class Result:
 
     # ------------------------------------------------------------------ per person
     @cached_property
+    def _family_planning(self) -> np.ndarray | None:
+        """Per person, whether the family-planning fund pays their assistance (the kept category is
+        one the scenario books there, 毕节 二(四)3); None when no category is."""
+        y = self._y
+        own = paid_by_family_planning_fund(y.scenario.medical_assistance, CATEGORY_CODES)
+        return own[y.category] if own.any() else None
+
+    def _split_assistance(self, asst: np.ndarray, person: np.ndarray | None = None) -> tuple:
+        """(medical-assistance fund, family-planning fund) parts of assistance payments `asst`
+        (per person, or per claim with `person` its person's row)."""
+        fp = self._family_planning
+        if fp is None:
+            return asst, np.zeros_like(asst)
+        own = fp if person is None else fp[person]
+        if asst.ndim == 2:
+            own = own[:, None]
+        return np.where(own, 0.0, asst), np.where(own, asst, 0.0)
+
+    @cached_property
     def _person_arrays(self) -> dict[str, np.ndarray]:
         y = self._y
         # one compiled pass (kernels.person_columns): the row sums and the OOP identity
@@ -117,13 +137,15 @@ class Result:
             y.total3, y.policy3, y.basic3, y.critical3, y.assistance3, y.supplement3,
             y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
         )  # fmt: skip
+        assistance, family_planning = self._split_assistance(cols[5])
         return {
             "total_cost": cols[0],  # as billed; the hospital's part enters no tier
             "policy_cost": cols[1],
             "basic_paid": cols[2],
             "critical_paid": cols[3],
             "mutual_aid_paid": cols[4],
-            "assistance_paid": cols[5],
+            "assistance_paid": assistance,
+            "family_planning_paid": family_planning,
             "supplement_paid": cols[6],
             "other_paid": y.other_paid,
             "cap_paid": y.cap_paid,
@@ -227,7 +249,8 @@ class Result:
         df["basic_paid"] = y.claim_basic
         df["critical_paid"] = y.critical3[cp, s] * frac
         df["mutual_aid_paid"] = y.mutual3[cp, s] * frac
-        df["assistance_paid"] = y.assistance3[cp, s] * frac
+        asst, family_planning = self._split_assistance(y.assistance3[cp, s] * frac, cp)
+        df["assistance_paid"], df["family_planning_paid"] = asst, family_planning
         df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
         person_cost = rowsum(y.total3)
         frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
@@ -243,12 +266,14 @@ class Result:
         """Weighted totals by setting and tier (yuan)."""
         y = self._y
         w = y.population.arrays.weight[:, None]
+        assistance, family_planning = self._split_assistance(y.assistance3)
         rows = {
             "total_cost": ((y.total3 + y.hospital3) * w).sum(0),
             "policy_cost": (y.policy3 * w).sum(0),
             "basic_paid": (y.basic3 * w).sum(0),
             "critical_paid": (y.critical3 * w).sum(0),
-            "assistance_paid": (y.assistance3 * w).sum(0),
+            "assistance_paid": (assistance * w).sum(0),
+            "family_planning_paid": (family_planning * w).sum(0),
             "supplement_paid": (y.supplement3 * w).sum(0),
         }
         return pd.DataFrame(rows, index=pd.Index(SETTINGS, name="setting"))
@@ -287,6 +312,14 @@ class Result:
         y = self._y
         sums = self._pass[0]
         parts = dict(zip(kernels.SUMMARY_SUMS, sums.tolist()))
+        # the family-planning fund's share of the assistance sum (毕节 二(四)3): a booking, the rule
+        # is assistance's; moved between the two payers, so the identity's sum is unchanged
+        parts["family_planning_paid"] = 0.0
+        if self._family_planning is not None:
+            a = y.population.arrays
+            own = kernels.wdot(a.weight, self._person_arrays["family_planning_paid"])
+            parts["family_planning_paid"] = own
+            parts["assistance_paid"] -= own
         if y.summary_sums is not None:
             # the households' weighted counts, summed in the year's own pass (no household table)
             parts.update(zip(kernels.HOUSEHOLD_SUMS, y.summary_sums[4].tolist()))

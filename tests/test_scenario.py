@@ -143,15 +143,6 @@ def test_non_ascii_digit_in_a_path_is_a_scenario_error():
         load_scenario("shanghai_2023").with_changes({"²": None})
 
 
-# the policy sections whose written leaves must be cited (the generator's `population:` and the
-# `projection:` section are walked by the calibration and projection tests)
-CITED_SECTIONS = (
-    "hospital_levels", "basic_insurance", "critical_illness", "medical_assistance", "premium_subsidy",
-    "supplement", "family_cap", "other_subsidies", "mutual_aid", "premium_sharing", "hospital_liability",
-    "long_term_care", "enrolment", "flags", "financing",
-)  # fmt: skip
-
-
 def _written(raw, path: str) -> bool:
     node = raw
     for key in path.split("."):
@@ -167,13 +158,12 @@ def _written(raw, path: str) -> bool:
 @pytest.mark.parametrize(
     "name", ["shanghai_2023", "linan_2024", "bijie_2019", "shuozhou_2021", "jiaxing_2025"]
 )
-def test_every_written_policy_leaf_is_cited(name):
-    """Issue 22 item 17: every value a preset writes in a policy section (numbers, switches that move
-    money, category lists with a value) carries a `source:` or an `assumption:`; a bare leaf fails."""
+def test_every_written_leaf_is_cited(name):
+    """Issue 22 item 17: every value a preset writes (numbers, switches that move money, category
+    lists with a value), in the policy sections and in `targets`, `constraints`, `projection` and the
+    generator's `population` alike, carries a `source:` or an `assumption:`; a bare leaf fails. Only
+    the scenario's own `year` needs none."""
     scn = load_scenario(name)
-    bare = [
-        path
-        for path, _ in scn.leaves()
-        if path.split(".")[0] in CITED_SECTIONS and _written(scn.raw, path) and not scn.source(path)
-    ]
+    written = [path for path, _ in scn.leaves() if path != "year" and _written(scn.raw, path)]
+    bare = [path for path in written if not scn.source(path)]
     assert bare == [], f"{name}: leaves without source or assumption: {bare}"

@@ -9,6 +9,13 @@ from ..jit import rule
 from ..parameters import MedicalAssistance
 
 
+def paid_by_family_planning_fund(ma: MedicalAssistance, codes) -> np.ndarray:
+    """Which categories (`codes`, in order) draw their assistance from the family-planning fund
+    (计划生育利益导向资金, 毕节 二(四)3) rather than the medical-assistance fund: the aid is the
+    same rule's; only the paying fund differs (a person's kept category decides)."""
+    return np.array([c in ma.family_planning_fund for c in codes], dtype=bool)
+
+
 def assistance_ratios(ma: MedicalAssistance, category: str) -> np.ndarray:
     """[inpatient, outpatient, chronic] ratios of a category (chronic falls back to outpatient)."""
     out = ma.outpatient_ratio.get(category, 0.0)
