@@ -98,7 +98,7 @@ def tier_tables(p: ScenarioModel) -> TierTables:
 
 
 def cap_tables(p: ScenarioModel) -> tuple:
-    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels.cap_pass`
+    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels._cap_chunk`
     (then, per cap line, whether it is the person's own, and whether the cap needs enrolment; the
     loop takes the persons' `enrolled` after these)."""
     rules, fc = p.other_subsidies, p.family_cap
@@ -144,8 +144,8 @@ def warning_tables(fl) -> tuple:
 
 
 def summary_tables(p: ScenarioModel) -> tuple:
-    """Who 大病's premium covers and the supplement's fiscal enrolment, as `kernels.summary_pass`
-    takes them: (covered per scheme, category bits, minimum age, disabled)."""
+    """Who 大病's premium covers and the supplement's fiscal enrolment, as the summary's sums in
+    `kernels.year_pass` take them: (covered per scheme, category bits, minimum age, disabled)."""
     ci, sup = p.critical_illness, p.supplement
     fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
     min_age = sup.fiscal_enrolment_min_age
@@ -161,15 +161,6 @@ def _take_up(p: ScenarioModel, a) -> np.ndarray:
     return kernels.take_up_pass(
         a.cat_mask, a.age, a.disabled, a.enrolled, bits, min_age, disabled_on, float(p.supplement.uptake)
     )
-
-
-def _contribution(plans, aid_members, cat_mask) -> np.ndarray:
-    """The mutual-aid contribution subsidy per person (rules.mutual_aid.contribution_subsidy)."""
-    bits, amount = contribution_tables(plans)
-    if not bits.any():
-        return kernels.zeros(len(cat_mask))
-    members = np.array(aid_members, dtype=bool).reshape(len(plans), len(cat_mask))
-    return kernels.contribution_pass(members, cat_mask, bits, amount)
 
 
 def _or_inf(x) -> float:
@@ -207,15 +198,15 @@ class YearArrays:
     newly_identified: np.ndarray  # per household
     claim_basic: np.ndarray  # per sorted claim
     claim_base: np.ndarray
+    # the summary's sums from the year's own pass (kernels.year_pass): the weighted person sums
+    # (kernels.SUMMARY_SUMS), per household the member count, money sums and warning counts, and
+    # the households' weighted counts (kernels.HOUSEHOLD_SUMS)
+    summary_sums: tuple
     ltc: LtcArrays | None = None  # long-term care insurance, a separate fund (None: not in the scenario)
-    # the summary's person and household sums from the year's own pass, as kernels.summary_pass
-    # returns them but for the mutual-aid contribution subsidy, then the households' weighted
-    # counts (kernels.HOUSEHOLD_SUMS) (None: the Result runs that pass)
-    summary_sums: tuple | None = None
 
 
 def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
-    """Tier 1's inputs as `kernels.claims_pass` takes them (up to its switches), and the switches
+    """Tier 1's inputs as `kernels._claims_range` takes them (up to its switches), and the switches
     (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
     ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
@@ -232,15 +223,13 @@ def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
     return args, bool((~referred).any()), bool(hospital_claim.any()), lowest
 
 
-IN_BLOCKS = True  # the year in one pass over household blocks when households are contiguous
-
-
-def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> dict:
+def _year_in_blocks(grouped, p, a, level, tables, hospital_claim, aid_members) -> dict:
     """Every rule of the year in one compiled pass over blocks of whole households
-    (kernels.year_pass): the arrays of the passes below, the same operations in the same order."""
+    (kernels.year_pass); `grouped`: the population's arrays with households contiguous, `a` the same
+    with the claims' cost after any hospital's part."""
     ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
     args, any_unreferred, any_hospital, lowest = _claims_args(
-        a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
+        a, grouped.claim_offsets, level, tables, hospital_claim, ma
     )
     claims_args = (*args, any_unreferred, any_hospital)
     tt = tier_tables(p)
@@ -257,7 +246,7 @@ def _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members) -> di
     limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
     found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
     return kernels.year_pass(
-        pop.arrays.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
+        grouped.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
         (a.disabled, a.veteran, a.union_member, *cap_tables(p), a.enrolled),
         any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
         n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
@@ -290,15 +279,25 @@ def _long_term_care(ltc, pop: Population, cat_mask: np.ndarray) -> LtcArrays | N
     )  # fmt: skip
 
 
+# the year's per-person arrays (rows in the grouped order inside `run_year`, put back after)
+_PERSON_OUT = (
+    "cat_mask", "total3", "policy3", "basic3", "crit", "asst", "sup", "sup_out", "extra3", "cap_paid",
+    "other", "mut", "aid", "hospital3", "warn_after", "premium", "category", "oop_pre", "warn_before",
+)  # fmt: skip
+
+
 def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     """One year, every tier in settlement order (simulation.kernels, calling the rules of
-    simulation.rules): in one pass over blocks of whole households when households are contiguous
-    (as generated), else pass by pass over persons."""
+    simulation.rules) in one pass over blocks of whole households. A population whose households are
+    scattered in its table runs with them grouped (`PopulationArrays.grouped_by_household`) and
+    its arrays are put back in table order."""
     pop = with_enrolment(pop, p.enrolment)  # 毕节 二(二): the new poor identified by the deadline
-    a = pop.arrays
-    n = a.n_persons
+    grouped = pop.arrays
+    persons = claims = None
+    if grouped.household_starts is None:
+        grouped, persons, claims = grouped.grouped_by_household()
+    a = grouped
     hospital_claim = kernels.zeros(len(a.claim_total))  # a hospital bears nothing unless the scenario says
-    total_in = a.claim_total
     hl = p.hospital_liability
     if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
         quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
@@ -312,117 +311,51 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)
     small = np.int8 if len(p.hospital_levels) < 128 else np.int16
     level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
-    tables = build_tables(p)
-    ci, ma = p.critical_illness, p.medical_assistance
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    if IN_BLOCKS and pop.arrays.household_starts is not None:
-        # households contiguous (as generated): the whole year block by block, in the cache
-        y = _year_in_blocks(pop, p, a, level, tables, hospital_claim, aid_members)
-        claim_paid, claim_base = y["paid"], y["base"]
-        total3, policy3, basic3, extra3, hospital3 = (
-            y[k] for k in ("total3", "policy3", "basic3", "extra3", "hospital3")
-        )
-        crit, asst, sup, sup_out, mut, category = (
-            y[k] for k in ("crit", "asst", "sup", "sup_out", "mut", "category")
-        )
-        oop_pre, other_paid, cap_paid, hh_cap = y["oop_pre"], y["other"], y["cap_paid"], y["hh_cap"]
-        newly, cat_mask = y["newly"], y["cat_mask"]
-        warning_person, warning_after, subsidy = y["warn_before"], y["warn_after"], y["premium"]
-        summary_sums, aid = y["summary"], y["aid"]
-    else:
-        summary_sums = None
-        args, any_unreferred, any_hospital, lowest = _claims_args(
-            a, pop.arrays.claim_offsets, level, tables, hospital_claim, ma
-        )
-        claim_paid, claim_base, (total3, policy3, basic3, base3, ded3, extra3, hospital3, excl3) = (
-            kernels.claims_pass(
-                *args, any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3
-            )
-        )
-        if lowest >= 3:
-            excl3 = np.empty((0, 3))  # the tiers pass derives the bases per person itself
-        settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
-        ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-        take_up = _take_up(p, a)
-        cat_mask = a.cat_mask  # 政策找人 makes a new mask, never writes into this one
-        tt = tier_tables(p)
-        aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), n)
-        # who 大病 and assistance reach is decided per person inside the pass (no arrays for it)
-        reach = (a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment))
-
-        def person_tiers(cat_mask, idx=None, into=None):
-            return kernels.tiers_pass(
-                idx, cat_mask, total3, policy3, basic3, base3, ded3, excl3,
-                ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-                *reach, take_up, aid_matrix, *tt.args, code=tt.code,
-                out_share=p.family_cap.out_of_catalogue_reasonable_share, sup_on=bool(p.supplement.enabled),
-                n_plans=len(p.mutual_aid), into=into,
-            )  # fmt: skip
-
-        tiers = person_tiers(cat_mask)
-        cap_args = (*cap_tables(p), a.enrolled)
-
-        def finish(tiers, cat_mask: np.ndarray):
-            # OOP before the cap and the counted cost come from the tiers pass itself
-            other_paid, cap_paid, hh_cap = kernels.cap_pass(
-                tiers[7], cat_mask, a.household, a.n_households, pop.arrays.household_starts, a.disabled,
-                a.veteran, a.union_member, *cap_args,
-            )  # fmt: skip
-            return tiers[6], other_paid, cap_paid, hh_cap
-
-        oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
-        newly = np.zeros(a.n_households, dtype=bool)
-        fl = p.flags
-        if fl.policy_finds_people and "expenditure_poor" in p.categories:
-            # 政策找人: households the type-1/2 tests newly find get the expenditure-poor terms this year
-            newly = kernels.found_pass(
-                a.household, a.n_households, oop_pre, other_paid, cap_paid, a.income, cat_mask,
-                _or_inf(fl.expenditure_poor_income_limit_per_capita), fl.expenditure_poor_share,
-                fl.dibao_monthly,
-            )  # fmt: skip
-            if newly.any():
-                members = newly[a.household]
-                cat_mask = np.where(members, cat_mask | CAT_BIT_OF["expenditure_poor"], cat_mask)
-                person_tiers(cat_mask, np.flatnonzero(members), into=tiers)  # the found persons' rows again
-                oop_pre = other_paid = cap_paid = hh_cap = None  # freed before finish allocates anew
-                base3 = ded3 = excl3 = None  # as below, before the second finish
-                oop_pre, other_paid, cap_paid, hh_cap = finish(tiers, cat_mask)
-        # the tiers' bases are done with: freed now (the closures hold them too), not at return
-        base3 = ded3 = excl3 = None
-        crit, asst, sup, sup_out, mut, category = tiers[:6]
-        warning_person, warning_after = kernels.warnings_pass(
-            oop_pre, other_paid, cap_paid, a.employee, cat_mask, *warning_tables(p.flags)
-        )
-        subsidy = kernels.premium_pass(cat_mask, a.age, a.employee, a.enrolled, *premium_tables(p))
-        aid = _contribution(p.mutual_aid, aid_members, cat_mask)
+    y = _year_in_blocks(grouped, p, a, level, tables=build_tables(p), hospital_claim=hospital_claim,
+                        aid_members=aid_members)  # fmt: skip
+    y["hospital_claim"] = hospital_claim
+    if persons is not None:  # back in the table's order
+        for k in _PERSON_OUT:
+            if len(y[k]) == len(persons):
+                y[k] = _unpermute(y[k], persons)
+        for k in ("paid", "base", "hospital_claim"):
+            y[k] = _unpermute(y[k], claims)
     return YearArrays(
         scenario=p,
         population=pop,
-        cat_mask=cat_mask,
-        total3=total3,
-        policy3=policy3,
-        basic3=basic3,
-        critical3=crit,
-        assistance3=asst,
-        supplement3=sup,
-        supplement_outside=sup_out,
-        extra3=extra3,
-        cap_paid=cap_paid,
-        other_paid=other_paid,
-        mutual3=mut,
-        mutual_aid_subsidy=aid,
-        hospital3=hospital3,
-        claim_hospital=hospital_claim,
-        claim_total_in=total_in,
-        warning_after=warning_after,
-        premium_subsidy=subsidy,
-        category=category,
-        oop_before_cap=oop_pre,
-        warning_person=warning_person,
-        household_cap=hh_cap,
-        newly_identified=newly,
-        claim_basic=claim_paid,
-        claim_base=claim_base,
-        ltc=_long_term_care(p.long_term_care, pop, cat_mask),
-        summary_sums=summary_sums,
+        cat_mask=y["cat_mask"],
+        total3=y["total3"],
+        policy3=y["policy3"],
+        basic3=y["basic3"],
+        critical3=y["crit"],
+        assistance3=y["asst"],
+        supplement3=y["sup"],
+        supplement_outside=y["sup_out"],
+        extra3=y["extra3"],
+        cap_paid=y["cap_paid"],
+        other_paid=y["other"],
+        mutual3=y["mut"],
+        mutual_aid_subsidy=y["aid"],
+        hospital3=y["hospital3"],
+        claim_hospital=y["hospital_claim"],
+        claim_total_in=pop.arrays.claim_total,
+        warning_after=y["warn_after"],
+        premium_subsidy=y["premium"],
+        category=y["category"],
+        oop_before_cap=y["oop_pre"],
+        warning_person=y["warn_before"],
+        household_cap=y["hh_cap"],
+        newly_identified=y["newly"],
+        claim_basic=y["paid"],
+        claim_base=y["base"],
+        ltc=_long_term_care(p.long_term_care, pop, y["cat_mask"]),
+        summary_sums=y["summary"],
     )
+
+
+def _unpermute(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """`x` computed on rows `order` of a table, in the table's own order."""
+    out = np.empty_like(x)
+    out[order] = x
+    return out

@@ -6,9 +6,9 @@ by month) and does tier 1 with every running total (per-year deductibles, referr
 and scheme caps, the unreferred terms) while summing person x setting totals; `_tiers_range`
 evaluates tiers 2-4 under each category a person holds, keeping the best (就高不重复); then the
 subsidies and household cap (`_cap_chunk`), 政策找人 (`_found_range`), warnings, premium subsidy and
-the summary's sums (`_person_sums`). When households are contiguous (as generated) `year_pass` runs
-them all block by block of whole households, in the cache; otherwise each runs as its own pass over
-persons (tests/test_drivers.py holds the two equal, and the plain-Python run equal to the compiled).
+the summary's sums (`_person_sums`). `year_pass` runs them all block by block of whole households,
+in the cache (a population whose households are scattered runs grouped: engine.run_year);
+tests/test_drivers.py holds serial equal to parallel and the plain-Python run equal to the compiled.
 
 Compiled with numba (`cache=True`: the machine code is kept on disk in __pycache__, so only the
 first run on a machine pays the compile time; `python -m simulation warmup` compiles every variant).
@@ -242,12 +242,6 @@ def _hospital_pass(bounds, args, out):
     """`_hospital_range` over chunks of claims on the cores."""
     for ch in prange(len(bounds) - 1):
         _hospital_range(bounds[ch], bounds[ch + 1], *args, *out)
-
-
-def _claims_pass(bounds, args, out):
-    """`_claims_range` over chunks of persons (`bounds`) on the cores."""
-    for ch in prange(len(bounds) - 1):
-        _claims_range(bounds[ch], bounds[ch + 1], 0, *args, *out)
 
 
 @njit(cache=True, nogil=True)
@@ -495,19 +489,6 @@ def _pick(serial, parallel, size: int, scattered: bool = False):
     return parallel if size >= least and numba.get_num_threads() > 1 else serial
 
 
-def _tiers_pass(bounds, idx, args, out):
-    """`_tiers_range` over chunks of idx (of persons if idx is empty) on the cores."""
-    for ch in prange(len(bounds) - 1):
-        _tiers_range(bounds[ch], bounds[ch + 1], idx, 0, *args, *out)
-
-
-def person_chunks(n: int, parallel: bool = True) -> np.ndarray:
-    """Bounds of up to 64 equal chunks of range(n) (one chunk when not `parallel`)."""
-    k = max(min(n, 64), 1) if parallel else 1
-    return np.arange(k + 1, dtype=np.int64) * n // k
-
-
-_claims = (_compiled(_claims_pass, False), _compiled(_claims_pass, True))
 _hospital = (_compiled(_hospital_pass, False), _compiled(_hospital_pass, True))
 
 
@@ -522,7 +503,10 @@ def hospital_pass(total, policy, disease, person, cat_mask, quota, bits: int, sh
     return out
 
 
-_tiers = (_compiled(_tiers_pass, False), _compiled(_tiers_pass, True))
+def person_chunks(n: int, parallel: bool = True) -> np.ndarray:
+    """Bounds of up to 64 equal chunks of range(n) (one chunk when not `parallel`)."""
+    k = max(min(n, 64), 1) if parallel else 1
+    return np.arange(k + 1, dtype=np.int64) * n // k
 
 
 # The wrappers allocate the outputs with numpy, not inside the kernels: numpy's large arrays get
@@ -538,55 +522,6 @@ def zeros3(n: int) -> np.ndarray:
 def zeros(n: int) -> np.ndarray:
     """A read-only length-n array of zeros taking no memory."""
     return np.broadcast_to(np.zeros(1), (n,))
-
-
-def claims_pass(offsets, *args, any_unreferred: bool, any_hospital: bool, any_out_of_city: bool):
-    """Tier 1 per claim and the person x setting sums (see `_claims_pass`; `offsets`: each
-    person's first claim and, last, the number of claims, PopulationArrays.claim_offsets):
-    (paid, base, sums) per claim; the sums are total, policy, basic, base, deductible part, extra,
-    hospital cost and the out-of-city assistance base (the deductible part and extra per claim are
-    never stored: only their sums are used)."""
-    n_persons, m = len(offsets) - 1, int(offsets[-1])
-    per_claim = (np.empty(m), np.empty(m))
-    # separate arrays, not one (8, n, 3) block: the bases can be freed once the tiers are paid, and
-    # each stays under glibc's mmap threshold at 1e6 persons (reused heap, not fresh pages);
-    # no unreferred claim / no hospital cost / no out-of-city exclusion: zeros without memory
-    on = (True, True, True, True, True, any_unreferred, any_hospital, any_out_of_city)
-    sums = tuple(np.empty((n_persons if k else 0, 3)) for k in on)  # every row written by the pass
-    kernel = _pick(*_claims, m)
-    bounds = person_chunks(n_persons, kernel is _claims[1])
-    kernel(bounds, (offsets, *args, any_unreferred, any_hospital), (*per_claim, *sums))
-    return (*per_claim, tuple(s if k else zeros3(n_persons) for s, k in zip(sums, on)))
-
-
-def tiers_pass(idx, *args, code, out_share, sup_on: bool, n_plans: int, into=None):
-    """Tiers 2-4 under each held category, the best kept (see `_tiers_range`): (critical,
-    assistance, supplement, supplement outside, mutual aid, category code, OOP before the cap,
-    counted cost), one row per person; `idx` None: every person; `into`: those eight arrays of an
-    earlier pass over every person, rewritten at rows idx; `sup_on`, `n_plans`: whether the
-    supplement pays and how many mutual-aid plans there are (else those outputs are zero views)."""
-    n = len(args[0])  # cat_mask: one per person
-    if into is not None:
-        crit, asst, sup, sup_out, mut, category, oop, counted = into
-        off3, off = np.empty((0, 3)), np.empty(0)  # a tier that is off stays a zero view
-        sup, sup_out = (sup, sup_out) if sup_on else (off3, off)
-        out = (crit, asst, sup, sup_out, mut if n_plans else off3, category, oop, counted)
-        kernel = _pick(*_tiers, len(idx), scattered=True)
-        kernel(person_chunks(len(idx), kernel is _tiers[1]), idx, (*args, code, out_share), out)
-        return into
-    ns, nm = (n if sup_on else 0), (n if n_plans else 0)  # a tier that is off: zeros, no memory
-    out = (
-        np.empty((n, 3)), np.empty((n, 3)), np.empty((ns, 3)), np.empty(ns), np.empty((nm, 3)),
-        np.empty(n, dtype=code.dtype), np.empty(n), np.empty(n),
-    )  # fmt: skip
-    kernel = _pick(*_tiers, n)
-    kernel(person_chunks(n, kernel is _tiers[1]), np.empty(0, np.int64), (*args, code, out_share), out)
-    crit, asst, sup, sup_out, mut, category, oop, counted = out
-    if not sup_on:
-        sup, sup_out = zeros3(n), zeros(n)
-    if not n_plans:
-        mut = zeros3(n)
-    return crit, asst, sup, sup_out, mut, category, oop, counted
 
 
 @njit(cache=True, nogil=True)
@@ -632,33 +567,6 @@ def person_columns(total3, *args):
     n = total3.shape[0]
     out = tuple(np.empty(n) for _ in range(10))
     _person_columns(total3, *args, *out)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _household_sums(
-    household, income, weight, total, oop_pre, other, cap, oop, warn, warn2, size, sums, counts
-):
-    for p in range(len(household)):
-        h = household[p]
-        size[h] += 1
-        sums[0, h] += income[p]
-        sums[1, h] += weight[p]
-        sums[2, h] += total[p]
-        sums[3, h] += oop_pre[p]
-        sums[4, h] += other[p]
-        sums[5, h] += cap[p]
-        sums[6, h] += oop[p]
-        counts[0, h] += warn[p]
-        counts[1, h] += warn2[p]
-
-
-def household_sums(household, n_households, *args):
-    """Per household: member count, sums of the seven money arrays (rows, in argument order:
-    income, weight, total, oop_pre, other, cap, oop) and counts of the two warnings, summed in
-    person order like np.bincount."""
-    out = (np.zeros(n_households, dtype=np.int64), np.zeros((7, n_households)), np.zeros((2, n_households)))
-    _household_sums(household, *args, *out)
     return out
 
 
@@ -723,43 +631,6 @@ def grown_weights(w0, old, employee, f_old: float, target_employee: float, targe
     return out
 
 
-def _cap_pass(
-    bounds,
-    counted,
-    cat_mask,
-    household,
-    disabled,
-    veteran,
-    union_member,
-    rule_kind,
-    rule_bits,
-    rule_ratio,
-    rule_limit,
-    keep,
-    cap_bits,
-    cap_amount,
-    cap_on,
-    cap_share,
-    cap_personal,
-    cap_needs_enrolment,
-    enrolled,
-    other,
-    cap_paid,
-    hh_cap,
-    hh_counted,
-    share,
-):
-    """Other departments' subsidies in order, the 负面清单 share off, then the household cap split
-    back in proportion (rules.other_subsidies, rules.family_cap: same operations, same order).
-    `hh_cap` comes in as inf, `hh_counted` as zeros. Chunks (`bounds`) hold whole households."""
-    for ch in prange(len(bounds) - 1):
-        _cap_chunk(
-            bounds[ch], bounds[ch + 1], 0, counted, cat_mask, household, disabled, veteran, union_member,
-            rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
-            cap_personal, cap_needs_enrolment, enrolled, other, cap_paid, hh_cap, hh_counted, share, False,
-        )  # fmt: skip
-
-
 @njit(cache=True, nogil=True)
 def _cap_chunk(
     lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
@@ -820,24 +691,6 @@ def _cap_chunk(
         cap_paid[p] = member_part(paid_h, share[p - row0], tot)
 
 
-def cap_pass(
-    counted, cat_mask, household, n_households, household_starts, disabled, veteran, union_member,
-    rule_kind, rule_bits, rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share,
-    cap_personal, cap_needs_enrolment, enrolled,
-):  # fmt: skip
-    """(other subsidies paid, cap paid, per-household cap) per person; see `_cap_pass`
-    (`household_starts` as in `summary_pass`: chunks of whole households on the cores)."""
-    n = len(counted)
-    bounds = household_chunks(household_starts, n)
-    out = (np.empty(n), np.empty(n), np.full(n_households, np.inf), np.zeros(n_households), np.empty(n))
-    _cap[len(bounds) > 2](
-        bounds, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
-        rule_ratio, rule_limit, keep, cap_bits, cap_amount, cap_on, cap_share, cap_personal,
-        cap_needs_enrolment, enrolled, *out,
-    )  # fmt: skip
-    return out[0], out[1], out[2]
-
-
 def household_chunks(household_starts, n: int) -> np.ndarray:
     """Bounds of up to 64 chunks of whole households (one chunk, [0, n], when households are not
     contiguous, the input is small or numba has one thread)."""
@@ -867,15 +720,6 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
         after[p] = w2
 
 
-def warnings_pass(oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, inclusive):
-    """(warning on the OOP before the cap, warning on the OOP after subsidies and cap)."""
-    n = len(oop)
-    out = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
-    _warnings_range(0, n, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, *out,
-                    inclusive)  # fmt: skip
-    return out
-
-
 @njit(cache=True, nogil=True)
 def _premium_range(lo, hi, cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount, out):
     """rules.premium_subsidy: the highest amount among the rules a person meets (就高不重复)."""
@@ -889,14 +733,6 @@ def _premium_range(lo, hi, cat_mask, age, employee, enrolled, bits, min_age, max
             ):
                 best = max(best, amount[r])
         out[p] = best
-
-
-def premium_pass(cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok, amount):
-    """The premium subsidy per person (see `_premium_pass`)."""
-    out = np.empty(len(cat_mask))
-    _premium_range(0, len(cat_mask), cat_mask, age, employee, enrolled, bits, min_age, max_age, scheme_ok,
-                   amount, out)  # fmt: skip
-    return out
 
 
 def _take_up_pass(bounds, cat_mask, age, disabled, enrolled, bits, min_age, disabled_on, rate, out):
@@ -941,26 +777,7 @@ def _contribution_range(lo, hi, members, cat_mask, bits, amount, out):
         out[p] = x
 
 
-def _contribution_pass(bounds, members, cat_mask, bits, amount, out):
-    """`_contribution_range` over chunks of persons on the cores."""
-    for ch in prange(len(bounds) - 1):
-        _contribution_range(bounds[ch], bounds[ch + 1], members, cat_mask, bits, amount, out)
-
-
-_contribution = (_compiled(_contribution_pass, False), _compiled(_contribution_pass, True))
-
-
-def contribution_pass(members, cat_mask, bits, amount):
-    """The mutual-aid contribution subsidy per person in one compiled pass (`members`: plans x
-    persons; `bits`, `amount`: each plan's subsidised categories and contribution)."""
-    n = len(cat_mask)
-    out = np.empty(n)
-    kernel = _pick(*_contribution, n)
-    kernel(person_chunks(n, kernel is _contribution[1]), members, cat_mask, bits, amount, out)
-    return out
-
-
-# the weighted sums `summary_pass` returns, in this order (result.summary_parts's keys)
+# the weighted person sums of the year's pass (`_person_sums`), in this order (Result.parts's keys)
 SUMMARY_SUMS = (
     "persons", "total_cost", "policy_cost", "basic_paid", "critical_paid", "mutual_aid_paid",
     "assistance_paid", "supplement_paid", "other_paid", "cap_paid", "hospital_paid", "oop",
@@ -970,25 +787,6 @@ SUMMARY_SUMS = (
     "poor_persons", "unreferred_extra", "enrolled_persons", "supplement_fiscal_enrollees",
 )  # fmt: skip
 N_SUMMARY_SUMS = len(SUMMARY_SUMS)
-
-
-def _summary_pass(
-    bounds,
-    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
-    premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
-    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on,
-    s, size, hsums, counts,
-):  # fmt: skip
-    """The summary's weighted sums per chunk of persons (rows of `s`) and the household sums."""
-    n_chunks = len(bounds) - 1
-    for ch in prange(n_chunks):
-        # the chunk's own partial sums: chunks hold whole households, so no two write one household
-        s[ch, :] = _person_sums(
-            bounds[ch], bounds[ch + 1], total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3,
-            extra3, other, cap, oop_pre, premium, aid_subsidy, weight, employee, cat_mask, enrolled, age,
-            disabled, household, income, warn, warn2, ci_covered, fiscal_bits, fiscal_min_age,
-            fiscal_disabled, sup_on, size, hsums, counts, False,
-        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -1070,30 +868,7 @@ def _person_sums(
                      s19, s20, s21, s22, s23, s24])  # fmt: skip
 
 
-_summary = (_compiled(_summary_pass, False), _compiled(_summary_pass, True))
-_cap = (_compiled(_cap_pass, False), _compiled(_cap_pass, True))
-
-
-def summary_pass(n_households, household_starts, *args):
-    """The summary's weighted person sums (`SUMMARY_SUMS`) and the household sums of
-    `household_sums` in one pass over persons, without building the person columns.
-
-    `household_starts`: the first person of each household when every household's members are
-    contiguous (then chunks of whole households run on the cores and their partial sums add in
-    chunk order, the same for any thread count), None otherwise (one chunk, person order)."""
-    n = len(args[0])
-    bounds = household_chunks(household_starts, n)
-    out = (
-        np.zeros((len(bounds) - 1, N_SUMMARY_SUMS)),
-        np.zeros(n_households, dtype=np.int64),
-        np.zeros((7, n_households)),
-        np.zeros((2, n_households)),
-    )
-    _summary[len(bounds) > 2](bounds, *args, *out)
-    return (_add_rows(out[0]), *out[1:])
-
-
-# the households' weighted counts the summary takes, in this order (result.household_weighted)
+# the households' weighted counts the summary takes, in this order (Result.parts)
 HOUSEHOLD_SUMS = (
     "households", "catastrophic_households", "catastrophic_households_25", "warnings", "warnings_cleared",
     "expenditure_poor_households", "newly_identified_households",
@@ -1200,20 +975,6 @@ def _found_range(
         newly[h] = (type2 or type1) and not hh_assisted[h] > 0
         n_found += newly[h]
     return n_found
-
-
-def _found_scratch(n_households: int) -> tuple:
-    return (np.zeros(n_households), np.zeros(n_households), np.zeros(n_households, np.int64),
-            np.zeros(n_households))  # fmt: skip
-
-
-def found_pass(household, n_households, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao):
-    """政策找人 in one pass (rules.flags.expenditure_poor on OOP after subsidies and the cap): the
-    households the type-1/2 tests newly find among those no assistance category reaches yet."""
-    newly = np.zeros(n_households, dtype=bool)
-    _found_range(0, len(household), household, oop_pre, other, cap, income, cat_mask, income_limit, share,
-                 dibao, *_found_scratch(n_households), newly, False)  # fmt: skip
-    return newly
 
 
 def _ltc_pass(
@@ -1388,18 +1149,17 @@ def year_pass(
     any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
     found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, sum_args, hh_args,
 ):  # fmt: skip
-    """The year in blocks of whole households (see `_year_pass`); `claims_args` as `claims_pass`
-    takes them after `offsets` (with `offsets` first), `tiers_args` as `tiers_pass` after the
-    bases, `cap_args` as `cap_pass` after `household_starts` (without `n_households`).
+    """The year in blocks of whole households (see `_year_pass`); `claims_args` as `_claims_range`
+    takes them after `lo, hi, row0` (with `offsets` first, then its switches), `tiers_args` as
+    `_tiers_range` after the bases, `cap_args` as `_cap_chunk` after `household`.
 
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
     hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
     premium, aid (the mutual-aid contribution subsidy, `aid_args`: the plans' members, subsidised
-    bits and contribution, 0 for a plan paying none); and `summary`, as `summary_pass` returns it
-    (`sum_args`: weight, employee, enrolled, age, disabled, then the
-    summary's tables as `summary_pass` takes them after warn2, without sup_on), with a fifth
-    element, the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
+    bits and contribution, 0 for a plan paying none); and `summary`: the SUMMARY_SUMS, per household
+    the member count, the seven money sums and the two warning counts (`sum_args`: weight, employee,
+    enrolled, age, disabled, then engine.summary_tables), and the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
     limit and share as in `found_args`)."""
     n = len(household)
     blocks = household_blocks(household_starts, n)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-from .engine import CATEGORY_PRIORITY, YearArrays, summary_tables
+from .engine import CATEGORY_PRIORITY, YearArrays
 from .errors import WorkbenchError
 from .funds import fund_cells
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
@@ -179,21 +179,9 @@ class Result:
     # ------------------------------------------------------------------ per household
     @cached_property
     def _pass(self) -> tuple:
-        """One compiled pass over persons (kernels.summary_pass): the summary's weighted sums and the
-        household sums, without building the person columns (those wait until a table asks)."""
-        y = self._y
-        a = y.population.arrays
-        p = y.scenario
-        if y.summary_sums is not None:  # summed in the year's own pass (kernels.year_pass)
-            return tuple(y.summary_sums[:4])
-        return kernels.summary_pass(
-            a.n_households, a.household_starts, y.total3, y.policy3, y.basic3, y.critical3, y.assistance3,
-            y.supplement3,
-            y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
-            y.oop_before_cap, y.premium_subsidy, y.mutual_aid_subsidy, a.weight, a.employee, y.cat_mask,
-            a.enrolled, a.age, a.disabled, a.household, a.income, y.warning_person, y.warning_after,
-            *summary_tables(p), bool(p.supplement.enabled),
-        )  # fmt: skip
+        """The summary's weighted person sums and the household sums, from the year's own pass
+        (kernels.year_pass), without building the person columns (those wait until a table asks)."""
+        return tuple(self._y.summary_sums[:4])
 
     @cached_property
     def _household_arrays(self) -> dict[str, np.ndarray]:
@@ -320,11 +308,8 @@ class Result:
             own = kernels.wdot(a.weight, self._person_arrays["family_planning_paid"])
             parts["family_planning_paid"] = own
             parts["assistance_paid"] -= own
-        if y.summary_sums is not None:
-            # the households' weighted counts, summed in the year's own pass (no household table)
-            parts.update(zip(kernels.HOUSEHOLD_SUMS, y.summary_sums[4].tolist()))
-        else:
-            parts.update(household_weighted(self._household_arrays))
+        # the households' weighted counts, summed in the year's own pass (no household table)
+        parts.update(zip(kernels.HOUSEHOLD_SUMS, y.summary_sums[4].tolist()))
         # financial protection (SDG 3.8.2, capacity to pay, impoverishment): weighted persons of the
         # households, from the pass's household sums (no household table)
         _, size, hs, _ = self._pass
@@ -377,8 +362,8 @@ class Result:
 
 
 def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
-    """The household columns from the per-household sums of `kernels.household_sums` (or
-    `summary_pass`): member count, the seven money sums and the two warning counts."""
+    """The household columns from the per-household sums of the year's pass (`kernels.year_pass`):
+    member count, the seven money sums and the two warning counts."""
     income, weight_sum, total, oop_pre, other, cap, oop = sums
     p = y.scenario
     fl = p.flags
@@ -410,22 +395,6 @@ def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
         "newly_identified": y.newly_identified,
         "household_cap": y.household_cap,
         "weight": weight_sum / np.maximum(size, 1),
-    }
-
-
-def household_weighted(household_arrays: dict) -> dict:
-    """The households' weighted counts (`kernels.HOUSEHOLD_SUMS`) from the household columns (when
-    households are not contiguous; the year's pass sums them itself otherwise)."""
-    ha = household_arrays
-    hw = ha["weight"]
-    return {
-        "households": float(hw.sum()),
-        "catastrophic_households": float(kernels.wdot(hw, ha["catastrophic"])),
-        "catastrophic_households_25": float(kernels.wdot(hw, (ha["oop_share"] > 0.25))),
-        "warnings": float(kernels.wdot(hw, ha["warning"])),
-        "warnings_cleared": float(kernels.wdot(hw, ha["warning_cleared"])),
-        "expenditure_poor_households": float(kernels.wdot(hw, ha["expenditure_poor"])),
-        "newly_identified_households": float(kernels.wdot(hw, ha["newly_identified"])),
     }
 
 

@@ -7,7 +7,7 @@ many simulations (and app sessions) without copies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 import numpy as np
@@ -496,6 +496,13 @@ class Population:
         return float(self.persons["weight"].sum())
 
 
+# the per-person arrays of PopulationArrays (the claims' are its `claim_*` fields)
+PERSON_ARRAYS = frozenset(
+    {"household", "age", "employee", "cat_mask", "income", "weight", "enrolled", "disabled", "veteran",
+     "union_member", "identified_month", "care_need", "institution"}
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PopulationArrays:
     """Encoded, read-only arrays: persons in table order, claims sorted by (person, month)."""
@@ -540,6 +547,32 @@ class PopulationArrays:
         out = np.concatenate([np.zeros(1, dtype=np.int64), starts.astype(np.int64)])
         out.flags.writeable = False
         return out
+
+    def grouped_by_household(self) -> tuple[PopulationArrays, np.ndarray, np.ndarray]:
+        """These arrays with every household's members contiguous, and the two permutations that
+        undo it: (arrays, persons, claims), where row i of the grouped persons is person
+        `persons[i]` and grouped claim j is sorted claim `claims[j]`. Households keep their
+        indices and appear in the order of their first member; members and each person's claims
+        keep their order. The year's loops run on whole households in blocks; a population whose
+        households are scattered (an uploaded register) runs grouped and is put back after."""
+        persons = np.argsort(self.household, kind="stable")
+        rank = np.empty_like(persons)
+        rank[persons] = np.arange(len(persons))
+        claims = np.argsort(rank[self.claim_person], kind="stable")
+        changes = {
+            f.name: getattr(self, f.name)[persons]
+            for f in fields(self)
+            if f.name in PERSON_ARRAYS and getattr(self, f.name) is not None
+        }
+        changes.update(
+            (f.name, getattr(self, f.name)[claims])
+            for f in fields(self)
+            if f.name.startswith("claim_") and getattr(self, f.name) is not None
+        )
+        changes["claim_person"] = rank[self.claim_person][claims]
+        for v in changes.values():
+            v.flags.writeable = False
+        return replace(self, **changes), persons, claims
 
     @cached_property
     def claim_offsets(self) -> np.ndarray:
