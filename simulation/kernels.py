@@ -1159,8 +1159,8 @@ def year_pass(
     premium, aid (the mutual-aid contribution subsidy, `aid_args`: the plans' members, subsidised
     bits and contribution, 0 for a plan paying none); and `summary`: the SUMMARY_SUMS, per household
     the member count, the seven money sums and the two warning counts (`sum_args`: weight, employee,
-    enrolled, age, disabled, then engine.summary_tables), and the HOUSEHOLD_SUMS (`hh_args`: catastrophic threshold, then the type-2 test's income
-    limit and share as in `found_args`)."""
+    enrolled, age, disabled, then engine.summary_tables), and the HOUSEHOLD_SUMS (`hh_args`:
+    catastrophic threshold, then the type-2 test's income limit and share as in `found_args`)."""
     n = len(household)
     blocks = household_blocks(household_starts, n)
     max_block = int(np.diff(blocks).max()) if n else 0
