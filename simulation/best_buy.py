@@ -26,7 +26,7 @@ import pandas as pd
 from .api import simulate
 from .compare import PUBLIC_TIERS
 from .errors import ScenarioError, WorkbenchError
-from .registry import Lever
+from .registry import Lever, fmt_count, fmt_money, fmt_points, format_value, metric_label
 from .scenario import Scenario
 
 BUDGET_STEP = 1e7  # 1,000万元: the marginal effects are per this much added public spending
@@ -429,3 +429,55 @@ def clearing(
     return out.sort_values(["added_cost", "household_id"], na_position="last", kind="stable").reset_index(
         drop=True
     )
+
+
+# ---------------------------------------------------------------------------- printing
+
+
+def marginal_table(df: pd.DataFrame, scenario: Scenario, lang: str = "zh") -> pd.DataFrame:
+    """The ranked table as text in the registry's labels: the lever, its move, the added cost and
+    what 1,000万元 buys (points of a rate, households)."""
+    levers = {lv.path: lv for lv in scenario.levers()}
+    zh = lang == "zh"
+    budget = df.attrs.get("budget", BUDGET_STEP)
+    per = (
+        f"（每{fmt_money(budget, lang, digits=0)}）" if zh else f" (per {fmt_money(budget, lang, digits=0)})"
+    )
+    rows = []
+    for r in df.itertuples():
+        lv = levers[r.path]
+        rows.append(
+            {
+                ("参数" if zh else "lever"): lv.label_in(lang),
+                ("调整" if zh else "move"): f"{lv.format(r.value, lang)} → {lv.format(r.new_value, lang)}",
+                metric_label("added_cost", lang): fmt_money(r.added_cost, lang),
+                metric_label("coverage_rate_poor", lang) + per: fmt_points(
+                    r.per_budget_coverage_rate_poor, lang, 2
+                ),
+                metric_label("catastrophic_rate_10_persons", lang) + per: fmt_points(
+                    r.per_budget_catastrophic_rate_10_persons, lang, 2
+                ),
+                metric_label("warnings_remaining", lang) + per: fmt_count(
+                    r.per_budget_warnings_remaining, 1, signed=True
+                ),
+                ("可投满" if zh else "absorbs it"): ("是" if zh else "yes")
+                if r.reached
+                else ("否" if zh else "no"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def frontier_table(fr: Frontier, scenario: Scenario, lang: str = "zh") -> pd.DataFrame:
+    """The frontier as text: each lever's value, the added cost and the figures."""
+    levers = {p: scenario.lever(p) for p in fr.levers}
+    rows = []
+    for r in fr.frontier.to_dict("records"):
+        row = {levers[p].label_in(lang): levers[p].format(r[p], lang) for p in fr.levers}
+        row[metric_label("added_cost", lang)] = fmt_money(r["added_cost"], lang)
+        for k in FIGURES:
+            row[metric_label(k, lang)] = format_value(
+                k, r[k], lang, digits=2 if k != "warnings_remaining" else 0
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

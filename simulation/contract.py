@@ -38,6 +38,7 @@ from .api import simulate
 from .errors import ScenarioError, WorkbenchError
 from .population import generate_population
 from .projection import project
+from .registry import fmt_money, fmt_rate, format_value, metric_label
 from .rules.critical_illness import settle_insurer
 from .scenario import Scenario
 from .uncertainty import draw_plan, draw_populations
@@ -371,3 +372,49 @@ def _root(f, lo: float, hi: float, target: float, what: str) -> float:
             f"{target:.2%} for every value in [{lo:,.6g}, {hi:,.6g}] / 在给定范围内无法达到目标盈利率"
         )
     return float(optimize.brentq(f, lo, hi, xtol=1e-9 * max(abs(hi), 1.0), rtol=1e-12))
+
+
+# ---------------------------------------------------------------------------- printing
+
+PRICING_FIGURES = (
+    "expected_margin_rate",
+    "expected_margin",
+    "p_loss",
+    "p_surplus",
+    "deposit",
+    "expected_loss",
+    "p_loss_beyond_deposit",
+    "fund_cost",
+    "resident_fund_cost",
+)
+
+
+def pricing_rows(pr: Pricing, lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, value) of the pricing's figures, in the registry's labels and formatters."""
+    lever = pr.scenario.lever(pr.parameter)
+    rows = [(lever.label_in(lang), lever.format(pr.value, lang))]
+    if pr.parameter != PREMIUM:
+        rows.append((metric_label("premium_per_capita", lang), fmt_money(pr.premium, lang, "yuan", digits=2)))
+    else:
+        solved, current = (fmt_money(x, lang, "yuan", digits=2) for x in (pr.premium, pr.current_premium))
+        rows[0] = (rows[0][0], f"{solved}（现行 {current}）" if lang == "zh" else f"{solved} (now {current})")
+    rows += [(metric_label(k, lang), format_value(k, getattr(pr, k), lang)) for k in PRICING_FIGURES]
+    central = "测算中值年度盈利率" if lang == "zh" else "margin rate at the central assumptions"
+    rows.append((central, format_value("insurer_margin_rate", pr.central["insurer_margin_rate"], lang)))
+    return rows
+
+
+def format_pricing(pr: Pricing, lang: str = "zh") -> str:
+    if lang == "zh":
+        head = (
+            f"大病保险合同定价 {pr.year} 年：目标盈利率 {fmt_rate(pr.target)}（区间 {fmt_rate(pr.floor)}—"
+            f"{fmt_rate(pr.ceiling)}），{len(pr.draws)} 次抽样"
+        )
+    else:
+        head = (
+            f"Critical-illness contract {pr.year}: target margin {fmt_rate(pr.target)} (corridor "
+            f"{fmt_rate(pr.floor)}-{fmt_rate(pr.ceiling)}), {len(pr.draws)} draws"
+        )
+    rows = pricing_rows(pr, lang)
+    width = max(len(k) for k, _ in rows) + 2
+    return "\n".join([head, *(f"{k:<{width}}\t{v}" for k, v in rows)])

@@ -38,7 +38,7 @@ from .assumptions import DEFAULT_SOURCES, GROWTH_KEYS, projection_config
 from .compare import PUBLIC_TIERS
 from .errors import ScenarioError, WorkbenchError
 from .projection import project
-from .registry import FUND_LABELS, Lever
+from .registry import FUND_LABELS, Lever, fmt_rate, format_value, metric_label
 from .scenario import Scenario
 
 # the figures of a tornado, read in the projection's last year
@@ -340,3 +340,40 @@ def tornado(
         order = {k: i for i, k in enumerate(table["key"])}
         kept.sort(key=lambda s: order[s.key])
     return Tornado(scenario, base_proj.years[-1], fund, by, central, table, kept)
+
+
+# ---------------------------------------------------------------------------- printing
+
+
+def _end_value(kind: str, x: float, lang: str, lever: Lever | None) -> str:
+    if lever is not None:
+        return lever.format(x, lang)
+    if kind == "growth":
+        return fmt_rate(x)
+    return f"{x:g}"
+
+
+def tornado_table(tn: Tornado, lang: str = "zh", n: int | None = 15, by: str | None = None) -> pd.DataFrame:
+    """The bars as text: input, its range and its source, each figure at the low and high end."""
+    t = tn.top(len(tn.table) if n is None else n, by)
+    levers = {lv.path: lv for lv in tn.scenario.levers()}
+    zh = lang == "zh"
+    rows = []
+    for r in t.to_dict("records"):
+        lv = levers.get(r["key"])
+        row = {
+            ("输入" if zh else "input"): r["label"] if zh else r["label_en"],
+            ("类别" if zh else "kind"): {
+                "lever": ("政策参数", "lever"),
+                "assumption": ("测算假设", "assumption"),
+            }[r["group"]][0 if zh else 1],
+            ("区间" if zh else "range"): f"{_end_value(r['kind'], r['low'], lang, lv)} — "
+            f"{_end_value(r['kind'], r['high'], lang, lv)}",
+        }
+        for f in FIGURES:
+            lab = metric_label(f, lang)
+            lo, hi = r[f"{f}_low"], r[f"{f}_high"]
+            row[lab] = f"{format_value(f, lo, lang)} / {format_value(f, hi, lang)}"
+        row[("区间来源" if zh else "range from")] = r["range_source"] if zh else r["range_source_en"]
+        rows.append(row)
+    return pd.DataFrame(rows)
