@@ -261,7 +261,7 @@ def price_critical_illness(
 
     if solve == PREMIUM:
         outcomes, charged = run_draws(scenario)
-        current = float(np.mean(charged))
+        current = round(float(np.mean(charged)), 6)  # the scenario's premium, back from the totals
         per_capita = np.array([o.claims / o.insured for o in outcomes if o.insured > 0])
         if len(per_capita) == 0 or per_capita.max() <= 0:
             raise WorkbenchError(

@@ -246,3 +246,31 @@ def test_tornado_ranges_say_where_they_come_from(linan, small_tornado):
     assert (row["low"], row["high"]) == (0.5, 0.7) and "constraint" in row["range_source_en"]
     with pytest.raises(WorkbenchError, match="switch"):
         tornado(pop, scn, levers=["critical_illness.enabled"], assumptions=False)
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def test_report_carries_the_decision_tables(linan, marginal, small_tornado, tmp_path):
+    import openpyxl
+
+    from simulation.report import html_bytes, write_report
+
+    scn, pop = linan
+    res = simulate(pop, scn)
+    pr = price_critical_illness(pop, scn, draws=2)
+    dec = {"pricing": pr, "marginal": marginal, "tornado": small_tornado}
+    path = write_report(res, tmp_path / "d.xlsx", decisions=dec)
+    wb = openpyxl.load_workbook(path)
+    assert {"决策-大病定价", "决策-最优投入", "决策-敏感性"} <= set(wb.sheetnames)
+    ws = wb["决策-大病定价"]
+    head = [c.value for c in ws[3]]
+    row = [c.value for c in ws[4]]
+    assert row[head.index("承办机构预期盈利率")] == pytest.approx(pr.expected_margin_rate)
+    assert row[head.index("经营性亏损概率")] == pytest.approx(pr.p_loss)
+    ws = wb["决策-敏感性"]
+    assert ws.max_row - 3 == len(small_tornado.table)
+    html = html_bytes(res, lang="en", decisions=dec).decode()
+    assert "Pricing the critical-illness contract" in html and "Best buy" in html
+    with pytest.raises(WorkbenchError, match="decisions"):
+        html_bytes(res, decisions={"frontier": None})
