@@ -11,9 +11,10 @@ utilisation.
 The draws are the uncertainty module's (`uncertainty.draw_plan`): each draw projects the population
 to the priced year under growth assumptions drawn from the scenario's `projection.ranges`, so a
 draw's claims move with medical cost growth (spending per insured: price times utilisation,
-assumptions.DEFAULT_SOURCES), enrolment and ageing; with `population_factory` (as
-`monte_carlo`), each draw may also use its own population (the sampling spread of which persons
-fall ill). The year defaults to the one after the scenario's: a tender prices next year's
+assumptions.DEFAULT_SOURCES), enrolment and ageing. By default every draw runs on the population
+given; `populations` > 1 draws generated populations of its size too (the sampling spread of which
+persons fall ill: a small sample spreads wider than a region's own year, so this bounds the risk
+from above). The year defaults to the one after the scenario's: a tender prices next year's
 contract on this year's experience.
 
 Every settlement of a draw is `rules.critical_illness.settle_insurer`, the same rule the summary

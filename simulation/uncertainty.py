@@ -8,6 +8,9 @@ Result: P10/P50/P90 of each fund's balance per year and the probability that eac
     mc = monte_carlo(scn, persons=100_000, draws=200, years=10, seed=1)
     mc.bands          # year, fund, p10, p50, p90 (balance, yuan)
     mc.exhaustion     # fund -> probability
+
+`draw_plan` and `draw_populations` give the draws themselves (seed and drawn assumptions), so other
+analyses (the 大病 contract's pricing) run the same draws.
 """
 
 from __future__ import annotations

@@ -274,3 +274,19 @@ def test_report_carries_the_decision_tables(linan, marginal, small_tornado, tmp_
     assert "Pricing the critical-illness contract" in html and "Best buy" in html
     with pytest.raises(WorkbenchError, match="decisions"):
         html_bytes(res, decisions={"frontier": None})
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def test_cli_commands(capsys):
+    from simulation.cli import main
+
+    assert main(["price", "shuozhou_2021", "--persons", "800", "--draws", "2", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "premium per insured person" in out and "probability of an operating loss" in out
+    assert main(["best-buy", "linan_2024", "--persons", "300", "--frontier", "a.b"]) == 2
+    assert "a.b" in capsys.readouterr().err
+    assert main(["tornado", "linan_2024", "--persons", "300", "--top", "0"]) == 2
+    assert main(["price", "linan_2024", "--persons", "300", "--target", "9"]) == 2
+    assert len([x for x in capsys.readouterr().err.splitlines() if x.strip()]) == 2
