@@ -98,7 +98,9 @@ else:
             shown = fmt_money(pr.value, lang(), "yuan", digits=2)
         else:
             shown = lever.format(pr.value, lang())
-        cols[0].metric(lever.label_in(lang()), shown, delta, delta_color="off", border=True)
+        cols[0].metric(
+            lever.label_in(lang()), shown, delta, delta_color="off", delta_arrow="off", border=True
+        )
         for col, k in zip(cols[1:], ("expected_margin_rate", "p_loss", "p_surplus")):
             col.metric(label(k), fmt_figure(k, getattr(pr, k)), border=True)
         cols = st.columns(4)
