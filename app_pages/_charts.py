@@ -184,3 +184,104 @@ def lines(
         yaxis={"title": {"text": ylabel}, **fmt},
         legend={"orientation": "h", "y": -0.25},
     )
+
+
+def tornado(
+    labels: list[str], low: list[float], high: list[float], central: float, title: str, xlabel: str,
+    low_name: str, high_name: str, scale: float = 1.0, percent: bool = False,
+) -> go.Figure:  # fmt: skip
+    """Tornado: one row an input (the first on top), a bar from the central value to the figure at
+    the input's low end and one to its high end; values divided by `scale` (1e8: 亿元)."""
+    y = list(reversed(labels))
+    lo = np.asarray(list(reversed(low)), dtype=float) / scale
+    hi = np.asarray(list(reversed(high)), dtype=float) / scale
+    c = central / scale
+    bars = [
+        {"type": "bar", "orientation": "h", "y": y, "x": lo - c, "base": c, "name": low_name,
+         "marker": {"color": "#4c78a8"}},
+        {"type": "bar", "orientation": "h", "y": y, "x": hi - c, "base": c, "name": high_name,
+         "marker": {"color": "#f58518"}},
+    ]  # fmt: skip
+    fmt = {"tickformat": ".1%"} if percent else {}
+    return _figure(
+        bars,
+        title,
+        barmode="overlay",
+        height=max(320, 28 * len(labels) + 120),
+        xaxis={"title": {"text": xlabel}, **fmt},
+        yaxis={"automargin": True},
+        legend={"orientation": "h", "y": -0.15},
+        shapes=[
+            {"type": "line", "x0": c, "x1": c, "y0": -0.5, "y1": len(labels) - 0.5, "line": {"color": "#333"}}
+        ],
+    )
+
+
+def hbars(
+    labels: list[str], values: list[float], title: str, xlabel: str, percent: bool = False
+) -> go.Figure:
+    """Horizontal bars, the first label on top."""
+    bars = {"type": "bar", "orientation": "h", "y": list(reversed(labels)), "x": list(reversed(values))}
+    fmt = {"tickformat": ".1%"} if percent else {}
+    return _figure(
+        [bars],
+        title,
+        height=max(320, 28 * len(labels) + 120),
+        xaxis={"title": {"text": xlabel}, **fmt},
+        yaxis={"automargin": True},
+    )
+
+
+def frontier(
+    points: pd.DataFrame, front: pd.DataFrame, figure: str, title: str, xlabel: str, ylabel: str,
+    points_name: str, front_name: str,
+) -> go.Figure:  # fmt: skip
+    """Every evaluated combination (grey) and the Pareto frontier (a line): added public cost in
+    万元 against the figure (a rate in %)."""
+    traces = [
+        {"type": "scatter", "mode": "markers", "x": points["added_cost"].to_numpy() / 1e4,
+         "y": points[figure].to_numpy(), "name": points_name, "marker": {"color": "#bbbbbb", "size": 6}},
+        {"type": "scatter", "mode": "lines+markers", "x": front["added_cost"].to_numpy() / 1e4,
+         "y": front[figure].to_numpy(), "name": front_name, "line": {"color": "#d62728"}},
+    ]  # fmt: skip
+    return _figure(
+        traces,
+        title,
+        xaxis={"title": {"text": xlabel}},
+        yaxis={"title": {"text": ylabel}, "tickformat": ".1%"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+def premium_curve(
+    curve: pd.DataFrame,
+    columns: dict[str, str],
+    marks: dict[str, float],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> go.Figure:
+    """Probabilities and the expected margin rate against the per-capita premium (yuan), with a
+    dashed vertical line at each marked premium (the solved one, the current one)."""
+    x = curve["premium"].to_numpy()
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": x, "y": curve[c].to_numpy(), "name": name}
+        for c, name in columns.items()
+    ]
+    shapes = [
+        {"type": "line", "x0": v, "x1": v, "y0": 0, "y1": 1, "yref": "paper", "line": {"dash": "dash"}}
+        for v in marks.values()
+    ]
+    notes = [
+        {"x": v, "y": 1.0, "yref": "paper", "text": name, "showarrow": False, "yanchor": "bottom"}
+        for name, v in marks.items()
+    ]
+    return _figure(
+        traces,
+        title,
+        shapes=shapes,
+        annotations=notes,
+        xaxis={"title": {"text": xlabel}},
+        yaxis={"title": {"text": ylabel}, "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.25},
+    )

@@ -16,6 +16,81 @@ TEXT: dict[str, dict[str, str]] = {
         "page_goal_seek": "目标求解",
         "page_warnings": "预警名单",
         "page_report": "报告",
+        "page_decisions": "决策分析",
+        "dec_intro": (
+            "三个年度决策：大病保险合同定价、每增加1,000万元公共投入的最优用途、"
+            "各参数与测算假设的敏感性。各部分需多次测算，点击按钮后运行。"
+        ),
+        "dec_running": "正在测算……",
+        "dec_error": "测算失败：{msg}",
+        "dec_contract": "大病保险合同定价",
+        "dec_no_insurer": "本情景未实施大病保险，无合同可定价。",
+        "dec_year": "合同年度",
+        "dec_draws": "抽样次数",
+        "dec_target": "目标盈利率（%）",
+        "dec_solve": "求解参数",
+        "dec_resample": "同时抽取人群样本（就医人群的抽样波动）",
+        "dec_resample_help": "抽取 5 个同规模的合成人群；样本越小，波动越大，可视为风险上限。",
+        "dec_price_run": "求解合同价格",
+        "dec_price_hint": (
+            "点击按钮：在蒙特卡洛抽样（医疗费用增长、参保与老龄化假设）"
+            "下求解使承办机构预期盈利率落在目标处的人均筹资。"
+        ),
+        "dec_vs_current": "现行 {v}",
+        "dec_price_note": (
+            "{year} 年合同，{n} 次抽样；按测算中值假设重算，"
+            "承办机构盈利率为 {central}（区间 {floor}—{ceiling}）。盈利率超过上限部分返还基金，"
+            "经营性亏损由承办机构承担。"
+        ),
+        "dec_solved": "求解值",
+        "dec_current": "现行",
+        "dec_curve_title": "人均筹资与承办机构风险",
+        "dec_probability": "概率 / 盈利率",
+        "dec_draws_table": "各次抽样结果",
+        "dec_draw": "抽样",
+        "dec_best_buy": "最优投入：每增加1,000万元公共支出",
+        "dec_rank_by": "排序指标",
+        "dec_buy_run": "测算各参数的边际效果",
+        "dec_buy_hint": (
+            "点击按钮：逐一调整每个会增加公共支出的参数，直到新增支出达到1,000万元（或参数已到尽头）"
+            "，比较各自的效果。"
+        ),
+        "dec_buy_note": (
+            "共 {n} 个参数会增加公共支出。“可投满”为否：参数调到尽头仍不足1,000万元，效果按实际投入折算。"
+        ),
+        "dec_buy_chart": "每1,000万元带来的{figure}变化",
+        "dec_per_budget": "每1,000万元的变化",
+        "dec_frontier": "组合前沿：公共支出与综合保障率",
+        "dec_frontier_levers": "组合参数（最多三个）",
+        "dec_budget": "新增支出上限（万元）",
+        "dec_steps": "每个参数的取值档数",
+        "dec_frontier_run": "测算组合前沿",
+        "dec_frontier_chart": "各组合的新增公共支出与困难群众综合保障率",
+        "dec_points": "已测算组合",
+        "dec_frontier_line": "帕累托前沿",
+        "dec_frontier_note": "共测算 {n} 个组合，其中 {k} 个位于前沿（同样支出下保障率最高）。",
+        "dec_clearing": "预警家庭：最省钱的单项调整",
+        "dec_clearing_hint": "先测算各参数的边际效果。",
+        "dec_clearing_run": "为每户预警家庭寻找最省钱的调整",
+        "dec_clearing_note": "预警名单（补助与封顶后仍超预警线）共 {n} 户，其中 {k} 户可由单项参数调整化解。",
+        "dec_lever": "参数",
+        "dec_value": "调整至",
+        "dec_none": "单项调整无法化解",
+        "dec_tornado": "敏感性（龙卷风图）",
+        "dec_by": "指标",
+        "dec_fund": "基金",
+        "dec_all_funds": "全部基金合计",
+        "dec_bars": "显示条数",
+        "dec_tornado_run": "测算敏感性",
+        "dec_tornado_hint": (
+            "点击按钮：每个参数和测算假设分别取其区间两端，重算基金预测（参数较多，需一段时间）。"
+        ),
+        "dec_tornado_chart": "{figure}（{year} 年）对各输入的敏感性",
+        "dec_low": "区间下端",
+        "dec_high": "区间上端",
+        "dec_tornado_note": (
+            "共 {n} 项输入，按摆幅排序；中值 {central}。区间来源见表：情景给出的区间，或注明的默认区间。"
+        ),
         "sidebar_status": "预设：{preset}｜人群：{pop}｜已改参数：{n} 项",
         "pop_generated": "生成 {n:,} 人（种子 {seed}）",
         "pop_uploaded": "上传数据 {n:,} 人",
@@ -184,6 +259,98 @@ TEXT: dict[str, dict[str, str]] = {
         "page_goal_seek": "Goal-seek",
         "page_warnings": "Warnings",
         "page_report": "Report",
+        "page_decisions": "Decisions",
+        "dec_intro": (
+            "Three yearly decisions: pricing the critical-illness contract, "
+            "the best use of one more 10 million yuan of public money, "
+            "and which levers and assumptions matter most. "
+            "Each section simulates many times and runs on its button."
+        ),
+        "dec_running": "Running…",
+        "dec_error": "Failed: {msg}",
+        "dec_contract": "Pricing the critical-illness contract",
+        "dec_no_insurer": "This scenario has no critical-illness insurance: no contract to price.",
+        "dec_year": "Contract year",
+        "dec_draws": "Draws",
+        "dec_target": "Target margin rate (%)",
+        "dec_solve": "Solve for",
+        "dec_resample": "Also draw populations (the sampling spread of who falls ill)",
+        "dec_resample_help": (
+            "Draws 5 generated populations of the same size; the smaller the sample, "
+            "the wider the spread: an upper bound of the risk."
+        ),
+        "dec_price_run": "Price the contract",
+        "dec_price_hint": (
+            "Press the button: "
+            "the per-capita premium putting the insurer's expected margin at the target, "
+            "over Monte Carlo draws of cost growth, enrolment and ageing."
+        ),
+        "dec_vs_current": "now {v}",
+        "dec_price_note": (
+            "Contract of {year}, {n} draws; "
+            "at the central assumptions the insurer's margin rate is {central} (corridor {floor}-{ceiling}). "
+            "A margin above the ceiling returns to the fund; an operating loss is the insurer's."
+        ),
+        "dec_solved": "solved",
+        "dec_current": "now",
+        "dec_curve_title": "Premium per insured person and the insurer's risk",
+        "dec_probability": "probability / margin rate",
+        "dec_draws_table": "Each draw",
+        "dec_draw": "draw",
+        "dec_best_buy": "Best buy: one more 10 million yuan of public spending",
+        "dec_rank_by": "Rank by",
+        "dec_buy_run": "Measure every lever",
+        "dec_buy_hint": (
+            "Press the button: "
+            "each lever that adds public spending is moved until it has spent 10 million yuan ("
+            "or as far as it goes), "
+            "and the effects compared."
+        ),
+        "dec_buy_note": (
+            "{n} levers add public spending. 'absorbs it' no: "
+            "even at its end the lever spends less than 10 million yuan; "
+            "its effect is scaled to that amount."
+        ),
+        "dec_buy_chart": "Change of {figure} per 10 million yuan",
+        "dec_per_budget": "change per 10 million yuan",
+        "dec_frontier": "Frontier of combinations: public cost against coverage",
+        "dec_frontier_levers": "Levers combined (up to three)",
+        "dec_budget": "Largest added spending (10k yuan)",
+        "dec_steps": "Values per lever",
+        "dec_frontier_run": "Compute the frontier",
+        "dec_frontier_chart": "Added public cost and coverage of the poor, each combination",
+        "dec_points": "combinations evaluated",
+        "dec_frontier_line": "Pareto frontier",
+        "dec_frontier_note": (
+            "{n} combinations evaluated, {k} on the frontier (the best coverage for their cost)."
+        ),
+        "dec_clearing": "Warned households: the cheapest single change",
+        "dec_clearing_hint": "Measure every lever first.",
+        "dec_clearing_run": "Find each warned household's cheapest change",
+        "dec_clearing_note": (
+            "{n} households on the warning list (above a line after subsidies and the cap); "
+            "{k} can be cleared by one lever change."
+        ),
+        "dec_lever": "lever",
+        "dec_value": "moved to",
+        "dec_none": "no single change clears it",
+        "dec_tornado": "Sensitivity (tornado)",
+        "dec_by": "Figure",
+        "dec_fund": "Fund",
+        "dec_all_funds": "all funds summed",
+        "dec_bars": "Bars shown",
+        "dec_tornado_run": "Run the sensitivity",
+        "dec_tornado_hint": (
+            "Press the button: every lever and assumption at each end of its range, "
+            "the fund projection run again (many inputs: this takes a while)."
+        ),
+        "dec_tornado_chart": "Sensitivity of {figure} ({year}) to each input",
+        "dec_low": "low end",
+        "dec_high": "high end",
+        "dec_tornado_note": (
+            "{n} inputs, ordered by swing; central {central}. "
+            "The table says where each range comes from: the scenario, or a stated default."
+        ),
         "sidebar_status": "Preset: {preset} | population: {pop} | changed: {n}",
         "pop_generated": "{n:,} generated persons (seed {seed})",
         "pop_uploaded": "{n:,} uploaded persons",

@@ -1,4 +1,4 @@
-"""Command line: `python -m simulation run|generate|calibrate|project|warmup ...`.
+"""Command line: `python -m simulation run|generate|calibrate|project|price|best-buy|tornado|warmup ...`.
 
 Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback. The
 commands are the table `COMMANDS` at the end of this module: the CLI lists them, the modules it
@@ -13,7 +13,9 @@ import sys
 from collections.abc import Callable
 
 from .api import simulate
+from .best_buy import frontier, frontier_table, marginal_effects, marginal_table
 from .calibration import DEFAULT_PERSONS, calibrate, format_checks
+from .contract import PREMIUM, format_pricing, price_critical_illness
 from .distributed import simulate_partitioned
 from .errors import WorkbenchError
 from .population import generate_population, load_population
@@ -22,6 +24,8 @@ from .projection import format_funds, project
 from .registry import format_value, metric_kind, metric_label
 from .report import check_report_path, write_report
 from .scenario import available_presets, load_scenario
+from .sensitivity import FIGURES as TORNADO_FIGURES
+from .sensitivity import tornado, tornado_table
 from .targets import format_targets
 from .warmup import DEFAULT_PERSONS as WARMUP_PERSONS
 from .warmup import warmup
@@ -180,6 +184,113 @@ def _project(args) -> int:
     return 0
 
 
+def _price_args(p: argparse.ArgumentParser) -> None:
+    _add_population_args(p)
+    p.add_argument(
+        "--year", type=int, default=None, help="contract year priced (default: the year after the scenario's)"
+    )
+    p.add_argument("--draws", type=int, default=50, help="Monte Carlo draws (default 50)")
+    p.add_argument(
+        "--target", type=float, default=None, help="target margin rate in %% (default: the corridor's middle)"
+    )
+    p.add_argument(
+        "--solve",
+        default=PREMIUM,
+        help=f"parameter solved: {PREMIUM} (default), critical_illness.terms.threshold "
+        "or critical_illness.terms.bands.N.ratio",
+    )
+    p.add_argument(
+        "--populations",
+        type=int,
+        default=1,
+        help="populations drawn (default 1: every draw on the population given)",
+    )
+
+
+def _price(args) -> int:
+    scn = load_scenario(args.scenario)
+    if args.draws < 1:
+        raise WorkbenchError(f"--draws: expected at least 1, got {args.draws}")
+    if args.populations < 1:
+        raise WorkbenchError(f"--populations: expected at least 1, got {args.populations}")
+    pop = population_from_args(args, scn)
+    target = None if args.target is None else args.target / 100.0
+    pr = price_critical_illness(
+        pop,
+        scn,
+        args.year,
+        args.draws,
+        target=target,
+        solve=args.solve,
+        populations=args.populations,
+        seed=args.seed,
+    )
+    print(f"{scn.params.title} — {pop}")
+    print(format_pricing(pr, args.lang))
+    return 0
+
+
+def _best_buy_args(p: argparse.ArgumentParser) -> None:
+    _add_population_args(p)
+    p.add_argument("--top", type=int, default=15, help="levers shown (default 15)")
+    p.add_argument(
+        "--frontier",
+        default=None,
+        metavar="PATH,PATH,PATH",
+        help="up to three lever paths: the Pareto frontier of public cost against coverage over "
+        "their combinations",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=5000.0,
+        help="frontier: the largest added public cost, 万元 (default 5000)",
+    )
+    p.add_argument(
+        "--steps", type=int, default=5, help="frontier: values a lever takes beyond its own (default 5)"
+    )
+
+
+def _best_buy(args) -> int:
+    scn = load_scenario(args.scenario)
+    if args.top < 1:
+        raise WorkbenchError(f"--top: expected at least 1, got {args.top}")
+    if args.budget <= 0:
+        raise WorkbenchError(f"--budget: expected a positive amount in 万元, got {args.budget:g}")
+    paths = [x.strip() for x in args.frontier.split(",") if x.strip()] if args.frontier else []
+    if len(paths) > 3:
+        raise WorkbenchError(f"--frontier: at most three levers, got {len(paths)}")
+    for path in paths:
+        scn.lever(path)  # a bad path fails before the population is built
+    pop = population_from_args(args, scn)
+    print(f"{scn.params.title} — {pop}")
+    me = marginal_effects(pop, scn)
+    print(marginal_table(me.head(args.top), scn, args.lang).to_string(index=False))
+    if paths:
+        fr = frontier(pop, scn, paths, (0.0, args.budget * 1e4), steps=args.steps)
+        print()
+        print(frontier_table(fr, scn, args.lang).to_string(index=False))
+    return 0
+
+
+def _tornado_args(p: argparse.ArgumentParser) -> None:
+    _add_population_args(p)
+    p.add_argument("--top", type=int, default=15, help="bars shown (default 15)")
+    p.add_argument("--by", choices=TORNADO_FIGURES, default="balance", help="figure the bars are ordered by")
+    p.add_argument("--fund", default=None, help="the fund whose balance is read (default: every fund summed)")
+
+
+def _tornado(args) -> int:
+    scn = load_scenario(args.scenario)
+    if args.top < 1:
+        raise WorkbenchError(f"--top: expected at least 1, got {args.top}")
+    pop = population_from_args(args, scn)
+    tn = tornado(pop, scn, fund=args.fund, by=args.by)
+    print(f"{scn.params.title} — {pop} — {tn.year}")
+    print(tornado_table(tn, args.lang, args.top).to_string(index=False))
+    return 0
+
+
 def _warmup_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "presets", nargs="*", help="preset names (default: every preset in scenarios/)", metavar="PRESET"
@@ -215,6 +326,22 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         _calibrate,
     ),
     "project": ("project the funds over years and check the policy targets", _project_args, _project),
+    "price": (
+        "price the critical-illness contract: the premium putting the insurer's expected margin "
+        "in its corridor",
+        _price_args,
+        _price,
+    ),
+    "best-buy": (
+        "what one more 1,000万元 buys through each lever; the frontier of up to three levers",
+        _best_buy_args,
+        _best_buy,
+    ),
+    "tornado": (
+        "swing each lever and assumption over its range: the final year's balance, coverage and public cost",
+        _tornado_args,
+        _tornado,
+    ),
     "warmup": (
         "compile every kernel variant (serial and parallel, every preset) into the on-disk cache",
         _warmup_args,

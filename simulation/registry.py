@@ -332,6 +332,22 @@ _OUTPUTS: tuple[Output, ...] = (
     _o("oop_per_person", "人均个人负担", "out-of-pocket per person", "money"),
     _o("income", "收入", "income", "money"),
     _o("per_capita_income", "人均收入", "income per head", "money"),
+    # decisions (contract.py, best_buy.py, sensitivity.py): the 大病 contract's price and risks
+    _o("premium_per_capita", "大病保险人均筹资", "critical-illness premium per insured person", "money"),
+    _o("expected_margin_rate", "承办机构预期盈利率", "insurer's expected margin rate", "rate"),
+    _o("expected_margin", "承办机构预期盈利", "insurer's expected margin", "money"),
+    _o("p_loss", "经营性亏损概率", "probability of an operating loss", "rate"),
+    _o("p_surplus", "结余返还概率", "probability of a surplus returned", "rate"),
+    _o("deposit", "质量保证金（考核风险金额）", "quality deposit at stake", "money"),
+    _o("expected_loss", "预期经营性亏损", "expected operating loss", "money"),
+    _o("p_loss_beyond_deposit", "亏损超过保证金的概率", "probability of a loss beyond the deposit", "rate"),
+    _o("fund_cost", "医保基金净支出（保费−结余返还）", "net cost to the medical pools", "money"),
+    _o("resident_fund_cost", "居民医保基金净支出", "net cost to the resident fund", "money"),
+    # the best buy and the tornado
+    _o("warnings_remaining", "未化解预警户数", "warned households not cleared", "count"),
+    _o("public_cost", "公共支出合计", "public spending", "money"),
+    _o("added_cost", "新增公共支出", "added public spending", "money"),
+    _o("balance", "基金累计结存", "fund balance", "money"),
 )
 OUTPUTS: dict[str, Output] = {o.key: o for o in _OUTPUTS}
 

@@ -8,11 +8,14 @@ Result: P10/P50/P90 of each fund's balance per year and the probability that eac
     mc = monte_carlo(scn, persons=100_000, draws=200, years=10, seed=1)
     mc.bands          # year, fund, p10, p50, p90 (balance, yuan)
     mc.exhaustion     # fund -> probability
+
+`draw_plan` and `draw_populations` give the draws themselves (seed and drawn assumptions), so other
+analyses (the 大病 contract's pricing) run the same draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +44,62 @@ def _default_factory(scenario: Scenario, persons: int) -> Callable[[int], object
     return lambda seed: generate_population(scenario, persons=persons, seed=seed)
 
 
+@dataclass(frozen=True)
+class Draw:
+    """One Monte Carlo draw: its number, the population seed (also the projection's) and the growth
+    assumptions drawn for it."""
+
+    draw: int
+    seed: int
+    overrides: dict[str, float]
+
+
+def draw_plan(
+    scenario: Scenario,
+    draws: int,
+    *,
+    seed: int = 0,
+    populations: int | None = None,
+    ranges: dict[str, list[float]] | None = None,
+) -> list[Draw]:
+    """The draws of a Monte Carlo: `populations` distinct population seeds cycled through (default
+    one per draw) and every growth assumption drawn uniformly from its range (`ranges`, default
+    the scenario's `projection.ranges`). The same arguments give the same draws."""
+    if draws < 1:
+        raise WorkbenchError(f"draws: expected at least 1, got {draws}")
+    cfg = projection_config(scenario)
+    rng_ranges = dict(cfg.ranges if ranges is None else ranges)
+    for k, v in rng_ranges.items():
+        if len(v) != 2 or v[0] > v[1]:
+            raise WorkbenchError(f"ranges.{k}: expected [low, high]")
+    n_pops = draws if populations is None else max(1, min(int(populations), draws))
+    rng = np.random.default_rng(seed)
+    pop_seeds = rng.integers(0, 2**31 - 1, n_pops)
+    return [
+        Draw(
+            d,
+            int(pop_seeds[d % n_pops]),
+            {k: float(rng.uniform(lo, hi)) for k, (lo, hi) in rng_ranges.items()},
+        )
+        for d in range(draws)
+    ]
+
+
+def draw_populations(plan: list[Draw], factory: Callable[[int], object]) -> Iterator[tuple[Draw, object]]:
+    """Each draw with its population, `factory(seed)` called once a seed (a population reused by a
+    later draw is kept until the end)."""
+    reused = len({d.seed for d in plan}) < len(plan)
+    cache: dict[int, object] = {}
+    for d in plan:
+        if d.seed in cache:
+            pop = cache[d.seed]
+        else:
+            pop = factory(d.seed)
+            if reused:
+                cache[d.seed] = pop
+        yield d, pop
+
+
 def monte_carlo(
     scenario: Scenario,
     persons: int = 100_000,
@@ -54,33 +113,15 @@ def monte_carlo(
 ) -> MonteCarlo:
     """`populations` distinct seeds are cycled through (default: one per draw); `ranges` replaces
     the scenario's `projection.ranges`; `population_factory(seed)` replaces the generator."""
-    if draws < 1:
-        raise WorkbenchError(f"draws: expected at least 1, got {draws}")
-    cfg = projection_config(scenario)
-    rng_ranges = dict(cfg.ranges if ranges is None else ranges)
-    for k, v in rng_ranges.items():
-        if len(v) != 2 or v[0] > v[1]:
-            raise WorkbenchError(f"ranges.{k}: expected [low, high]")
+    plan = draw_plan(scenario, draws, seed=seed, populations=populations, ranges=ranges)
     factory = population_factory or _default_factory(scenario, persons)
-    n_pops = draws if populations is None else max(1, min(int(populations), draws))
-    rng = np.random.default_rng(seed)
-    pop_seeds = rng.integers(0, 2**31 - 1, n_pops)
-    cache: dict[int, object] = {}
     frames, assumptions = [], []
-    for d in range(draws):
-        s = int(pop_seeds[d % n_pops])
-        if s in cache:
-            pop = cache[s]
-        else:
-            pop = factory(s)
-            if n_pops < draws:  # reused by later draws
-                cache[s] = pop
-        overrides = {k: float(rng.uniform(lo, hi)) for k, (lo, hi) in rng_ranges.items()}
-        proj = project(pop, scenario, years=years, seed=s, overrides=overrides)
+    for d, pop in draw_populations(plan, factory):
+        proj = project(pop, scenario, years=years, seed=d.seed, overrides=d.overrides)
         f = proj.funds[["year", "fund", "balance", "months_payable"]].copy()
-        f.insert(0, "draw", d)
+        f.insert(0, "draw", d.draw)
         frames.append(f)
-        assumptions.append({"draw": d, "seed": s, **overrides})
+        assumptions.append({"draw": d.draw, "seed": d.seed, **d.overrides})
     all_draws = pd.concat(frames, ignore_index=True)
     q = all_draws.groupby(["year", "fund"], sort=False)["balance"].quantile([0.1, 0.5, 0.9]).unstack()
     q.columns = ["p10", "p50", "p90"]

@@ -19,7 +19,17 @@ from app_pages._text import TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["scenario", "population", "results", "funds", "compare", "goal_seek", "warnings", "report"]
+PAGES = [
+    "scenario",
+    "population",
+    "results",
+    "funds",
+    "compare",
+    "goal_seek",
+    "warnings",
+    "decisions",
+    "report",
+]
 DIBAO = "medical_assistance.inpatient_ratio.dibao"
 
 
@@ -234,3 +244,28 @@ def test_slider_redraw_builds_no_person_or_household_table():
     assert len(runs) == 1
     built = set(vars(runs[0]))
     assert not built & {"persons", "households", "claims", "funds"}, built
+
+
+def test_decisions_page_prices_the_contract_and_ranks_the_levers():
+    at = app(preset="shuozhou_2021")
+    at.switch_page("app_pages/decisions.py").run()
+    at.number_input(key="dec_draws").set_value(4).run()
+    at.button(key="dec_price_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    labels = [m.label for m in at.metric]
+    assert "大病保险人均筹资" in labels and "经营性亏损概率" in labels
+    at.button(key="dec_buy_run").click().run()
+    assert not at.exception and not at.error
+    assert len(at.session_state["dec_frontier_levers"]) == 3  # the three best levers, for the frontier
+
+
+def test_decision_charts_build():
+    fig = charts.tornado(["a", "b"], [1.0, 2.0], [3.0, 0.5], 1.5, "t", "x", "low", "high")
+    assert [tr.base for tr in fig.data] == [1.5, 1.5]
+    assert list(fig.data[0].x) == [0.5, -0.5]  # the first input on top: reversed
+    pts = pd.DataFrame({"added_cost": [0.0, 1e4, 2e4], "coverage_rate_poor": [0.8, 0.82, 0.81]})
+    fig = charts.frontier(pts, pts.iloc[:2], "coverage_rate_poor", "t", "x", "y", "pts", "front")
+    assert list(fig.data[1].x) == [0.0, 1.0]
+    curve = pd.DataFrame({"premium": [10.0, 20.0], "p_loss": [1.0, 0.0]})
+    fig = charts.premium_curve(curve, {"p_loss": "P"}, {"solved": 15.0}, "t", "x", "y")
+    assert fig.layout.shapes[0].x0 == 15.0

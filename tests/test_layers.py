@@ -48,6 +48,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "calibration",
             "distributed",
             "warmup",
+            # decisions: the 大病 contract's price, the best buy per public yuan, the tornado
+            "contract",
+            "best_buy",
+            "sensitivity",
         ),
     ),
     ("presentation", ("cli", "__main__", "report")),

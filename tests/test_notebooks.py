@@ -22,6 +22,8 @@ def test_notebooks_exist():
         "03_calibration",
         "04_fund_projection",
         "05_financial_protection",
+        "06_contract_pricing",
+        "07_best_buy",
     ]
 
 

@@ -96,6 +96,18 @@ def chart_specs(d: ReportData) -> list[Chart]:
                 ytitle="万元" if lang == "zh" else "10k yuan",
             )
         )
+    if d.tornado is not None and len(d.tornado):
+        bars = d.tornado
+        charts.append(
+            Chart(
+                "tornado",
+                t["dec_chart"],
+                "bar",
+                list(bars["label"]),
+                [Series(t["low"], list(bars["low"] / 1e8)), Series(t["high"], list(bars["high"] / 1e8))],
+                ytitle="亿元" if lang == "zh" else "100m yuan",
+            )
+        )
     return charts
 
 

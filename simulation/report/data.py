@@ -14,13 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..best_buy import FIGURES as BUY_FIGURES
+from ..best_buy import marginal_effects
 from ..compare import compare, income_deciles
+from ..contract import Pricing, price_critical_illness
 from ..errors import WorkbenchError
 from ..parameters import CATEGORY_LABELS, SETTING_LABELS
 from ..projection import project
 from ..protection import FIGURES as PROTECTION_FIGURES
 from ..registry import FUND_LABELS, code_label, coverage, format_value, metric_kind, metric_label, per
 from ..scenario import SCENARIO_DIR
+from ..sensitivity import FIGURES as TORNADO_FIGURES
+from ..sensitivity import Tornado, tornado
 from ..uncertainty import monte_carlo
 from ..version import __version__
 
@@ -117,6 +122,36 @@ TEXT = {
         "draws": "不确定性抽样次数",
         "sim_year": "测算年度",
         "tables_note": "金额单位为万元；比例为百分比；人数、户数为加权数。",
+        "decisions": "决策分析",
+        "dec_pricing": "大病保险合同定价（蒙特卡洛抽样）",
+        "dec_pricing_sheet": "决策-大病定价",
+        "dec_marginal": "最优投入：每1,000万元公共支出的效果",
+        "dec_marginal_sheet": "决策-最优投入",
+        "dec_tornado": "敏感性：各输入取区间两端时末年的结果",
+        "dec_tornado_sheet": "决策-敏感性",
+        "dec_chart": "末年基金累计结存对各输入的敏感性（相对中值，单位：亿元）",
+        "contract_year": "合同年度",
+        "solved_parameter": "求解参数",
+        "solved_value": "求解值",
+        "current_premium": "现行人均筹资（元）",
+        "target_margin": "目标盈利率",
+        "central_margin": "测算中值盈利率",
+        "lever": "参数",
+        "from_value": "现值",
+        "to_value": "调整至",
+        "per_budget": "每1,000万元",
+        "reached": "可投满",
+        "reached_yes": "是",
+        "reached_no": "否",
+        "input": "输入",
+        "group": "类别",
+        "low": "区间下端",
+        "high": "区间上端",
+        "at_low": "下端",
+        "at_high": "上端",
+        "range_from": "区间来源",
+        "lever_group": "政策参数",
+        "assumption_group": "测算假设",
     },
     "en": {
         "title": "Medical-security policy report",
@@ -205,6 +240,36 @@ TEXT = {
         "draws": "Uncertainty draws",
         "sim_year": "Simulated year",
         "tables_note": "Money in 10k yuan (万元); rates in %; persons and households weighted.",
+        "decisions": "Decisions",
+        "dec_pricing": "Pricing the critical-illness contract (Monte Carlo)",
+        "dec_pricing_sheet": "Decisions-contract",
+        "dec_marginal": "Best buy: what 10 million yuan of public spending buys",
+        "dec_marginal_sheet": "Decisions-best buy",
+        "dec_tornado": "Sensitivity: the final year at both ends of each input's range",
+        "dec_tornado_sheet": "Decisions-tornado",
+        "dec_chart": "Final-year fund balance against each input (change from central, 100m yuan)",
+        "contract_year": "Contract year",
+        "solved_parameter": "Solved for",
+        "solved_value": "Solved value",
+        "current_premium": "Current premium per person (yuan)",
+        "target_margin": "Target margin rate",
+        "central_margin": "Margin rate, central assumptions",
+        "lever": "Lever",
+        "from_value": "Now",
+        "to_value": "Moved to",
+        "per_budget": "per 10 million yuan",
+        "reached": "Absorbs it",
+        "reached_yes": "yes",
+        "reached_no": "no",
+        "input": "Input",
+        "group": "Kind",
+        "low": "Low end",
+        "high": "High end",
+        "at_low": "low",
+        "at_high": "high",
+        "range_from": "Range from",
+        "lever_group": "lever",
+        "assumption_group": "assumption",
     },
 }
 
@@ -252,6 +317,9 @@ class ReportData:
     extra: dict = field(default_factory=dict)
     # financial protection (Result.protection): tables of registry keys, each a ProtectionTable
     protection: list = field(default_factory=list)
+    # decisions (contract pricing, best buy, tornado), each a ProtectionTable; empty unless asked for
+    decisions: list = field(default_factory=list)
+    tornado: pd.DataFrame | None = None  # the tornado's bars (label, change at low / high end, yuan)
 
 
 @dataclass
@@ -552,8 +620,12 @@ def build(
     seed=None,
     mc_seed: int = 0,
     persons: int | None = None,
+    decisions=False,
 ) -> ReportData:
-    """Every table of the report. `draws` > 0 adds Monte Carlo P10/P50/P90 to the fund table."""
+    """Every table of the report. `draws` > 0 adds Monte Carlo P10/P50/P90 to the fund table;
+    `decisions` adds the decision tables: True computes them (the contract priced on 20 draws, every
+    lever's best buy, the tornado of every input: many runs), or a dict with any of `pricing`
+    (a Pricing), `marginal` (marginal_effects' table) and `tornado` (a Tornado) already computed."""
     if lang not in TEXT:
         raise WorkbenchError(f"report: lang must be 'zh' or 'en', got {lang!r}")
     proj = _projection(res)
@@ -575,4 +647,105 @@ def build(
         provenance=_provenance(res, lang, seed, draws),
         reform=_reform(res, baseline, lang) if baseline is not None else None,
         protection=_protection(res, baseline, lang),
+        **_decisions(res, lang, decisions),
     )
+
+
+# ---------------------------------------------------------------------------- decisions
+
+
+def _decisions(res, lang: str, decisions) -> dict:
+    """The decision tables and the tornado's bars (`build(decisions=...)`)."""
+    if not decisions:
+        return {}
+    given = decisions if isinstance(decisions, dict) else {}
+    unknown = set(given) - {"pricing", "marginal", "tornado"}
+    if unknown:
+        raise WorkbenchError(
+            f"report: decisions takes pricing, marginal and tornado, not {', '.join(sorted(unknown))}"
+        )
+    pop, scn = res._y.population, res.scenario
+    pr, me, tn = given.get("pricing"), given.get("marginal"), given.get("tornado")
+    if decisions is True:
+        if scn.params.critical_illness.enabled:
+            pr = price_critical_illness(pop, scn, draws=20)
+        me = marginal_effects(pop, scn)
+        tn = tornado(pop, scn)
+    tables = []
+    if pr is not None:
+        tables.append(_pricing_table(pr, lang))
+    if me is not None:
+        tables.append(_marginal_table(me, scn, lang))
+    bars = None
+    if tn is not None:
+        tables.append(_tornado_table(tn, lang))
+        top = tn.top(15, "balance")
+        c = tn.central["balance"]
+        bars = pd.DataFrame(
+            {
+                "label": top["label"] if lang == "zh" else top["label_en"],
+                "low": top["balance_low"] - c,
+                "high": top["balance_high"] - c,
+            }
+        )
+    return {"decisions": tables, "tornado": bars}
+
+
+def _pricing_table(pr: Pricing, lang: str) -> ProtectionTable:
+    t = TEXT[lang]
+    lever = pr.scenario.lever(pr.parameter)
+    head = [
+        t["contract_year"],
+        t["solved_parameter"],
+        t["solved_value"],
+        t["current_premium"],
+        t["target_margin"],
+    ]
+    kinds = ["text", "text", "text", "num", "rate"]
+    row = [str(pr.year), lever.label_in(lang), lever.format(pr.value, lang), pr.current_premium, pr.target]
+    for k in ("expected_margin_rate", "p_loss", "p_surplus", "deposit", "expected_loss", "fund_cost",
+              "resident_fund_cost"):  # fmt: skip
+        head.append(_heading(k, lang))
+        kinds.append(metric_kind(k))
+        row.append(getattr(pr, k))
+    head.append(t["central_margin"])
+    kinds.append("rate")
+    row.append(pr.central["insurer_margin_rate"])
+    return ProtectionTable(t["dec_pricing_sheet"], t["dec_pricing"], head, kinds, [row])
+
+
+def _marginal_table(me: pd.DataFrame, scn, lang: str) -> ProtectionTable:
+    t = TEXT[lang]
+    levers = {lv.path: lv for lv in scn.levers()}
+    head = [t["lever"], t["from_value"], t["to_value"], _heading("added_cost", lang)]
+    head += [_heading(k, lang, t["per_budget"]) for k in BUY_FIGURES]
+    head.append(t["reached"])
+    kinds = ["text", "text", "text", "money", "rate", "rate", "num", "text"]
+    rows = []
+    for r in me.head(30).itertuples():
+        lv = levers[r.path]
+        rows.append(
+            [lv.label_in(lang), lv.format(r.value, lang), lv.format(r.new_value, lang), r.added_cost]
+            + [getattr(r, f"per_budget_{k}") for k in BUY_FIGURES]
+            + [t["reached_yes"] if r.reached else t["reached_no"]]
+        )
+    return ProtectionTable(t["dec_marginal_sheet"], t["dec_marginal"], head, kinds, rows)
+
+
+def _tornado_table(tn: Tornado, lang: str) -> ProtectionTable:
+    t = TEXT[lang]
+    head = [t["input"], t["group"], t["low"], t["high"]]
+    kinds = ["text", "text", "num", "num"]
+    for f in TORNADO_FIGURES:
+        head += [_heading(f, lang, t["at_low"]), _heading(f, lang, t["at_high"])]
+        kinds += [metric_kind(f)] * 2
+    head.append(t["range_from"])
+    kinds.append("text")
+    rows = []
+    for r in tn.top(30).to_dict("records"):
+        row = [r["label"] if lang == "zh" else r["label_en"], t[f"{r['group']}_group"], r["low"], r["high"]]
+        for f in TORNADO_FIGURES:
+            row += [r[f"{f}_low"], r[f"{f}_high"]]
+        row.append(r["range_source"] if lang == "zh" else r["range_source_en"])
+        rows.append(row)
+    return ProtectionTable(t["dec_tornado_sheet"], t["dec_tornado"], head, kinds, rows)

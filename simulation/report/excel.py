@@ -284,6 +284,7 @@ def write_workbook(d: ReportData, target) -> None:
     if d.reform is not None:
         _reform_sheet(b, d)
     _protection_sheets(b, d)
+    _decision_sheets(b, d)
 
     rows = [[k, v] for k, v in d.provenance] + [["", ""], [CAVEAT[lang], ""], [t["tables_note"], ""]]
     b.table(t["provenance"], t["provenance"], None, [(t["item"], "text", 26), (t["value"], "text", 70)], rows)
@@ -303,6 +304,21 @@ def _protection_sheets(b: _Book, d: ReportData) -> None:
             list(zip(tb.head, kinds, widths)),
             tb.rows,
             note=(money if "money" in kinds else "") + CAVEAT[d.lang],
+        )
+
+
+def _decision_sheets(b: _Book, d: ReportData) -> None:
+    """The decision tables, one sheet each (money in 万元, rates in %, the rest as written)."""
+    money = "金额单位为万元。" if d.lang == "zh" else "Money in 10k yuan. "
+    for tb in d.decisions:
+        widths = [30] + [18] * (len(tb.head) - 1)
+        b.table(
+            tb.sheet,
+            tb.title,
+            None,
+            list(zip(tb.head, tb.kinds, widths)),
+            tb.rows,
+            note=money + CAVEAT[d.lang],
         )
 
 

@@ -69,6 +69,10 @@ def _cell(v, kind: str, lang: str) -> str:
         return fmt_money(v, lang)
     if kind == "index":
         return "—" if v is None or v != v else f"{float(v):.3f}"
+    if kind == "text":
+        return str(v)
+    if kind == "num":
+        return "—" if v is None or v != v else f"{float(v):,.4g}"
     return _n(v)
 
 
@@ -201,7 +205,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             lang,
         )
     )
-    for tb in d.protection:
+    for tb in [*d.protection, *d.decisions]:
         rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
         tables.append(_table(tb.title, None, tb.head, rows, lang))
     total = "合计" if lang == "zh" else "Total"
