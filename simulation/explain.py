@@ -45,7 +45,7 @@ from . import engine
 from .errors import PopulationError, WorkbenchError
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
 from .population.derive import derived_population
-from .population.model import Population
+from .population.model import Population, validate_claims, validate_persons
 from .registry import PAID_COLUMNS, category_label, fmt_money, metric_label, tiers
 from .result import Result
 from .rules.basic_insurance import build_tables, effective_referral, map_levels
@@ -261,15 +261,19 @@ CLAIM_COLUMNS_EMPTY = ("person_id", "setting", "hospital_level", "total_cost", "
 
 
 def family_population(persons, claims, source: str = "family") -> Population:
-    """The family as a Population, validated as `load_population` validates files (a missing
-    `household_id` is the family's one id, 1). Raises PopulationError."""
+    """The family as a Population, validated as `load_population` validates files (its rows counted
+    from 1, the first member or claim; a missing `household_id` is the family's one id, 1). Raises
+    PopulationError (with `detail` naming the cell), ExplainError for more than one household."""
     pp = _table(persons, "persons")
     cc = _table(claims, "claims")
-    if len(pp) and "household_id" not in pp.columns and "家庭编号" not in pp.columns and "户编号" not in pp:
+    if len(pp) and not {"household_id", "家庭编号", "户编号"} & set(map(str, pp.columns)):
         pp["household_id"] = 1
     if cc.empty and not len(cc.columns):
         cc = pd.DataFrame({c: [] for c in CLAIM_COLUMNS_EMPTY})
-    pop = Population(persons=pp, claims=cc, source=source)
+    persons_v, mask = validate_persons(pp, f"{source} persons", row_offset=1)
+    claims_v = validate_claims(cc, persons_v["person_id"].to_numpy(), f"{source} claims", row_offset=1)
+    pop = Population.trusted(persons_v, claims_v, source=source)
+    pop.__dict__["_cat_mask"] = mask
     n = pop.arrays.n_households
     if n != 1:
         raise ExplainError(f"{source}: the persons belong to {n} households; a family is one household_id")
@@ -342,8 +346,17 @@ def _w(zh: str, en: str) -> Words:
     return Words(zh, en)
 
 
+def _changed(scn: Scenario, path: str) -> str | None:
+    """The change of the scenario (a path of `scn.changes`) that sets the parameter at `path`."""
+    for k in scn.changes:
+        if k == path or k.startswith(path + ".") or path.startswith(k + "."):
+            return k
+    return None
+
+
 def _clause(scn: Scenario, paths) -> tuple[str, str]:
-    """The citations of the parameters at `paths` (source, or the preset's assumption), once each."""
+    """The citations of the parameters at `paths` (source, or the preset's assumption), once each; a
+    parameter the scenario changed is cited as the change, with the preset's citation after it."""
     zh, en, seen = [], [], set()
     for path in paths:
         info = scn.source(path)
@@ -355,6 +368,19 @@ def _clause(scn: Scenario, paths) -> tuple[str, str]:
             text_zh, text_en = f"假设：{info['assumption']}", f"Assumption: {info['assumption']}"
         else:
             continue
+        changed = _changed(scn, path)
+        if changed is not None:
+            try:
+                lever = scn.lever(changed)
+                value = scn.changes[changed]
+                key = ("c", changed)
+                text_zh = f"本方案调整：{lever.label} = {lever.format(value, 'zh')}（预设依据：{text_zh}）"
+                text_en = (
+                    f"changed in this scenario: {lever.label_en} = {lever.format(value, 'en')} "
+                    f"(preset: {text_en})"
+                )
+            except (KeyError, WorkbenchError):
+                pass
         if key in seen:
             continue
         seen.add(key)
@@ -1083,9 +1109,35 @@ def _scenario(x) -> Scenario:
     raise ExplainError(f"explain: expected a Scenario or a preset name, got {type(x).__name__}")
 
 
+def _check_levels(pop: Population, params: ScenarioModel) -> None:
+    """A claim at a hospital level the scenario does not define is refused before the run, naming the
+    claim (the engine would refuse it too, without the row)."""
+    levels = list(params.hospital_levels)
+    names = pop.claims["hospital_level"].astype(str).to_numpy()
+    bad = np.flatnonzero(~np.isin(names, levels))
+    if len(bad) == 0:
+        return
+    expected = f"a hospital level of scenario {params.id} ({', '.join(levels)})"
+    got = repr(str(names[bad[0]]))
+    err = PopulationError(
+        f"{pop.source} claims: row {bad[0] + 1}, column 'hospital_level': expected {expected} (got {got})"
+    )
+    err.detail = {
+        "source": f"{pop.source} claims",
+        "rows": [int(r) + 1 for r in bad[:5]],
+        "more": max(len(bad) - 5, 0),
+        "column": "hospital_level",
+        "expected": expected,
+        "expected_zh": f"情景 {params.id} 定义的医院等级（{'、'.join(levels)}）",
+        "got": got,
+    }
+    raise err
+
+
 def _explain_population(
     scn: Scenario, params: ScenarioModel, year: int, pop: Population, household_id
 ) -> Explanation:
+    _check_levels(pop, params)
     y, calls = traced_year(pop, params)
     res = Result(y, scn, year)
     persons = res.persons

@@ -16,6 +16,7 @@ import pytest
 
 from simulation import (
     PopulationError,
+    WorkbenchError,
     available_presets,
     explain,
     generate_population,
@@ -206,11 +207,26 @@ def test_bad_family_gets_the_load_population_error(persons, claims, needle):
     with pytest.raises(PopulationError) as e:
         explain("linan_2024", persons, claims)
     assert needle in str(e.value)
-    with pytest.raises(PopulationError) as same:  # the very message Population gives the tables
-        from simulation import Population
+    # the very check load_population runs on files (there rows count from line 2 of a CSV, here
+    # from the first member or claim), with the cell named for a page in either language
+    from simulation import load_population
 
-        Population(pd.DataFrame(persons).assign(household_id=1), pd.DataFrame(claims), source="family")
-    assert str(e.value) == str(same.value)
+    with pytest.raises(PopulationError) as same:
+        load_population(pd.DataFrame(persons).assign(household_id=1).to_csv(index=False).encode(),
+                        pd.DataFrame(claims).to_csv(index=False).encode())  # fmt: skip
+    assert (
+        str(e.value).split(": row ")[1].split(",", 1)[1]
+        == str(same.value).split(": row ")[1].split(",", 1)[1]
+    )
+    d = e.value.detail
+    assert d["rows"] == [1] and d["column"] in str(e.value) and d["expected_zh"] != d["expected"]
+
+
+def test_unknown_hospital_level_names_the_claim():
+    with pytest.raises(PopulationError) as e:
+        explain("linan_2024", HAND_PERSONS, [{**HAND_CLAIMS[0], "hospital_level": "province_1"}])
+    assert e.value.detail["column"] == "hospital_level" and e.value.detail["rows"] == [1]
+    assert "1, 2, 3" in str(e.value) and "1、2、3" in e.value.detail["expected_zh"]
 
 
 def test_two_households_are_not_one_family():
@@ -252,3 +268,47 @@ def test_unknown_household():
     res = simulate(generate_population(scn, persons=200, seed=1), scn)
     with pytest.raises(ExplainError, match="not in this run"):
         res.explain(10**9)
+
+
+def test_printable_sheet_html_pdf_text_csv(tmp_path):
+    from simulation.report.family import family_csv, family_html, family_text, write_family
+
+    ex = explain("linan_2024", HAND_PERSONS, HAND_CLAIMS, baseline="linan_2024")
+    html = family_html(ex, "zh")
+    assert "待遇测算单" in html and "起付线 1,000 元" in html and "与预设方案对比" in html
+    assert "<script" not in html and "http" not in html.split("</style>")[1]  # one offline page
+    assert "Benefit calculation sheet" in family_html(ex, "en")
+    text = family_text(ex, "zh")
+    assert "51,350.00 元" in text and "依据" in text
+    csv = family_csv(ex, "en").decode("utf-8-sig").splitlines()
+    assert csv[0].startswith("#,member,claim,tier,rule") and len(csv) == len(ex.steps) + 1
+    pdf = write_family(ex, tmp_path / "sheet.pdf")
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    with pytest.raises(WorkbenchError, match="unknown format"):
+        write_family(ex, tmp_path / "sheet.docx")
+
+
+def test_cli_explain(tmp_path, capsys):
+    from simulation.cli import main
+
+    assert (
+        main(["explain", "linan_2024", "--typical", "tekun_elderly", "--out", str(tmp_path / "t.csv")]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "待遇测算单" in out and "封顶制" in out and (tmp_path / "t.csv").exists()
+    fam = tmp_path / "f.yaml"
+    fam.write_text(
+        "persons:\n  - {person_id: 1, age: 40, scheme: resident, category: none, income: 30000}\n"
+        "claims:\n  - {person_id: 1, setting: inpatient, hospital_level: 2, total_cost: 9000,"
+        " policy_cost: 8000}\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["explain", "linan_2024", "--family", str(fam), "--baseline", "linan_2024", "--lang", "en"]) == 0
+    )
+    assert "Basic insurance" in capsys.readouterr().out
+    assert main(["explain", "linan_2024", "--typical", "nope"]) == 2
+    assert "no such typical family" in capsys.readouterr().err
+    fam.write_text("persons:\n  - {person_id: 1, age: 40, scheme: resident, category: rich, income: 1}\n")
+    assert main(["explain", "linan_2024", "--family", str(fam)]) == 2
+    assert "column 'category'" in capsys.readouterr().err
