@@ -82,6 +82,16 @@ def run_explain(persons, claims):
         return None, t("hh_error", msg=str(e))
 
 
+def editable(fam) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A family's tables for the editors: codes as text (a level may be 3 or province_1)."""
+    persons, claims = fam.persons.copy(), fam.claims.copy()
+    for col in ("hospital_level", "disease"):
+        if col in claims:
+            claims[col] = claims[col].astype(str)
+    persons["category"] = persons["category"].astype(str)
+    return persons, claims
+
+
 ex, err, description = None, None, ""
 if source == "typical":
     if not families:
@@ -124,13 +134,12 @@ else:  # enter a family
         fam = families[names.index(start)]
         if ss.get("hh_edit_from") != (ss["preset"], start):
             ss["hh_edit_from"] = (ss["preset"], start)
-            ss["hh_edit_persons"] = fam.persons.copy()
-            ss["hh_edit_claims"] = fam.claims.copy()
+            ss["hh_edit_persons"], ss["hh_edit_claims"] = editable(fam)
     up = st.file_uploader(t("hh_upload"), type=["yaml", "yml"], key="hh_upload")
     if up is not None:
         try:
             fam_up = families_from_yaml(up.getvalue().decode("utf-8-sig"), up.name)[0]
-            ss["hh_edit_persons"], ss["hh_edit_claims"] = fam_up.persons, fam_up.claims
+            ss["hh_edit_persons"], ss["hh_edit_claims"] = editable(fam_up)
         except (PopulationError, UnicodeDecodeError) as e:
             st.error(error_text(e))
             st.stop()
@@ -244,7 +253,8 @@ totals_view = pd.DataFrame(
     {t("hh_payer"): [label(k) for k in order], t("hh_amount"): [yuan(tot[k]) for k in order]}
 )
 st.subheader(t("hh_totals"))
-st.table(totals_view.set_index(t("hh_payer")))
+with st.container(key="hh_totals"):
+    st.table(totals_view.set_index(t("hh_payer")))
 
 # ---------------------------------------------------------------------------- flags
 st.subheader(t("hh_flags"))
