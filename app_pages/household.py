@@ -182,6 +182,7 @@ if err:
     st.stop()
 assert ex is not None
 L = lang()
+SEP = "：" if L == "zh" else ": "
 fam = ex.family
 
 # ---------------------------------------------------------------------------- the headline figures
@@ -211,12 +212,12 @@ def summary_of(e, w) -> dict:
 if changed and ex.baseline is not None:
     left, right = st.columns(2)
     left.plotly_chart(
-        payer_waterfall(summary_of(ex, pick), labels, f"{t('hh_current')}：{t('hh_waterfall')}",
+        payer_waterfall(summary_of(ex, pick), labels, f"{t('hh_current')}{SEP}{t('hh_waterfall')}",
                         labels["total_cost"], scale=1.0, height=340),
         width="stretch", key="hh_wf_current",
     )  # fmt: skip
     right.plotly_chart(
-        payer_waterfall(summary_of(ex.baseline, pick), labels, f"{t('hh_preset')}：{t('hh_waterfall')}",
+        payer_waterfall(summary_of(ex.baseline, pick), labels, f"{t('hh_preset')}{SEP}{t('hh_waterfall')}",
                         labels["total_cost"], scale=1.0, height=340),
         width="stretch", key="hh_wf_preset",
     )  # fmt: skip
@@ -259,12 +260,12 @@ with st.container(key="hh_totals"):
 # ---------------------------------------------------------------------------- flags
 st.subheader(t("hh_flags"))
 for f in ex.fired():
-    st.warning(f"**{f.label_in(L)}**：{f.why_in(L)}" + (f"\n\n{f.clause_in(L)}" if f.clause_in(L) else ""))
+    st.warning(f"**{f.label_in(L)}**{SEP}{f.why_in(L)}" + (f"\n\n{f.clause_in(L)}" if f.clause_in(L) else ""))
 quiet = [f for f in ex.flags if not f.fired]
 if quiet:
     with st.expander(t("hh_flag_not_fired")):
         for f in quiet:
-            st.markdown(f"- **{f.label_in(L)}**：{f.why_in(L)}")
+            st.markdown(f"- **{f.label_in(L)}**{SEP}{f.why_in(L)}")
 
 # ---------------------------------------------------------------------------- current against the preset
 st.subheader(t("hh_compare"))
