@@ -958,13 +958,16 @@ def _flags(scn: Scenario, params: ScenarioModel, reader: _Reader, hh: pd.Series,
         out.append(Flag(key, bool(fired), zh, en, why.zh, why.en, c_zh, c_en))
 
     # early warning: the persons whose OOP before the cap crossed a line, each rule as it fired
-    parts_zh, parts_en, paths = [], [], []
+    parts_zh, parts_en, paths, seen = [], [], [], set()
     for c in reader.calls:
         if c.where != "_warnings_range" or c.rule != "warned" or not c.result:
             continue
         p, r = reader.need(c, "p", "r")
+        if (p, r) in seen:  # (the test on the OOP after the cap, where it equals the one before)
+            continue
         if not np.isclose(c.args["oop"], float(persons["oop_before_cap"].iloc[p]), rtol=0, atol=1e-9):
             continue  # the test on the OOP after subsidies and the cap
+        seen.add((p, r))
         rule = fl.warning[r]
         op_zh = "≥" if c.args["inclusive"] else ">"
         parts_zh.append(f"成员 {ids[p]} 自付 {_money(c.args['oop'], 'zh')} {op_zh} {rule.label} "
