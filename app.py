@@ -37,6 +37,7 @@ PAGES = [
     ("app_pages/goal_seek.py", "page_goal_seek", ":material/target:", "goal_seek"),
     ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
     ("app_pages/decisions.py", "page_decisions", ":material/insights:", "decisions"),
+    ("app_pages/household.py", "page_household", ":material/family_restroom:", "household"),
     ("app_pages/report.py", "page_report", ":material/description:", "report"),
 ]
 pages = {url: st.Page(path, title=t(key), icon=icon, url_path=url) for path, key, icon, url in PAGES}

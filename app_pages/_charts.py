@@ -68,11 +68,14 @@ def bar(
     return _figure([bars], title, yaxis={"title": {"text": ylabel}})
 
 
-def payer_waterfall(summary: dict, labels: dict[str, str], title: str, total_label: str) -> go.Figure:
-    """Waterfall from total cost down through each payer to out-of-pocket (亿元)."""
+def payer_waterfall(
+    summary: dict, labels: dict[str, str], title: str, total_label: str, scale: float = 1e8, height: int = 360
+) -> go.Figure:
+    """Waterfall from total cost down through each payer to out-of-pocket (亿元; `scale` 1: yuan,
+    for one family)."""
     keys = [k for k in PAYERS if summary.get(k, 0)]
     x = [total_label] + [labels[k] for k in keys] + [labels["oop"]]
-    y = [summary["total_cost"] / 1e8] + [-summary[k] / 1e8 for k in keys] + [summary["oop"] / 1e8]
+    y = [summary["total_cost"] / scale] + [-summary[k] / scale for k in keys] + [summary["oop"] / scale]
     measure = ["absolute"] + ["relative"] * len(keys) + ["total"]
     steps = {
         "type": "waterfall",
@@ -82,7 +85,7 @@ def payer_waterfall(summary: dict, labels: dict[str, str], title: str, total_lab
         "text": [f"{abs(v):,.2f}" for v in y],
         "textposition": "outside",
     }
-    return _figure([steps], title, showlegend=False)
+    return _figure([steps], title, showlegend=False, height=height)
 
 
 def grouped_bars(

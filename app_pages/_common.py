@@ -49,7 +49,7 @@ from ._text import text
 DEFAULT_PRESET = "linan_2024"
 DEFAULT_PERSONS = 20_000
 DEFAULT_SEED = 7
-RESERVED = ("preset", "lang", "n", "seed")  # URL keys that are not parameter paths
+RESERVED = ("preset", "lang", "n", "seed", "household")  # URL keys that are not parameter paths
 PAYERS_SHOWN = PAID_COLUMNS  # every payer of the identity, in settlement order (zeros are not drawn)
 
 
@@ -120,6 +120,9 @@ def init_state() -> None:
     ss["pop_n"] = _int(qp.get("n"), DEFAULT_PERSONS, 100, 10_000_000)
     ss["pop_seed"] = _int(qp.get("seed"), DEFAULT_SEED, 0, 2**31 - 1)
     ss["upload"] = None
+    hid = _int(qp.get("household"), -1, -(2**62), 2**62)  # a household opened on the 家庭测算 page
+    if hid != -1:
+        ss["explain_hid"] = hid
     base = preset_scenario(ss["preset"])
     changes, errors = {}, []
     for path, raw in qp.items():
@@ -164,6 +167,8 @@ def sync_url() -> None:
         qp["n"] = str(ss["pop_n"])
     if ss["pop_seed"] != DEFAULT_SEED:
         qp["seed"] = str(ss["pop_seed"])
+    if ss.get("explain_hid") is not None:
+        qp["household"] = str(ss["explain_hid"])
     for path, v in sorted(ss["changes"].items()):
         qp[path] = str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
     if st.query_params.to_dict() != qp:
@@ -588,6 +593,13 @@ def by_decile(res, pop_key: str) -> pd.DataFrame:
         "oop_share": per(oop, income),
     }
     return pd.DataFrame(cols, index=pd.Index(range(1, 11), name="decile"))
+
+
+def open_household(hid) -> None:
+    """Open a household of the run on the 家庭测算 page (a row clicked in a list)."""
+    st.session_state["explain_hid"] = int(hid)
+    st.session_state["hh_opened"] = True
+    st.switch_page("app_pages/household.py")
 
 
 def safe(fn, *args, **kw):

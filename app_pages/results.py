@@ -17,6 +17,7 @@ from app_pages._common import (
     fmt_figure,
     label,
     lever,
+    open_household,
     pct,
     population,
     population_key,
@@ -170,5 +171,8 @@ if k:
             label("oop_share"): [pct(x) for x in h["oop_share"][top]],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", height=240)
+    picked = st.dataframe(table, hide_index=True, width="stretch", height=240, on_select="rerun",
+                          selection_mode="single-row", key="catastrophic_table")  # fmt: skip
+    if picked.selection.rows:  # a click on a row opens the household on the 家庭测算 page
+        open_household(h["household_id"][top][picked.selection.rows[0]])
 st.caption(t("caveat"))

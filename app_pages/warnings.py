@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import cat_label, label, pct, result, t, title
+from app_pages._common import cat_label, label, open_household, pct, result, t, title
 
 st.header(t("warn_title"))
 res = result()
@@ -45,7 +45,11 @@ names = {"size": t("size"), "category": t("category"), "oop_share": label("oop_s
 names |= {c: title(c) for c in ("income", "total_cost", "oop")} | {f: t(f"flag_{f}") for f in flags}
 view = view.rename(columns=names)
 view.index.name = t("household_id")
-st.dataframe(view, width="stretch")
+# a click on a row opens the household step by step on the 家庭测算 page
+picked = st.dataframe(view, width="stretch", on_select="rerun", selection_mode="single-row", key="warn_table")
+st.caption(t("hh_open_hint"))
+if picked.selection.rows:
+    open_household(view.index[picked.selection.rows[0]])
 st.download_button(
     t("download_csv"),
     data=lambda: sel.to_csv().encode("utf-8-sig"),

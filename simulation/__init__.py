@@ -9,6 +9,7 @@ res.summary["coverage_rate_poor"]
 
 from .api import simulate
 from .errors import PopulationError, ScenarioError, WorkbenchError
+from .explain import Explanation, explain
 from .memory_reuse import keep_freed_memory
 from .population import Population, generate_population, load_parquet, load_population, save_population
 from .result import Result
@@ -18,6 +19,7 @@ from .version import __version__ as __version__
 keep_freed_memory()  # before any large array: repeated runs reuse pages (see memory_reuse)
 
 __all__ = [
+    "Explanation",
     "Population",
     "PopulationError",
     "Result",
@@ -25,6 +27,7 @@ __all__ = [
     "ScenarioError",
     "WorkbenchError",
     "available_presets",
+    "explain",
     "generate_population",
     "load_parquet",
     "load_population",

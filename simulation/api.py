@@ -8,6 +8,7 @@ The engine computes arrays and never builds a Result; this module is where the t
 from __future__ import annotations
 
 from .engine import run_year
+from .explain import explain_result
 from .population.model import Population
 from .projection import result_funds
 from .result import Result
@@ -21,7 +22,9 @@ def simulate(pop: Population, scenario: Scenario, *, year: int | None = None) ->
     if not isinstance(scenario, Scenario):
         raise TypeError(f"simulate: expected a Scenario, got {type(scenario).__name__}")
     p = scenario.params if year is None else scenario.for_year(year)
-    return Result.from_year(run_year(pop, p), scenario, year or p.year, funds_from=result_funds)
+    return Result.from_year(
+        run_year(pop, p), scenario, year or p.year, funds_from=result_funds, explain_from=explain_result
+    )
 
 
 __all__ = ["simulate"]

@@ -1,4 +1,4 @@
-"""Command line: `python -m simulation run|generate|calibrate|project|price|best-buy|tornado|warmup ...`.
+"""Command line: `python -m simulation run|generate|calibrate|project|price|best-buy|tornado|explain ...`.
 
 Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback. The
 commands are the table `COMMANDS` at the end of this module: the CLI lists them, the modules it
@@ -18,11 +18,13 @@ from .calibration import DEFAULT_PERSONS, calibrate, format_checks
 from .contract import PREMIUM, format_pricing, price_critical_illness
 from .distributed import simulate_partitioned
 from .errors import WorkbenchError
+from .explain import explain, load_family, typical_families
 from .population import generate_population, load_population
 from .population.parquet import generate_partitioned, open_partitioned
 from .projection import format_funds, project
 from .registry import format_value, metric_kind, metric_label
 from .report import check_report_path, write_report
+from .report.family import check_family_path, family_text, write_family
 from .scenario import available_presets, load_scenario
 from .sensitivity import FIGURES as TORNADO_FIGURES
 from .sensitivity import tornado, tornado_table
@@ -312,6 +314,46 @@ def _warmup(args) -> int:
     return 0
 
 
+def _explain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--family", metavar="FILE", help="a family YAML: persons: and claims: (docs/CONTRACT-explain.md)"
+    )
+    who.add_argument(
+        "--typical",
+        metavar="ID",
+        help="one of the preset's typical families (scenarios/families/PRESET.yaml)",
+    )
+    p.add_argument(
+        "--baseline", default=None, metavar="PRESET", help="explain under this scenario too, and compare"
+    )
+    p.add_argument("--out", default=None, help="write the 测算单: .pdf, .html, .csv (the steps) or .txt")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def _explain(args) -> int:
+    if args.out:  # a bad name fails before the run
+        check_family_path(args.out)
+    scn = load_scenario(args.scenario)
+    if args.typical is not None:
+        fams = {f.id: f for f in typical_families(scn)}
+        if args.typical not in fams:
+            known = ", ".join(fams) or "none"
+            raise WorkbenchError(
+                f"--typical {args.typical}: no such typical family of {scn.id} (families: {known})"
+            )
+        fam = fams[args.typical]
+    else:
+        fam = load_family(args.family)
+    ex = explain(scn, fam.persons, fam.claims, baseline=args.baseline)
+    description = fam.description_in(args.lang)
+    print(family_text(ex, args.lang, description), end="")
+    if args.out:
+        print(f"file: {write_family(ex, args.out, args.lang, description)}")
+    return 0
+
+
 # name -> (help, add_args(parser) declaring the arguments, run(args) returning the exit code)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
     "run": ("simulate one year and print the summary", _run_args, _run),
@@ -346,6 +388,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         "compile every kernel variant (serial and parallel, every preset) into the on-disk cache",
         _warmup_args,
         _warmup,
+    ),
+    "explain": (
+        "explain one family step by step: every rule, payer and clause (a 测算单)",
+        _explain_args,
+        _explain,
     ),
 }
 

@@ -11,7 +11,11 @@ class ScenarioError(WorkbenchError):
 
 
 class PopulationError(WorkbenchError):
-    """Person or claim input is invalid."""
+    """Person or claim input is invalid. `detail`, when the error is about a cell: {source, rows
+    (the first rows, as the message numbers them), column, expected (English), expected_zh, got}, so a
+    page can say it in its own language."""
+
+    detail: dict | None = None
 
 
 class PopulationTooLargeError(PopulationError):

@@ -45,6 +45,7 @@ from .assumptions import DEFAULT_SOURCES as DEFAULT_SOURCES
 from .assumptions import FINANCING_GROWTH, GROWTH_KEYS, Behaviour, ProjectionConfig, projection_config
 from .engine import run_year
 from .errors import WorkbenchError
+from .explain import explain_result
 from .funds import FUND_COLUMNS as FUND_COLUMNS
 from .funds import FundChain
 from .funds import fund_table as fund_table
@@ -313,13 +314,23 @@ def project(
         if t == 0 and first_result is not None:
             res = first_result
         else:
-            res = Result(run_year(pop_t, params), scenario, year, funds_from=result_funds)
+            res = Result(
+                run_year(pop_t, params), scenario, year, funds_from=result_funds, explain_from=explain_result
+            )
         beh = cfg.behaviour
         if beh.utilisation_response:
             if price_ref is None:
                 if reference is not None:
                     ref_p = reference.for_year(y0) if reference.series else reference.params
-                    price_ref = _price(Result(run_year(pop, ref_p), reference, y0, funds_from=result_funds))
+                    price_ref = _price(
+                        Result(
+                            run_year(pop, ref_p),
+                            reference,
+                            y0,
+                            funds_from=result_funds,
+                            explain_from=explain_result,
+                        )
+                    )
                 else:
                     price_ref = _price(res)
             mult = ((_price(res) + beh.min_price) / (price_ref + beh.min_price)) ** beh.elasticity
@@ -327,7 +338,13 @@ def project(
             if not np.allclose(mult, 1.0):
                 derive = (*derive[:-1], mult)
                 pop_t = derived_population(pop, **_year_arrays(base, *derive))
-                res = Result(run_year(pop_t, params), scenario, year, funds_from=result_funds)
+                res = Result(
+                    run_year(pop_t, params),
+                    scenario,
+                    year,
+                    funds_from=result_funds,
+                    explain_from=explain_result,
+                )
         funds.add(res, year)
         if res is not first_result:
             # each year keeps its summary and fund rows; its arrays are rebuilt if asked for, so

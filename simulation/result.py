@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,11 +47,13 @@ class Result:
         year: int,
         *,
         funds_from: Callable[[Result], pd.DataFrame] | None = None,
+        explain_from: Callable[..., Any] | None = None,
     ):
         self._arrays: YearArrays | None = y
         self._rebuild: Callable[[], YearArrays] | None = None  # runs a released year again
         self._population = y.population
         self._funds_from = funds_from  # the fund projection (`funds`), given by simulate / project
+        self._explain_from = explain_from  # explain.explain_result, given by simulate / project
         self.scenario = scenario
         self.year = year
         self.summary: Summary = self._summary()
@@ -98,8 +101,21 @@ class Result:
         year: int,
         *,
         funds_from: Callable[[Result], pd.DataFrame] | None = None,
+        explain_from: Callable[..., Any] | None = None,
     ) -> Result:
-        return cls(y, scenario, year, funds_from=funds_from)
+        return cls(y, scenario, year, funds_from=funds_from, explain_from=explain_from)
+
+    def explain(self, household_id, baseline=None):
+        """One household of this run step by step (`simulation.explain.Explanation`): every rule
+        applied to it, the payer of each amount and the clause it comes from; with `baseline` (a
+        Scenario or a preset name), the same under it and the difference per step. The
+        explanation (a layer above this module) is given by `simulate` and `project`."""
+        if self._explain_from is None:
+            raise WorkbenchError(
+                "Result.explain: this Result was built without the explanation; "
+                "use simulation.simulate or simulation.projection.project"
+            )
+        return self._explain_from(self, household_id, baseline)
 
     def __repr__(self) -> str:
         s = self.summary

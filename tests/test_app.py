@@ -28,6 +28,7 @@ PAGES = [
     "goal_seek",
     "warnings",
     "decisions",
+    "household",
     "report",
 ]
 DIBAO = "medical_assistance.inpatient_ratio.dibao"
@@ -269,3 +270,31 @@ def test_decision_charts_build():
     curve = pd.DataFrame({"premium": [10.0, 20.0], "p_loss": [1.0, 0.0]})
     fig = charts.premium_curve(curve, {"p_loss": "P"}, {"solved": 15.0}, "t", "x", "y")
     assert fig.layout.shapes[0].x0 == 15.0
+
+
+def test_household_page_every_source_and_a_bad_family():
+    """家庭测算: a typical family, a household of the run (from the URL), one entered with a claim
+    whose policy cost exceeds its total cost: the error names the cell in the page's language."""
+    at = app(household="1")
+    at.switch_page("app_pages/household.py").run()
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="hh_source").value == "run"
+    assert any(m.label == "个人负担" for m in at.metric)
+    at.segmented_control(key="hh_source").set_value("typical").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="hh_typical").value == "dibao_cancer"
+    at.segmented_control(key="hh_source").set_value("edit").run()
+    assert not at.exception and not at.error
+    claims = at.session_state["hh_edit_claims"].copy()
+    claims.loc[0, "policy_cost"] = claims.loc[0, "total_cost"] + 1
+    at.session_state["hh_edit_claims"] = claims
+    at.run()
+    assert (
+        at.error
+        and "费用表第 1 行" in at.error[0].value
+        and "政策范围内费用不超过总费用" in at.error[0].value
+    )
+    at.segmented_control(key="lang_widget").set_value("en").run()
+    assert (
+        at.error and "claims, row 1" in at.error[0].value and "policy_cost ≤ total_cost" in at.error[0].value
+    )

@@ -249,6 +249,7 @@ PAGE_ADDRESSES = {
     "goal_seek": "page_goal_seek",
     "warnings": "warn_title",
     "decisions": "page_decisions",
+    "household": "hh_title",
     "report": "report_title",
 }
 
@@ -332,4 +333,38 @@ def test_shared_url_reproduces_figures(server):
         assert _metrics(fresh) == figures != before
         slider = fresh.locator("[data-testid='stSlider']").filter(has_text=dibao).first
         assert slider.get_by_role("slider").input_value() == lever_value != "90"
+        browser.close()
+
+
+def test_warnings_row_opens_the_household_step_by_step(server):
+    """A click on a row of the early-warning list opens that household on the 家庭测算 page, whose
+    steps summed by payer give the out-of-pocket the list shows for it (to the fen)."""
+    from playwright.sync_api import sync_playwright
+
+    from app_pages._text import TEXT
+    from simulation.registry import metric_label
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"{server}/warnings?n=3000", timeout=60_000)
+        table = page.locator("[data-testid='stDataFrame']").first
+        table.wait_for(timeout=120_000)
+        _idle(page)
+        head = table.locator("[role='row']").first.locator("[role='columnheader']").all_inner_texts()
+        first = table.locator("[role='row']").nth(1).locator("[role='gridcell']").all_inner_texts()
+        row = dict(zip(head, first))  # (the grid's accessible table holds the visible columns)
+        hid = row[TEXT["zh"]["household_id"]]
+        oop = float(row[f"{metric_label('oop')}（元）"])
+        box = table.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection marker
+        page.wait_for_url(f"**/household?*household={hid}*", timeout=60_000)
+        page.wait_for_selector(f"h2:has-text('{TEXT['zh']['hh_title']}')", timeout=60_000)
+        totals = page.locator(".st-key-hh_totals [data-testid='stTable']")
+        totals.wait_for(timeout=60_000)
+        _idle(page)
+        cells = totals.locator("tr").filter(has_text=metric_label("oop")).locator("td").all_inner_texts()
+        shown = float(cells[-1].replace(",", ""))
+        assert abs(shown - oop) <= 0.01, (hid, shown, oop)
+        page.screenshot(path=str(ARTIFACTS / "household.png"), full_page=True)
         browser.close()

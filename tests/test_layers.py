@@ -40,6 +40,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "analysis",
         (
             "api",
+            # explain: one family step by step (the engine's loops traced); api and projection give
+            # it to the Results they build (Result.explain)
+            "explain",
             "targets",
             "projection",
             "compare",

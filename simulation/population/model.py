@@ -7,6 +7,7 @@ many simulations (and app sessions) without copies.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
@@ -181,7 +182,58 @@ def _fail(source: str, rows: pd.Index | np.ndarray, column: str, expected: str, 
     more = f" and {len(rows) - 5} more rows" if len(rows) > 5 else ""
     rows_s = ", ".join(str(int(r)) for r in first)
     got_s = f" (got {got!r:.60})" if got is not None else ""
-    raise PopulationError(f"{source}: row {rows_s}{more}, column '{column}': expected {expected}{got_s}")
+    err = PopulationError(f"{source}: row {rows_s}{more}, column '{column}': expected {expected}{got_s}")
+    err.detail = {
+        "source": source,
+        "rows": [int(r) for r in first],
+        "more": max(len(rows) - 5, 0),
+        "column": column,
+        "expected": expected,
+        "expected_zh": expected_zh(expected),
+        "got": None if got is None else f"{got!r:.60}",
+    }
+    raise err
+
+
+# what `_fail` says a cell should be, in Chinese (a page shows the error in its own language)
+_EXPECTED_ZH = {
+    "an integer id": "整数编号",
+    "an integer": "整数",
+    "an age in years": "年龄（岁）",
+    "an annual income in yuan": "年收入（元）",
+    "an amount in yuan": "金额（元）",
+    "a weight": "权重",
+    "a care level 0-3": "失能等级 0-3",
+    "a month 0-12 (0: not newly identified)": "月份 0-12（0：非新认定）",
+    "a month 1-12": "月份 1-12",
+    "true/false (or 是/否, 1/0)": "是/否（或 true/false、1/0）",
+    "employee or resident (职工/居民)": "职工或居民",
+    "home or institution (居家/机构)": "居家或机构",
+    "inpatient, outpatient or chronic (住院/门诊/门诊慢特病)": "住院、门诊或门诊慢特病",
+    "local, registered or unregistered (本市/备案/未备案)": "本市、异地备案或异地未备案",
+    "a unique person id": "不重复的人员编号",
+    "the id of a person in the persons table": "人员表中已有人员的编号",
+    "a hospital level (1, 2, 3 or a scenario code)": "医院等级（1、2、3 或情景定义的代码）",
+}
+
+
+def expected_zh(expected: str) -> str:
+    """`_fail`'s expectation in Chinese (the English itself where no translation is known)."""
+    if expected in _EXPECTED_ZH:
+        return _EXPECTED_ZH[expected]
+    m = re.fullmatch(r"policy_cost ≤ total_cost \((.*)\)", expected)
+    if m:
+        return f"政策范围内费用不超过总费用（{m.group(1)}）"
+    m = re.fullmatch(r"category codes (.*) joined with '\|'", expected)
+    if m:
+        return f"救助类别代码（{m.group(1)}，多个以“|”连接）"
+    for suffix, zh in ((" (a finite number)", "（有限数值）"),):
+        if expected.endswith(suffix):
+            return expected_zh(expected[: -len(suffix)]) + zh
+    m = re.fullmatch(r"(.*) ([≥≤]) (.*)", expected)
+    if m and m.group(1) in _EXPECTED_ZH:
+        return f"{_EXPECTED_ZH[m.group(1)]} {m.group(2)} {m.group(3)}"
+    return expected
 
 
 def _rename_aliases(df: pd.DataFrame, source: str) -> pd.DataFrame:
