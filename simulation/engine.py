@@ -212,6 +212,11 @@ class YearArrays:
     # returns them but for the mutual-aid contribution subsidy, then the households' weighted
     # counts (kernels.HOUSEHOLD_SUMS) (None: the Result runs that pass)
     summary_sums: tuple | None = None
+    # the claims' total and policy-range cost the tiers saw (after the hospital's part; the billed
+    # arrays themselves when no hospital bears any), per sorted claim: a settlement's own figures
+    # (simulation.settlements) read them, no rule does
+    claim_total_used: np.ndarray | None = None
+    claim_policy_used: np.ndarray | None = None
 
 
 def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
@@ -425,4 +430,6 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         claim_base=claim_base,
         ltc=_long_term_care(p.long_term_care, pop, cat_mask),
         summary_sums=summary_sums,
+        claim_total_used=a.claim_total,
+        claim_policy_used=a.claim_policy,
     )
