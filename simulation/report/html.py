@@ -69,6 +69,8 @@ def _cell(v, kind: str, lang: str) -> str:
         return fmt_money(v, lang)
     if kind == "index":
         return "—" if v is None or v != v else f"{float(v):.3f}"
+    if kind == "text":
+        return str(v)
     return _n(v)
 
 
@@ -204,6 +206,11 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     for tb in d.protection:
         rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
         tables.append(_table(tb.title, None, tb.head, rows, lang))
+    for i, tb in enumerate(d.backtest):  # the back-test's tables (simulation.settlements)
+        rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
+        tables.append(
+            _table(tb.title, None, tb.head, rows, lang, note=TEXT[lang]["bt_note"] if i == 0 else "")
+        )
     total = "合计" if lang == "zh" else "Total"
     rows = [
         [
