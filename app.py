@@ -36,6 +36,7 @@ PAGES = [
     ("app_pages/compare.py", "page_compare", ":material/compare_arrows:", "compare"),
     ("app_pages/goal_seek.py", "page_goal_seek", ":material/target:", "goal_seek"),
     ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
+    ("app_pages/backtest.py", "page_backtest", ":material/fact_check:", "backtest"),
     ("app_pages/report.py", "page_report", ":material/description:", "report"),
 ]
 pages = {url: st.Page(path, title=t(key), icon=icon, url_path=url) for path, key, icon, url in PAGES}

@@ -11,9 +11,15 @@ Method. The scenario is run on last year's settlements (`backtest`): its simulat
 month give the share of a year's spending that falls in months 1..m under this scenario (`share`,
 the model's profile: seasonality, and payments that come later in the year as deductibles and
 thresholds are passed). The year-end projection of a fund is what it paid to date divided by that
-share. Last year, the same method at the same month would have erred by `error = observed share /
-simulated share - 1`; the band is the projection × (1 ± |error|) (one year's error: a lower bound on
-the uncertainty, widened by nothing else).
+share. Two things make it uncertain, and the band (about 90%) is the projection × (1 ± b) with
+b = sqrt(error² + (1.645 × sd / share)²):
+
+- the model's error: last year, the same method at the same month would have erred by `error =
+  observed share / simulated share - 1` (the back-test's error by month);
+- chance: the share to date of a finite population varies with who happens to be ill when; `sd` is
+  its standard error over persons (the delta method for a ratio of sums over persons,
+  sqrt(Σ (a_i - share × b_i)²) / Σ b_i, with a_i a person's simulated payments to date and b_i
+  for the year, as a bootstrap over persons would give).
 
 Funds (simulation.registry.FUNDS): the employee and resident pools pay `hifp_pay` (by the person's
 scheme), the critical-illness insurance `hifmi_pay + hifob_pay`, medical assistance `maf_pay`. Their
@@ -47,6 +53,7 @@ MONITORED: dict[str, tuple[tuple[str, ...], str | None]] = {
     "assistance": (("maf_pay",), None),
 }
 STATUSES = ("ok", "risk", "over")
+Z90 = 1.645  # a two-sided 90% band
 
 
 @dataclass
@@ -66,6 +73,22 @@ def _by_fund(claims_scheme: np.ndarray, month: np.ndarray, amounts: dict[str, np
             x = np.where(claims_scheme == scheme, x, 0)
         out[fund] = np.bincount(month, weights=x.astype(float), minlength=13)[1:13]
     return out
+
+
+def _share_sd(amounts, fund, scheme, month, person, m: int, share: float) -> float:
+    """Standard error of a fund's share of the year paid in months 1..m, over persons (the delta
+    method for the ratio of two sums over persons)."""
+    fields, sch = MONITORED[fund]
+    x = sum(amounts[f] for f in fields).astype(float)
+    if sch is not None:
+        x = np.where(scheme == sch, x, 0.0)
+    codes, _ = pd.factorize(person)
+    a = np.bincount(codes, weights=np.where(month <= m, x, 0.0))
+    b = np.bincount(codes, weights=x)
+    tot = b.sum()
+    if tot <= 0 or not np.isfinite(share):
+        return 0.0
+    return float(np.sqrt(np.sum((a - share * b) ** 2)) / tot)
 
 
 def _claim_scheme(obs: ObservedPopulation) -> np.ndarray:
@@ -103,6 +126,7 @@ def monitor(
     obs_amounts = {f: cents(ho[f].to_numpy()) for f in ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay")}
     sim_m = _by_fund(h_scheme, h_month, sim_amounts)
     obs_m = _by_fund(h_scheme, h_month, obs_amounts)
+    h_person = hist.observed.population.claims["person_id"].to_numpy()
     # this year to date
     t_obs = {
         f: cents(to_date.observed[f].to_numpy()) for f in ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay")
@@ -129,7 +153,9 @@ def monitor(
         error = obs_share / share - 1.0 if share and np.isfinite(share) and share > 0 else np.nan
         paid = t_m[fund][:m].sum() / 100.0
         central = paid / share if share and share > 0 else np.nan
-        band = abs(error) if np.isfinite(error) else 0.0
+        sd = _share_sd(sim_amounts, fund, h_scheme, h_month, h_person, m, share)
+        chance = Z90 * sd / share if share and share > 0 else 0.0
+        band = float(np.hypot(error if np.isfinite(error) else 0.0, chance))
         low, high = central * (1 - band), central * (1 + band)
         income, expenditure_to_date = flows[fund]
         fixed = expenditure_to_date - model_paid[fund]  # premium transfers, subsidies: not settlements
@@ -145,6 +171,8 @@ def monitor(
                 "paid_to_date": paid,
                 "share_to_date": share,
                 "error_last_year": error,
+                "share_sd": sd,
+                "band": band,
                 "payments_low": low,
                 "payments": central,
                 "payments_high": high,
