@@ -19,7 +19,7 @@ from app_pages._text import TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["scenario", "population", "results", "funds", "compare", "goal_seek", "warnings", "report"]
+PAGES = ["scenario", "population", "results", "funds", "compare", "goal_seek", "warnings", "backtest", "report"]
 DIBAO = "medical_assistance.inpatient_ratio.dibao"
 
 

@@ -248,6 +248,7 @@ PAGE_ADDRESSES = {
     "compare": "compare_title",
     "goal_seek": "page_goal_seek",
     "warnings": "warn_title",
+    "backtest": "bt_title",
     "report": "report_title",
 }
 
