@@ -42,7 +42,15 @@ import pandas as pd
 import yaml
 
 from ..errors import PopulationError
-from ..population.model import COLUMN_ALIASES, PERSON_OPTIONAL, Population, validate_claims, validate_persons
+from ..population.model import (
+    COLUMN_ALIASES,
+    FALSE_WORDS,
+    PERSON_OPTIONAL,
+    TRUE_WORDS,
+    Population,
+    validate_claims,
+    validate_persons,
+)
 from . import codes as C
 
 CENT = 0.005  # yuan: amounts are kept in cents (16,2); two sums differ when more than half a cent apart
@@ -287,18 +295,49 @@ def read_table(source, name: str, encoding: str | None = None) -> tuple[pd.DataF
             f"{where}：含有空字节，不是 CSV 文本（编码不对？）",
             f"{where}: holds NUL bytes, not CSV text (a wrong encoding?)",
         )
-    try:
-        df = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
-        )
-    except pd.errors.ParserError as e:
-        first = str(e).splitlines()[0][:160]
-        raise SettlementError(
-            f"{where}：CSV 格式有误（{first}）", f"{where}: not a well-formed CSV ({first})"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise SettlementError(f"{where}：文件为空", f"{where}: the file is empty") from None
+    df = _fast_csv(text)
+    if df is None:  # pandas' parser, for its messages (and any file the fast reader refuses)
+        try:
+            df = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
+            )
+        except pd.errors.ParserError as e:
+            first = str(e).splitlines()[0][:160]
+            raise SettlementError(
+                f"{where}：CSV 格式有误（{first}）", f"{where}: not a well-formed CSV ({first})"
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise SettlementError(f"{where}：文件为空", f"{where}: the file is empty") from None
     return df, where, enc
+
+
+def _fast_csv(text: str) -> pd.DataFrame | None:
+    """The CSV as text columns with pyarrow's multithreaded reader (a million rows in a few
+    seconds), or None when it refuses the file (then pandas reads it and names the problem)."""
+    import csv
+
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    first = text.split("\n", 1)[0]
+    try:
+        names = next(csv.reader([first]))
+    except (csv.Error, StopIteration):
+        return None
+    names = [n.strip() for n in names]
+    if not names or len(set(names)) != len(names) or any(not n for n in names):
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
+            ),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    return table.to_pandas()
 
 
 def _rows(idx, limit: int = MAX_SHOWN) -> str:
@@ -347,6 +386,12 @@ def _canonical(df: pd.DataFrame, mapping: Mapping, where: str) -> tuple[pd.DataF
 
 def _money(df: pd.DataFrame, col: str, where: str) -> np.ndarray:
     s = df[col]
+    try:  # text columns read by pyarrow cast in one pass; a bad cell falls through to the report
+        arr = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        if np.isfinite(arr[~s.isna().to_numpy()]).all():
+            return np.where(np.isnan(arr), 0.0, arr)
+    except (ValueError, TypeError):
+        pass
     num = pd.to_numeric(s, errors="coerce")
     arr = num.to_numpy(dtype=float, na_value=np.nan)
     blank = s.isna().to_numpy()
@@ -368,7 +413,7 @@ def _codes(
     """Each row's decoded value (a scheme, a setting, a level; None: outside the model), and the
     rows outside the model. An unknown code is an error (`strict`) or a counted warning."""
     s = values.astype("string").str.strip().fillna("")
-    codes_, uniq = pd.factorize(s.to_numpy(dtype=object), sort=False)
+    codes_, uniq = pd.factorize(s, sort=False)
     own = mapping.codes.get(table, {})
     out = np.empty(len(uniq), dtype=object)
     outside = np.zeros(len(uniq), dtype=bool)
@@ -450,7 +495,7 @@ def net_reversals(df: pd.DataFrame, money: list[str], report: ImportReport) -> p
     if not neg.any():
         return df
     key = df["psn_no"].astype(str) + "\x1f" + df["mdtrt_id"].astype(str)
-    g, _ = pd.factorize(key.to_numpy(dtype=object), sort=False)
+    g, _ = pd.factorize(key, sort=False)
     hit = np.zeros(g.max() + 1, dtype=bool)
     hit[g[neg]] = True
     rows = np.flatnonzero(hit[g])  # the rows of the visits with a reversal
@@ -505,6 +550,42 @@ def net_reversals(df: pd.DataFrame, money: list[str], report: ImportReport) -> p
 
 
 # ---------------------------------------------------------------------------- persons
+
+FLAG_COLUMNS = ("disabled", "veteran", "union_member", "enrolled")
+
+
+def _flags(s: pd.Series):
+    """A yes/no column as booleans when every value is a yes/no word (the distinct values only are
+    looked at: a million rows of 是/否 in a few milliseconds); else the column as it is, for
+    validate_persons to report the bad rows."""
+    codes, uniq = pd.factorize(s.astype("string").str.strip().str.lower(), use_na_sentinel=False)
+    words = [str(u) for u in uniq]
+    if not all(w in TRUE_WORDS or w in FALSE_WORDS for w in words):
+        return s.array
+    return np.array([w in TRUE_WORDS for w in words], dtype=bool)[codes]
+
+
+def _numbers(s: pd.Series):
+    """A text column of numbers as floats in one pass, or as it is when a cell is not a number (for
+    validate_persons to report the rows)."""
+    try:
+        arr = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    except (ValueError, TypeError):
+        return s.array
+    return arr if np.isfinite(arr).all() else s.array
+
+
+def _index_in(values, value_set) -> np.ndarray:
+    """Position of each value in `value_set` (-1 if absent), by pyarrow's hash join."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def arrow(x):
+        return pa.array(np.asarray(x, dtype=object) if not hasattr(x, "array") else x.astype("string").array)
+
+    out = pc.index_in(arrow(values), value_set=arrow(value_set))
+    return np.asarray(out.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
 
 PERSON_ALIASES = {
     "psn_no": "psn_no",
@@ -583,7 +664,7 @@ def _persons(
             f"{int(missing.sum()):,} persons without a household id: each their own household",
             np.flatnonzero(missing),
         )
-        out["household_id"] = pd.factorize(hh.to_numpy(dtype=object), sort=False)[0].astype(np.int64) + 1
+        out["household_id"] = pd.factorize(hh, sort=False)[0].astype(np.int64) + 1
     else:
         report.warn(
             "no_household",
@@ -594,7 +675,7 @@ def _persons(
         )
         out["household_id"] = out["person_id"]
     if "age" in df:
-        out["age"] = df["age"].to_numpy()
+        out["age"] = _numbers(df["age"])
     elif "brdy" in df:
         y = pd.to_numeric(df["brdy"].astype("string").str.strip().str.slice(0, 4), errors="coerce")
         bad = y.isna().to_numpy() | (y.to_numpy(dtype=float, na_value=np.nan) > year)
@@ -617,7 +698,9 @@ def _persons(
         scheme = np.where(outside, None, dec)
     elif "scheme" in df:
         scheme = df["scheme"].astype("string").str.strip().to_numpy(dtype=object)
-    from_settlements = np.array([scheme_of.get(p) for p in psn.to_numpy(dtype=object)], dtype=object)
+    ids, first_scheme = scheme_of
+    at = _index_in(psn, ids)
+    from_settlements = np.where(at >= 0, np.asarray(first_scheme, dtype=object)[np.maximum(at, 0)], None)
     blank = pd.isna(pd.Series(scheme, dtype=object)).to_numpy()
     scheme = np.where(blank, from_settlements, scheme)
     none = pd.isna(pd.Series(scheme, dtype=object)).to_numpy()
@@ -631,7 +714,7 @@ def _persons(
     out["scheme"] = scheme
     out["category"] = df["category"].to_numpy() if "category" in df else "none"
     if "income" in df:
-        out["income"] = df["income"].to_numpy()
+        out["income"] = _numbers(df["income"])
     else:
         report.warn(
             "no_income",
@@ -645,11 +728,11 @@ def _persons(
         _codes(df["psn_type"], "psn_type", mapping, where, report, strict=False)
     # the contract's own optional columns (district, disabled, enrolled, ...) under their aliases
     for c in unmapped:
-        out[c] = pdf[c].to_numpy()
+        out[c] = _flags(pdf[c]) if COLUMN_ALIASES.get(c, c) in FLAG_COLUMNS else pdf[c].array
     known = set(COLUMN_ALIASES) | set(COLUMN_ALIASES.values()) | set(PERSON_OPTIONAL)
     report.person_unmapped = [c for c in unmapped if c not in known]
     pp, mask = validate_persons(out, where, row_offset=2 if where.endswith(".csv") else 1)
-    pp["psn_no"] = psn.to_numpy(dtype=object)
+    pp["psn_no"] = psn.array
     return pp, mask
 
 
@@ -677,7 +760,7 @@ def load_settlements(settlements, persons, *, mapping=None, hospitals=None) -> O
                 f"{where}：第 {_rows(idx)} 行没有 {col}（{C.FIELDS[col].zh}）",
                 f"{where}: row {_rows_en(idx)} has no {col} ({C.FIELDS[col].en})",
             )
-        df[col] = s.to_numpy(dtype=object)
+        df[col] = s.array
     df["mdtrt_id"] = (
         df["mdtrt_id"].astype("string").fillna(df["setl_id"]) if "mdtrt_id" in df else df["setl_id"]
     )
@@ -756,11 +839,12 @@ def load_settlements(settlements, persons, *, mapping=None, hospitals=None) -> O
     )
     report.settlements = len(df)
     # persons
-    scheme_of = dict(zip(df["psn_no"].to_numpy(dtype=object)[::-1], scheme[::-1]))  # the first settlement's
+    first = ~pd.Index(df["psn_no"]).duplicated()  # each person's first settlement's scheme
+    scheme_of = (df["psn_no"].iloc[np.flatnonzero(first)], scheme[first])
     pdf, pwhere, _ = read_table(persons, "persons", m.encoding)
     pp, mask = _persons(pdf, pwhere, m, y, scheme_of, report)
     report.persons = len(pp)
-    pos = pd.Index(pp["psn_no"].to_numpy(dtype=object)).get_indexer(df["psn_no"].to_numpy(dtype=object))
+    pos = _index_in(df["psn_no"], pp["psn_no"])
     if (pos < 0).any():
         idx = np.flatnonzero(pos < 0)
         raise SettlementError(
@@ -795,12 +879,10 @@ def load_settlements(settlements, persons, *, mapping=None, hospitals=None) -> O
         if col in df:
             claims[col] = df[col].to_numpy()
     cc = validate_claims(claims, pp["person_id"].to_numpy(), where, row_offset=1)
-    cc["setl_id"] = df["setl_id"].to_numpy(dtype=object)
+    cc["setl_id"] = df["setl_id"].array
     pop = Population.trusted(pp, cc, source=f"{where} + {pwhere}")
     pop.__dict__["_cat_mask"] = mask
-    observed = pd.DataFrame(
-        {"setl_id": df["setl_id"].to_numpy(dtype=object), "psn_no": df["psn_no"].to_numpy(dtype=object)}
-    )
+    observed = pd.DataFrame({"setl_id": df["setl_id"].array, "psn_no": df["psn_no"].array})
     for col in C.MONEY_FIELDS:
         observed[col] = df[col].to_numpy(dtype=float)
     return ObservedPopulation(pop, observed, report)
@@ -826,9 +908,7 @@ def _levels(df: pd.DataFrame, m: Mapping, where: str) -> np.ndarray:
                 "the institutions under hospitals: in the column mapping",
             )
         sub = df["hosp_lv"].iloc[np.flatnonzero(todo)]
-        codes_, uniq = pd.factorize(
-            sub.astype("string").str.strip().fillna("").to_numpy(dtype=object), sort=False
-        )
+        codes_, uniq = pd.factorize(sub.astype("string").str.strip().fillna(""), sort=False)
         own = m.codes.get("hosp_lv", {})
         lv = np.empty(len(uniq), dtype=object)
         for j, u in enumerate(uniq):
