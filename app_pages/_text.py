@@ -73,9 +73,10 @@ TEXT: dict[str, dict[str, str]] = {
         "bt_monitor": "年内监测：年末基金支出与结余预测",
         "bt_monitor_months": "本年已结算月数",
         "bt_monitor_note": (
-            "本年 1-{m} 月结算（样本：另一合成人群，种子 {seed}）。预测 = 至今支出 ÷ 模型测算的 1-{m} 月支"
-            "出占全年比例（用本情景重算上年结算得到）；区间为上年同月用同一方法的误差。状态：测算支出超过预"
-            "算（默认：当年基金收入）为“超支”，区间上限超过为“有风险”。"
+            "本年 1-{m} 月结算（样本：另一合成人群，种子 {seed}）。预测 = 至今支出 ÷ 模型测算的 1-{m} 月支出"
+            "占全年比例（用本情景重算上年结算得到）；约 90% 区间综合了上年同月用同一方法的误差和该比例因就医"
+            "人群随机波动的标准误。状态：测算支出超过预算（默认：当年基金收入）为“超支”，区间上限超过为“有风"
+            "险”。"
         ),
         "bt_monitor_upload": "本年至今的结算数据（可选：用于年内监测）",
         "bt_monitor_hint": "上传本年至今的结算数据和人员文件，即可预测年末基金支出。",
@@ -265,9 +266,9 @@ TEXT: dict[str, dict[str, str]] = {
         "page_backtest": "Back-test",
         "bt_title": "Back-test: the model against the platform's settlements",
         "bt_intro": (
-            "Reads the national medical-insurance platform's settlement records (setlinfo) and a persons fi"
-            "le, runs the scenario in force on every settlement and reconciles each tier with what the plat"
-            "form paid; then projects the funds' year from this year's settlements to date."
+            "Reads the national medical-insurance platform's settlement records (setlinfo) and a persons "
+            "file, runs the scenario in force on every settlement and reconciles each tier with what the "
+            "platform paid; then projects the funds' year from this year's settlements to date."
         ),
         "bt_source": "Data",
         "bt_source_sample": "Bundled sample (synthesised from the preset, GBK)",
@@ -314,10 +315,10 @@ TEXT: dict[str, dict[str, str]] = {
         "bt_dim_category": "Category",
         "bt_dim_month": "Month",
         "bt_exact_note": (
-            "Basic insurance and the hospital's part are exact settlement by settlement under any grouping;"
-            " critical illness, assistance and mutual aid are computed per person and setting and apportion"
-            "ed to the settlements, so their sums by setting and category do not depend on the apportionmen"
-            "t; the supplement, the departments' subsidies, the cap and the person's part are computed per "
+            "Basic insurance and the hospital's part are exact settlement by settlement under any grouping; "
+            "critical illness, assistance and mutual aid are computed per person and setting and apportioned "
+            "to the settlements, so their sums by setting and category do not depend on the apportionment; "
+            "the supplement, the departments' subsidies, the cap and the person's part are computed per "
             "person: free of the apportionment by category only."
         ),
         "bt_gaps": "Settlements with the largest gaps",
@@ -328,11 +329,12 @@ TEXT: dict[str, dict[str, str]] = {
         "bt_monitor": "In-year monitoring: year-end fund spending and balance",
         "bt_monitor_months": "Months settled this year",
         "bt_monitor_note": (
-            "This year's settlements of months 1-{m} (sample: another synthetic population, seed {seed}). P"
-            "rojection = spending to date ÷ the model's share of a year's spending in months 1-{m} (the sce"
-            "nario run on last year's settlements); the band is the same method's error at the same month l"
-            "ast year. Status: over budget when the projected spending exceeds the budget (default: the fun"
-            "d's income of the year), at risk when the band's top does."
+            "This year's settlements of months 1-{m} (sample: another synthetic population, seed {seed}). "
+            "Projection = spending to date ÷ the model's share of a year's spending in months 1-{m} (the "
+            "scenario run on last year's settlements); the band (about 90%) combines that method's error at "
+            "the same month last year with the share's chance variation over persons. Status: over budget "
+            "when the projected spending exceeds the budget (default: the fund's income of the year), at "
+            "risk when the band's top does."
         ),
         "bt_monitor_upload": "This year's settlements to date (optional: in-year monitoring)",
         "bt_monitor_hint": (

@@ -200,12 +200,8 @@ chart = pd.DataFrame(
     index=[tier_label(k, lang()) for k in paid.index],
 )
 st.plotly_chart(
-    charts.grouped_bars(
-        chart,
-        {"observed": t("bt_observed"), "simulated": t("bt_simulated")},
-        t("bt_chart"),
-        "",
-        legend_below=True,
+    charts.side_bars(
+        chart, {"observed": t("bt_observed"), "simulated": t("bt_simulated")}, t("bt_chart"), ""
     ),
     key="ch_bt_tiers",
 )
@@ -292,6 +288,7 @@ if this_year is not None:
         pd.DataFrame(
             {
                 t("bt_fund"): [fund_labels[x] for x in f["fund"]],
+                t("bt_status"): [status[s] for s in f["status"]],
                 t("bt_paid_to_date"): [money(v) for v in f["paid_to_date"]],
                 t("bt_share"): [pct(v) for v in f["share_to_date"]],
                 t("bt_projected"): [money(v) for v in f["expenditure"]],
@@ -302,7 +299,6 @@ if this_year is not None:
                 t("bt_income"): [money(v) for v in f["income"]],
                 t("bt_balance"): [money(v) for v in f["balance"]],
                 t("bt_months_payable"): [f"{v:.1f}" for v in f["months_payable"]],
-                t("bt_status"): [status[s] for s in f["status"]],
             }
         ),
         hide_index=True,
