@@ -33,6 +33,7 @@ the year before): excluded, counted.
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,8 +315,6 @@ def read_table(source, name: str, encoding: str | None = None) -> tuple[pd.DataF
 def _fast_csv(text: str) -> pd.DataFrame | None:
     """The CSV as text columns with pyarrow's multithreaded reader (a million rows in a few
     seconds), or None when it refuses the file (then pandas reads it and names the problem)."""
-    import csv
-
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
