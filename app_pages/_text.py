@@ -264,7 +264,7 @@ TEXT: dict[str, dict[str, str]] = {
         "page_warnings": "Warnings",
         "page_report": "Report",
         "page_backtest": "Back-test",
-        "bt_title": "Back-test: the model against the platform's settlements",
+        "bt_title": "Back-test: the model against what the platform paid",
         "bt_intro": (
             "Reads the national medical-insurance platform's settlement records (setlinfo) and a persons "
             "file, runs the scenario in force on every settlement and reconciles each tier with what the "
