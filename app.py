@@ -38,6 +38,7 @@ PAGES = [
     ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
     ("app_pages/decisions.py", "page_decisions", ":material/insights:", "decisions"),
     ("app_pages/household.py", "page_household", ":material/family_restroom:", "household"),
+    ("app_pages/backtest.py", "page_backtest", ":material/fact_check:", "backtest"),
     ("app_pages/report.py", "page_report", ":material/description:", "report"),
 ]
 pages = {url: st.Page(path, title=t(key), icon=icon, url_path=url) for path, key, icon, url in PAGES}

@@ -288,3 +288,55 @@ def premium_curve(
         yaxis={"title": {"text": ylabel}, "tickformat": ".0%"},
         legend={"orientation": "h", "y": -0.25},
     )
+
+
+def monitor_paths(path: pd.DataFrame, fund_labels: dict[str, str], title: str, ylabel: str) -> go.Figure:
+    """In-year monitoring: per fund, the cumulative payments to date (solid) and the projected path
+    to the year's end (dashed, with its band), in 万元 over months 1-12 (`path`: fund, month, paid,
+    projected, projected_low, projected_high, yuan)."""
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
+    traces = []
+    for i, (fund, g) in enumerate(path.groupby("fund", sort=False)):
+        c = colors[i % len(colors)]
+        name = fund_labels.get(fund, fund)
+        x = g["month"].to_numpy()
+        edge = {"type": "scatter", "mode": "lines", "x": x, "line": {"width": 0}, "showlegend": False,
+                "hoverinfo": "skip"}  # fmt: skip
+        traces.append({**edge, "y": g["projected_high"].to_numpy() / 1e4, "legendgroup": name})
+        traces.append(
+            {**edge, "y": g["projected_low"].to_numpy() / 1e4, "fill": "tonexty", "fillcolor": _rgba(c, 0.2),
+             "legendgroup": name}
+        )  # fmt: skip
+        traces.append(
+            {"type": "scatter", "x": x, "y": g["paid"].to_numpy() / 1e4, "name": name, "line": {"color": c},
+             "legendgroup": name, "mode": "lines+markers"}
+        )  # fmt: skip
+        traces.append(
+            {"type": "scatter", "mode": "lines", "x": x, "y": g["projected"].to_numpy() / 1e4,
+             "showlegend": False, "line": {"color": c, "dash": "dash"}, "legendgroup": name}
+        )  # fmt: skip
+    return _figure(
+        traces,
+        title,
+        xaxis={"dtick": 1, "range": [0.5, 12.5]},
+        yaxis={"title": {"text": ylabel}},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+def side_bars(df: pd.DataFrame, columns: dict[str, str], title: str, xlabel: str) -> go.Figure:
+    """Horizontal bars, one series per column of df, the index (long labels) on the y axis, first
+    row at the top."""
+    y = [str(i) for i in df.index]
+    bars = [
+        {"type": "bar", "orientation": "h", "y": y, "x": df[col].to_numpy(), "name": name}
+        for col, name in columns.items()
+    ]
+    return _figure(
+        bars,
+        title,
+        barmode="group",
+        xaxis={"title": {"text": xlabel}},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.2},
+    )

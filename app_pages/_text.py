@@ -166,6 +166,85 @@ TEXT: dict[str, dict[str, str]] = {
         "hh_col_referral_chain": "转诊链",
         "hh_col_month": "月份",
         "hh_col_household_id": "家庭编号",
+        "page_backtest": "回测",
+        "bt_title": "回测：模型测算与医保平台实际结算",
+        "bt_intro": (
+            "读入国家医保信息平台的结算数据（门诊/住院结算 setlinfo）和人员文件，用当时执行的政策情景重新测"
+            "算每一笔结算，与平台实际支付逐层对账；再用本年至今的结算预测年末基金支出和结余。"
+        ),
+        "bt_source": "数据来源",
+        "bt_source_sample": "内置样本（按当前预设合成，GBK）",
+        "bt_source_upload": "上传结算数据",
+        "bt_sample_note": (
+            "样本由合成人群按预设“{preset}”的政策生成（{n:,} 人，种子 {seed}），实际支付字段即该政策的测算"
+            "结果：用同一预设回测应分毫不差；在“情景设置”中修改参数后，差额即为改革带来的变化。"
+        ),
+        "bt_sample_persons": "样本人数",
+        "bt_upload_settlements": "结算数据（CSV UTF-8/GBK、Excel 或 Parquet）",
+        "bt_upload_persons": "人员文件（人员编号、家庭编号、出生日期或年龄、救助类别、收入）",
+        "bt_upload_mapping": "列映射（YAML，可选）",
+        "bt_upload_use": "导入并回测",
+        "bt_upload_need": "请同时上传结算数据和人员文件。",
+        "bt_upload_hint": "上传上一年度的结算数据和人员文件后点击“导入并回测”。",
+        "bt_download_sample": "下载样本结算数据（GBK）",
+        "bt_download_persons": "下载样本人员文件（GBK）",
+        "bt_mapping": "字段映射报告",
+        "bt_mapping_summary": "读取 {rows:,} 行（编码 {enc}），净额后 {n:,} 条结算、{p:,} 人，{year} 年",
+        "bt_field": "字段",
+        "bt_field_label": "含义",
+        "bt_column": "来源列",
+        "bt_required": "必需",
+        "bt_unmapped": "未能映射的列（未参与测算）：{cols}",
+        "bt_no_warnings": "导入没有警告。",
+        "bt_scenario": "回测所用情景：{title}（已改参数 {n} 项）",
+        "bt_totals": "各层级对账",
+        "bt_tier": "层级",
+        "bt_observed": "实际支付",
+        "bt_simulated": "模型测算",
+        "bt_gap": "差额（测算−实际）",
+        "bt_rel": "相对差",
+        "bt_exact": "与分摊规则无关",
+        "bt_chart": "各层级：实际支付与模型测算（万元）",
+        "bt_by": "分组维度",
+        "bt_dim_hospital_level": "医院等级",
+        "bt_dim_setting": "就医类别",
+        "bt_dim_category": "救助类别",
+        "bt_dim_month": "月份",
+        "bt_exact_note": (
+            "基本医保、医院负担在任何分组下都是逐笔精确的；大病、救助、互助按人×就医类别测算后分摊到结算，"
+            "按就医类别、救助类别汇总时与分摊规则无关；商业补充、部门减负、封顶制和个人负担按人测算，只在按"
+            "救助类别汇总时与分摊规则无关。"
+        ),
+        "bt_gaps": "差额最大的结算",
+        "bt_gaps_none": "没有差额：所有结算与模型测算一致（精确到分）。",
+        "bt_setl": "结算ID",
+        "bt_psn": "人员编号",
+        "bt_abs_gap": "各层级差额绝对值之和",
+        "bt_monitor": "年内监测：年末基金支出与结余预测",
+        "bt_monitor_months": "本年已结算月数",
+        "bt_monitor_note": (
+            "本年 1-{m} 月结算（样本：另一合成人群，种子 {seed}）。预测 = 至今支出 ÷ 模型测算的 1-{m} 月支出"
+            "占全年比例（用本情景重算上年结算得到）；约 90% 区间综合了上年同月用同一方法的误差和该比例因就医"
+            "人群随机波动的标准误。状态：测算支出超过预算（默认：当年基金收入）为“超支”，区间上限超过为“有风"
+            "险”。"
+        ),
+        "bt_monitor_upload": "本年至今的结算数据（可选：用于年内监测）",
+        "bt_monitor_hint": "上传本年至今的结算数据和人员文件，即可预测年末基金支出。",
+        "bt_fund": "基金",
+        "bt_paid_to_date": "至今支出",
+        "bt_share": "模型至今占比",
+        "bt_projected": "预计年支出",
+        "bt_band": "区间",
+        "bt_income": "年收入",
+        "bt_balance": "预计年末结余",
+        "bt_months_payable": "可支付月数",
+        "bt_status": "状态",
+        "bt_status_ok": "正常",
+        "bt_status_risk": "有风险",
+        "bt_status_over": "超支",
+        "bt_monitor_chart": "累计基金支出：至今（实线）与预测（虚线及区间）（万元）",
+        "bt_month": "月份",
+        "bt_error": "导入失败：{msg}",
         "sidebar_status": "预设：{preset}｜人群：{pop}｜已改参数：{n} 项",
         "pop_generated": "生成 {n:,} 人（种子 {seed}）",
         "pop_uploaded": "上传数据 {n:,} 人",
@@ -514,6 +593,100 @@ TEXT: dict[str, dict[str, str]] = {
         "hh_col_referral_chain": "referral chain",
         "hh_col_month": "month",
         "hh_col_household_id": "household id",
+        "page_backtest": "Back-test",
+        "bt_title": "Back-test: the model against what the platform paid",
+        "bt_intro": (
+            "Reads the national medical-insurance platform's settlement records (setlinfo) and a persons "
+            "file, runs the scenario in force on every settlement and reconciles each tier with what the "
+            "platform paid; then projects the funds' year from this year's settlements to date."
+        ),
+        "bt_source": "Data",
+        "bt_source_sample": "Bundled sample (synthesised from the preset, GBK)",
+        "bt_source_upload": "Upload settlements",
+        "bt_sample_note": (
+            'The sample is a synthetic population settled under the preset "{preset}" ({n:,} persons, see'
+            "d {seed}): its paid fields are that policy's figures, so a back-test of the same preset reconc"
+            "iles to the cent; after changing levers on the Scenario page, the gaps are the reform's effect"
+            "."
+        ),
+        "bt_sample_persons": "Sample persons",
+        "bt_upload_settlements": "Settlements (CSV in UTF-8/GBK, Excel or Parquet)",
+        "bt_upload_persons": "Persons (person id, household, birth date or age, assistance category, income)",
+        "bt_upload_mapping": "Column mapping (YAML, optional)",
+        "bt_upload_use": "Import and back-test",
+        "bt_upload_need": "Upload both the settlements and the persons file.",
+        "bt_upload_hint": (
+            'Upload last year\'s settlements and persons file, then press "Import and back-test".'
+        ),
+        "bt_download_sample": "Download the sample settlements (GBK)",
+        "bt_download_persons": "Download the sample persons (GBK)",
+        "bt_mapping": "Field mapping report",
+        "bt_mapping_summary": (
+            "Read {rows:,} rows ({enc}); after netting {n:,} settlements of {p:,} persons, {year}"
+        ),
+        "bt_field": "Field",
+        "bt_field_label": "Meaning",
+        "bt_column": "Column",
+        "bt_required": "Required",
+        "bt_unmapped": "Columns that could not be mapped (not used): {cols}",
+        "bt_no_warnings": "The import raised no warning.",
+        "bt_scenario": "Scenario back-tested: {title} ({n} levers changed)",
+        "bt_totals": "Reconciliation by tier",
+        "bt_tier": "Tier",
+        "bt_observed": "Observed",
+        "bt_simulated": "Simulated",
+        "bt_gap": "Gap (simulated − observed)",
+        "bt_rel": "Relative gap",
+        "bt_exact": "Free of the apportionment",
+        "bt_chart": "By tier: observed and simulated (10k yuan)",
+        "bt_by": "Group by",
+        "bt_dim_hospital_level": "Hospital level",
+        "bt_dim_setting": "Setting",
+        "bt_dim_category": "Category",
+        "bt_dim_month": "Month",
+        "bt_exact_note": (
+            "Basic insurance and the hospital's part are exact settlement by settlement under any grouping; "
+            "critical illness, assistance and mutual aid are computed per person and setting and apportioned "
+            "to the settlements, so their sums by setting and category do not depend on the apportionment; "
+            "the supplement, the departments' subsidies, the cap and the person's part are computed per "
+            "person: free of the apportionment by category only."
+        ),
+        "bt_gaps": "Settlements with the largest gaps",
+        "bt_gaps_none": "No gap: every settlement equals the model's, to the cent.",
+        "bt_setl": "Settlement id",
+        "bt_psn": "Person id",
+        "bt_abs_gap": "Sum of the tiers' absolute gaps",
+        "bt_monitor": "In-year monitoring: year-end fund spending and balance",
+        "bt_monitor_months": "Months settled this year",
+        "bt_monitor_note": (
+            "This year's settlements of months 1-{m} (sample: another synthetic population, seed {seed}). "
+            "Projection = spending to date ÷ the model's share of a year's spending in months 1-{m} (the "
+            "scenario run on last year's settlements); the band (about 90%) combines that method's error at "
+            "the same month last year with the share's chance variation over persons. Status: over budget "
+            "when the projected spending exceeds the budget (default: the fund's income of the year), at "
+            "risk when the band's top does."
+        ),
+        "bt_monitor_upload": "This year's settlements to date (optional: in-year monitoring)",
+        "bt_monitor_hint": (
+            "Upload this year's settlements to date with their persons file to project the funds' year."
+        ),
+        "bt_fund": "Fund",
+        "bt_paid_to_date": "Paid to date",
+        "bt_share": "Model share to date",
+        "bt_projected": "Projected year",
+        "bt_band": "Band",
+        "bt_income": "Income",
+        "bt_balance": "Year-end balance",
+        "bt_months_payable": "Months payable",
+        "bt_status": "Status",
+        "bt_status_ok": "ok",
+        "bt_status_risk": "at risk",
+        "bt_status_over": "over budget",
+        "bt_monitor_chart": (
+            "Cumulative fund spending: to date (solid) and projected (dashed, with band) (10k yuan)"
+        ),
+        "bt_month": "Month",
+        "bt_error": "Import failed: {msg}",
         "sidebar_status": "Preset: {preset} | population: {pop} | changed: {n}",
         "pop_generated": "{n:,} generated persons (seed {seed})",
         "pop_uploaded": "{n:,} uploaded persons",

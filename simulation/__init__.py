@@ -14,6 +14,7 @@ from .memory_reuse import keep_freed_memory
 from .population import Population, generate_population, load_parquet, load_population, save_population
 from .result import Result
 from .scenario import Scenario, available_presets, load_scenario, scenario_from_yaml
+from .settlements import backtest, load_settlements
 from .version import __version__ as __version__
 
 keep_freed_memory()  # before any large array: repeated runs reuse pages (see memory_reuse)
@@ -28,10 +29,12 @@ __all__ = [
     "WorkbenchError",
     "available_presets",
     "explain",
+    "backtest",
     "generate_population",
     "load_parquet",
     "load_population",
     "load_scenario",
+    "load_settlements",
     "save_population",
     "scenario_from_yaml",
     "simulate",

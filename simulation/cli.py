@@ -1,4 +1,4 @@
-"""Command line: `python -m simulation run|generate|calibrate|project|price|best-buy|tornado|explain ...`.
+"""Command line: `python -m simulation run|generate|calibrate|project|explain|price|backtest|... ...`.
 
 Bad arguments and bad files end in one line on stderr and exit code 2, never a traceback. The
 commands are the table `COMMANDS` at the end of this module: the CLI lists them, the modules it
@@ -19,15 +19,18 @@ from .contract import PREMIUM, format_pricing, price_critical_illness
 from .distributed import simulate_partitioned
 from .errors import WorkbenchError
 from .explain import explain, load_family, typical_families
+from .parameters import SETTING_LABELS
 from .population import generate_population, load_population
 from .population.parquet import generate_partitioned, open_partitioned
 from .projection import format_funds, project
-from .registry import format_value, metric_kind, metric_label
+from .registry import category_label, code_label, format_value, metric_kind, metric_label
 from .report import check_report_path, write_report
 from .report.family import check_family_path, family_text, write_family
 from .scenario import available_presets, load_scenario
 from .sensitivity import FIGURES as TORNADO_FIGURES
 from .sensitivity import tornado, tornado_table
+from .settlements import backtest, load_settlements, synthetic_extract, tier_label, write_extract
+from .settlements.extract import SettlementError
 from .targets import format_targets
 from .warmup import DEFAULT_PERSONS as WARMUP_PERSONS
 from .warmup import warmup
@@ -354,6 +357,129 @@ def _explain(args) -> int:
     return 0
 
 
+def _backtest_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="the scenario in force: a preset name or a scenario YAML")
+    p.add_argument(
+        "--settlements",
+        required=True,
+        help="the platform's settlement extract (CSV UTF-8/GBK, xlsx, Parquet)",
+    )
+    p.add_argument(
+        "--persons",
+        required=True,
+        help="the persons file (人员编号, 家庭编号, 出生日期/年龄, 救助类别, 收入 …)",
+    )
+    p.add_argument("--mapping", default=None, help="a column mapping (YAML) for a non-standard extract")
+    p.add_argument(
+        "--out", default=None, help="report file (.xlsx, .html or .pdf) with the back-test section"
+    )
+    p.add_argument(
+        "--by",
+        default="setting,category",
+        help="dimensions of the table (hospital_level, setting, category, month)",
+    )
+    p.add_argument("--top", type=int, default=10, help="settlements of the largest gaps to print")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def format_backtest(bt, lang: str = "zh", by=("setting", "category"), top: int = 10) -> str:
+    """The back-test as text: the import's warnings, the totals per tier, a table by `by`, the
+    settlements of the largest gaps (money in yuan, relative gaps in %)."""
+    r = bt.observed.report
+    zh = lang == "zh"
+    lines = [
+        (f"导入：{r.rows:,} 行 → {r.settlements:,} 条结算，{r.persons:,} 人，{r.year} 年，编码 {r.encoding}")
+        if zh
+        else f"import: {r.rows:,} rows -> {r.settlements:,} settlements, {r.persons:,} persons, "
+        f"{r.year}, {r.encoding}"
+    ]
+    if r.unmapped:
+        lines.append(("未映射的列：" if zh else "unmapped columns: ") + ", ".join(r.unmapped))
+    lines += [("警告：" if zh else "warning: ") + w.message(lang) for w in r.warnings]
+    head = (
+        ("层级", "实际支付", "模型测算", "差额", "相对差")
+        if zh
+        else ("tier", "observed", "simulated", "gap", "relative")
+    )
+
+    shown = {
+        "setting": lambda v: code_label(SETTING_LABELS, v, lang),
+        "category": lambda v: category_label(v, lang),
+    }
+
+    def rows(frame, label_cols):
+        out = []
+        for _, x in frame.iterrows():
+            rel = "—" if x["relative_gap"] != x["relative_gap"] else f"{x['relative_gap'] * 100:+.2f}%"
+            out.append(
+                "\t".join(
+                    [*(shown.get(c, str)(str(x[c])) for c in label_cols), tier_label(str(x["tier"]), lang)]
+                    + [f"{x[k]:,.2f}" for k in ("observed", "simulated", "gap")]
+                    + [rel]
+                )
+            )
+        return out
+
+    lines += ["", "\t".join(head)] + rows(bt.totals().reset_index(), [])
+    if by:
+        lines += ["", "\t".join([*by, *head])] + rows(bt.table(by), list(by))
+    gaps = bt.largest_gaps(top)
+    if len(gaps):
+        lines += ["", "最大差额的结算（元）：" if zh else "settlements of the largest gaps (yuan):"]
+        for _, g in gaps.iterrows():
+            lines.append(
+                f"{g['setl_id']}\t{g['psn_no']}\t{g['setting']}\t{g['hospital_level']}\t{g['abs_gap']:,.2f}"
+            )
+    return "\n".join(lines)
+
+
+def _backtest(args) -> int:
+    scn = load_scenario(args.scenario)
+    by = tuple(x for x in args.by.split(",") if x.strip()) if args.by else ()
+    if args.out:
+        check_report_path(args.out)
+    try:
+        obs = load_settlements(args.settlements, args.persons, mapping=args.mapping)
+    except SettlementError as e:
+        raise WorkbenchError(e.message(args.lang)) from None
+    try:
+        bt = backtest(obs, scn)
+        text = format_backtest(bt, args.lang, by, args.top)
+    except ValueError as e:
+        raise WorkbenchError(str(e)) from None
+    print(f"{scn.params.title} — {obs.population}")
+    print(text)
+    if args.out:
+        print(f"report: {write_report(bt.result, args.out, lang=args.lang, backtest=bt)}")
+    return 0
+
+
+def _sample_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="preset name or scenario YAML whose rules compute the paid fields")
+    p.add_argument("--persons", type=int, default=20_000, help="size of the generated population")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--months", type=int, default=12, help="settlements of months 1..N (an in-year extract)")
+    p.add_argument("--encoding", default="gbk", choices=("gbk", "utf-8"))
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for settlements.csv, persons.csv (mapping.yaml)"
+    )
+
+
+def _sample(args) -> int:
+    if args.persons <= 0:
+        raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
+    if not 1 <= args.months <= 12:
+        raise WorkbenchError(f"--months: expected 1-12, got {args.months}")
+    scn = load_scenario(args.scenario)
+    ex = synthetic_extract(scn, persons=args.persons, seed=args.seed, months=args.months)
+    f = write_extract(ex, args.out, encoding=args.encoding)
+    print(f"{len(ex.settlements):,} settlement rows, {len(ex.persons):,} persons ({args.encoding}):")
+    for path in (f.settlements, f.persons, f.mapping):
+        if path is not None:
+            print(f"  {path}")
+    return 0
+
+
 # name -> (help, add_args(parser) declaring the arguments, run(args) returning the exit code)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
     "run": ("simulate one year and print the summary", _run_args, _run),
@@ -393,6 +519,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
         "explain one family step by step: every rule, payer and clause (a 测算单)",
         _explain_args,
         _explain,
+    ),
+    "backtest": (
+        "run a scenario on the platform's settlement extract and reconcile it with what was paid",
+        _backtest_args,
+        _backtest,
+    ),
+    "sample-extract": (
+        "write a synthetic settlement extract in the platform's format (paid by the scenario's rules)",
+        _sample_args,
+        _sample,
     ),
 }
 

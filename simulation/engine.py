@@ -203,6 +203,11 @@ class YearArrays:
     # the households' weighted counts (kernels.HOUSEHOLD_SUMS)
     summary_sums: tuple
     ltc: LtcArrays | None = None  # long-term care insurance, a separate fund (None: not in the scenario)
+    # the claims' total and policy-range cost the tiers saw (after the hospital's part; the billed
+    # arrays themselves when no hospital bears any), per sorted claim: a settlement's own figures
+    # (simulation.settlements) read them, no rule does
+    claim_total_used: np.ndarray | None = None
+    claim_policy_used: np.ndarray | None = None
 
 
 def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
@@ -315,11 +320,12 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     y = _year_in_blocks(grouped, p, a, level, tables=build_tables(p), hospital_claim=hospital_claim,
                         aid_members=aid_members)  # fmt: skip
     y["hospital_claim"] = hospital_claim
+    y["claim_total_used"], y["claim_policy_used"] = a.claim_total, a.claim_policy
     if persons is not None:  # back in the table's order
         for k in _PERSON_OUT:
             if len(y[k]) == len(persons):
                 y[k] = _unpermute(y[k], persons)
-        for k in ("paid", "base", "hospital_claim"):
+        for k in ("paid", "base", "hospital_claim", "claim_total_used", "claim_policy_used"):
             y[k] = _unpermute(y[k], claims)
     return YearArrays(
         scenario=p,
@@ -351,6 +357,8 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         claim_base=y["base"],
         ltc=_long_term_care(p.long_term_care, pop, y["cat_mask"]),
         summary_sums=y["summary"],
+        claim_total_used=y["claim_total_used"],
+        claim_policy_used=y["claim_policy_used"],
     )
 
 

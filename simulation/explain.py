@@ -400,6 +400,7 @@ PAYER_TIER = {
     "mutual_aid_paid": "mutual_aid",
     "supplement_paid": "supplement",
     "assistance_paid": "medical_assistance",
+    "family_planning_paid": "medical_assistance",
     "other_paid": "other_subsidies",
     "cap_paid": "family_cap",
 }
@@ -784,9 +785,13 @@ class _Reader:
             return
         amount = float(sum(call.result))
         cat_zh, cat_en = category_label(cat, "zh"), category_label(cat, "en")
+        # the same rule; the paying fund follows the kept category (毕节 二(四)3: 计生两户's aid from
+        # 计划生育利益导向资金, as Result books it)
+        own = cat in self.p.medical_assistance.family_planning_fund
+        payer = "family_planning_paid" if own else "assistance_paid"
         if not a["reached"]:
             rule = _w("未参保，医疗救助不支付", "not insured: medical assistance pays nothing")
-            self.add(call.seq, p, None, "assistance_paid", "assistance", base, amount, rule,
+            self.add(call.seq, p, None, payer, "assistance", base, amount, rule,
                      ["medical_assistance.requires_enrolment"])  # fmt: skip
             return
         parts_zh, parts_en, paths = [], [], []
@@ -815,8 +820,12 @@ class _Reader:
             words_zh.append(f"年度救助限额 {_money(a['annual_limit'], 'zh')}")
             words_en.append(f"annual limit {_money(a['annual_limit'], 'en')}")
             paths.append(f"medical_assistance.annual_limit.{cat}")
+        if own:
+            words_zh.append("由计划生育利益导向资金支付")
+            words_en.append("paid by the family-planning fund")
+            paths.append("medical_assistance.family_planning_fund")
         rule = _w("；".join(words_zh), "; ".join(words_en))
-        self.add(call.seq, p, None, "assistance_paid", "assistance", base, amount, rule, paths)
+        self.add(call.seq, p, None, payer, "assistance", base, amount, rule, paths)
 
     # -------------------------------------------------------------- subsidies and the cap
     def cap(self, p: int) -> None:

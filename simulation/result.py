@@ -361,6 +361,47 @@ class Result:
             **self._person_arrays,
         }
 
+    def claim_arrays(self) -> dict[str, np.ndarray]:
+        """The year's per-claim and per-person x setting arrays as the engine computed them, for
+        figures of a single claim (simulation.settlements), without building a DataFrame. Claims
+        are in the engine's order (by person, then month, then table row):
+
+        - `claim_order` (the row of `population.claims` of each), `claim_person` (person row),
+          `claim_setting` (0 inpatient, 1 outpatient, 2 chronic);
+        - `claim_total`, `claim_policy` (as billed), `claim_total_used`, `claim_policy_used` (what
+          the tiers saw, after any hospital's part);
+        - `claim_basic` (basic insurance), `claim_base` (the policy-range cost the claim leaves for
+          the later tiers' bases), `claim_hospital` (the hospital's part);
+        - per person x setting, (persons, 3): `critical3`, `mutual3`, `assistance3`,
+          `family_planning3`, `supplement3`;
+        - per person: `supplement_outside` (the supplement on out-of-catalogue cost),
+          `other_paid`, `cap_paid`.
+
+        Shared arrays: do not modify them in place."""
+        y = self._y
+        a = y.population.arrays
+        return {
+            "claim_order": a.claim_order,
+            "claim_person": a.claim_person,
+            "claim_setting": a.claim_setting,
+            "claim_total": a.claim_total,
+            "claim_policy": a.claim_policy,
+            "claim_total_used": a.claim_total if y.claim_total_used is None else y.claim_total_used,
+            "claim_policy_used": a.claim_policy if y.claim_policy_used is None else y.claim_policy_used,
+            "claim_basic": y.claim_basic,
+            "claim_base": y.claim_base,
+            "claim_hospital": y.claim_hospital,
+            "critical3": y.critical3,
+            "mutual3": y.mutual3,
+            # the medical-assistance fund's part and the family-planning fund's (毕节 二(四)3)
+            "assistance3": self._split_assistance(y.assistance3)[0],
+            "family_planning3": self._split_assistance(y.assistance3)[1],
+            "supplement3": y.supplement3,
+            "supplement_outside": y.supplement_outside,
+            "other_paid": y.other_paid,
+            "cap_paid": y.cap_paid,
+        }
+
     def household_arrays(self) -> dict[str, np.ndarray]:
         """The per-household figures as numpy arrays, in the row order of `households`, without
         building a DataFrame: `household_id` and the columns of `households` except `category`

@@ -29,6 +29,7 @@ PAGES = [
     "warnings",
     "decisions",
     "household",
+    "backtest",
     "report",
 ]
 DIBAO = "medical_assistance.inpatient_ratio.dibao"

@@ -250,6 +250,7 @@ PAGE_ADDRESSES = {
     "warnings": "warn_title",
     "decisions": "page_decisions",
     "household": "hh_title",
+    "backtest": "bt_title",
     "report": "report_title",
 }
 

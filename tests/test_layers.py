@@ -30,7 +30,21 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # (its model, generator, loaders, the `population:` section's spec and derived populations)
     # registry (every output figure and lever: labels, units, kinds) and labels (its reader) sit on
     # the parameter schema
-    ("schema and population", ("parameters", "registry", "labels", "assumptions", "scenario", "population")),
+    # settlements.codes and settlements.extract: the national platform's settlement fields, code
+    # tables and the reading of its extract into a Population (simulation.settlements)
+    (
+        "schema and population",
+        (
+            "parameters",
+            "registry",
+            "labels",
+            "assumptions",
+            "scenario",
+            "population",
+            "settlements.codes",
+            "settlements.extract",
+        ),
+    ),
     ("rules", ("rules",)),
     ("engine", ("engine", "kernels")),
     # protection: the households' financial protection (SDG 3.8.2), summed into the summary's parts
@@ -55,6 +69,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "contract",
             "best_buy",
             "sensitivity",
+            # the rest of simulation.settlements: apportioning a run to the settlements, the
+            # back-test, in-year monitoring and the synthetic extract (all run simulate)
+            "settlements",
         ),
     ),
     ("presentation", ("cli", "__main__", "report")),
@@ -176,10 +193,11 @@ def package_imports(package_dir: Path = PACKAGE_DIR, package: str = PACKAGE):
 
 
 def layer_of(module: str, package: str = PACKAGE, layers=LAYERS) -> int | None:
-    first = module.split(".")[1] if "." in module else "__init__"
-    for rank, (_, names) in enumerate(layers):
-        if first in names:
-            return rank
+    parts = module.split(".")[1:] or ["__init__"]
+    for key in (".".join(parts[:2]), parts[0]):  # a layer naming the first two components wins
+        for rank, (_, names) in enumerate(layers):
+            if key in names:
+                return rank
     return None
 
 
@@ -381,3 +399,14 @@ def test_checker_places_unknown_modules_nowhere():
     assert "pkg.stray: in no layer of the table (add it to LAYERS)" in bad
     assert cycles([Import("a", "a", 1, False)]) == [["a"]]
     assert cycles([Import("a", "b", 1, False), Import("b", "c", 1, False)]) == []
+
+
+def test_a_layer_may_name_a_module_of_a_subpackage():
+    """settlements.codes and settlements.extract sit with the population; the rest of the subpackage
+    (and the subpackage itself) with the analyses."""
+    names = [name for name, _ in LAYERS]
+    assert names[layer_of("simulation.settlements.codes")] == "schema and population"
+    assert names[layer_of("simulation.settlements.extract")] == "schema and population"
+    assert names[layer_of("simulation.settlements.backtest")] == "analysis"
+    assert names[layer_of("simulation.settlements")] == "analysis"
+    assert names[layer_of("simulation.population.model")] == "schema and population"

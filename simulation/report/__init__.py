@@ -9,7 +9,8 @@
 Options (`**opts`): `draws` Monte Carlo draws for the fund bands (0 = the deterministic projection,
 labelled P50), `seed` the population seed shown in the provenance (read from the population when
 generated), `mc_seed`, `persons` (population size of each draw), `decisions` (True, or a dict of
-`pricing` / `marginal` / `tornado` already computed: the 决策分析 tables), `charts` for the PDF images:
+`pricing` / `marginal` / `tornado` already computed: the 决策分析 tables), `backtest` (a
+simulation.settlements.Backtest of the result: adds its tables), `charts` for the PDF images:
 "auto" (kaleido on the system chromium, else matplotlib), "kaleido" or "matplotlib".
 Every file is written to a temporary file beside the target and moved into place
 (`simulation.io_safe.atomic_write`), so a failure leaves the previous report untouched.
@@ -30,7 +31,7 @@ from .html import render_html
 from .pdf import render_pdf
 
 FORMATS = (".xlsx", ".html", ".pdf")
-_BUILD_KEYS = ("draws", "seed", "mc_seed", "persons", "decisions")
+_BUILD_KEYS = ("draws", "seed", "mc_seed", "persons", "decisions", "backtest")
 
 
 def _data(result, lang, baseline, opts) -> ReportData:

@@ -22,10 +22,20 @@ from ..errors import WorkbenchError
 from ..parameters import CATEGORY_LABELS, SETTING_LABELS
 from ..projection import project
 from ..protection import FIGURES as PROTECTION_FIGURES
-from ..registry import FUND_LABELS, code_label, coverage, format_value, metric_kind, metric_label, per
+from ..registry import (
+    FUND_LABELS,
+    category_label,
+    code_label,
+    coverage,
+    format_value,
+    metric_kind,
+    metric_label,
+    per,
+)
 from ..scenario import SCENARIO_DIR
 from ..sensitivity import FIGURES as TORNADO_FIGURES
 from ..sensitivity import Tornado, tornado
+from ..settlements import tier_label
 from ..uncertainty import monte_carlo
 from ..version import __version__
 
@@ -152,6 +162,31 @@ TEXT = {
         "range_from": "区间来源",
         "lever_group": "政策参数",
         "assumption_group": "测算假设",
+        "bt_totals": "回测：模型测算与医保平台实际支付（各层级）",
+        "bt_totals_sheet": "回测-层级",
+        "bt_groups": "回测：按就医类别和救助类别",
+        "bt_groups_sheet": "回测-分组",
+        "bt_months": "回测：按月份",
+        "bt_months_sheet": "回测-月份",
+        "bt_gaps": "回测：差额最大的结算",
+        "bt_gaps_sheet": "回测-最大差额",
+        "bt_import": "回测：结算数据导入",
+        "bt_import_sheet": "回测-导入",
+        "bt_tier": "层级",
+        "bt_observed": "实际支付",
+        "bt_simulated": "模型测算",
+        "bt_gap": "差额",
+        "bt_rel": "相对差",
+        "bt_month": "月份",
+        "bt_level": "医院等级",
+        "bt_setl": "结算ID",
+        "bt_psn": "人员编号",
+        "bt_abs_gap": "各层级差额绝对值之和",
+        "bt_warning": "导入警告",
+        "bt_count": "条数",
+        "bt_note": "差额 = 模型测算 − 实际支付。基本医保在各层级精确；"
+        "大病、救助、互助按就医类别和救助类别精确；其余按救助类别精确"
+        "（按人分摊到结算的规则见 docs/CONTRACT-settlements.md）。",
     },
     "en": {
         "title": "Medical-security policy report",
@@ -270,6 +305,31 @@ TEXT = {
         "range_from": "Range from",
         "lever_group": "lever",
         "assumption_group": "assumption",
+        "bt_totals": "Back-test: the model against what the platform paid, by tier",
+        "bt_totals_sheet": "Backtest tiers",
+        "bt_groups": "Back-test by setting and category",
+        "bt_groups_sheet": "Backtest groups",
+        "bt_months": "Back-test by month",
+        "bt_months_sheet": "Backtest months",
+        "bt_gaps": "Back-test: the settlements of the largest gaps",
+        "bt_gaps_sheet": "Backtest largest gaps",
+        "bt_import": "Back-test: the settlement import",
+        "bt_import_sheet": "Backtest import",
+        "bt_tier": "Tier",
+        "bt_observed": "Observed",
+        "bt_simulated": "Simulated",
+        "bt_gap": "Gap",
+        "bt_rel": "Relative gap",
+        "bt_month": "Month",
+        "bt_level": "Hospital level",
+        "bt_setl": "Settlement id",
+        "bt_psn": "Person id",
+        "bt_abs_gap": "Sum of the tiers' absolute gaps",
+        "bt_warning": "Import warning",
+        "bt_count": "Count",
+        "bt_note": "Gap = simulated − observed. Basic insurance is exact at every level; critical illness, "
+        "assistance and mutual aid by setting and category; the rest by category (the rule apportioning "
+        "a person's year to the settlements: docs/CONTRACT-settlements.md).",
     },
 }
 
@@ -320,6 +380,8 @@ class ReportData:
     # decisions (contract pricing, best buy, tornado), each a ProtectionTable; empty unless asked for
     decisions: list = field(default_factory=list)
     tornado: pd.DataFrame | None = None  # the tornado's bars (label, change at low / high end, yuan)
+    # a back-test against the platform's settlements (simulation.settlements), tables as protection's
+    backtest: list = field(default_factory=list)
 
 
 @dataclass
@@ -381,6 +443,101 @@ def _protection(res, baseline, lang: str) -> list:
             ProtectionTable(t["protection_reform_sheet"], t["protection_reform"], head, kinds, rows)
         )
     return tables
+
+
+def _backtest(bt, lang: str) -> list:
+    """The back-test's tables: totals per tier, by setting x category, by month, the settlements of
+    the largest gaps and the import's warnings (money in yuan, relative gaps as fractions)."""
+    if bt is None:
+        return []
+    t = TEXT[lang]
+    head = [t["bt_tier"], t["bt_observed"], t["bt_simulated"], t["bt_gap"], t["bt_rel"]]
+    kinds = ["text", "money", "money", "money", "rate"]
+
+    def vals(r):
+        return [tier_label(str(r["tier"]), lang), r["observed"], r["simulated"], r["gap"], r["relative_gap"]]
+
+    tot = bt.totals().reset_index()
+    tables = [
+        ProtectionTable(
+            t["bt_totals_sheet"], t["bt_totals"], head, kinds, [vals(r) for _, r in tot.iterrows()]
+        )
+    ]
+    g = bt.table(("setting", "category"))
+    tables.append(
+        ProtectionTable(
+            t["bt_groups_sheet"],
+            t["bt_groups"],
+            [t["setting"], t["category"], *head],
+            ["text", "text", *kinds],
+            [
+                [label(SETTING_LABELS, r["setting"], lang), category_label(r["category"], lang), *vals(r)]
+                for _, r in g.iterrows()
+            ],
+        )
+    )
+    g = bt.table(("month",))
+    tables.append(
+        ProtectionTable(
+            t["bt_months_sheet"],
+            t["bt_months"],
+            [t["bt_month"], *head],
+            ["text", *kinds],
+            [[str(int(r["month"])), *vals(r)] for _, r in g.iterrows()],
+        )
+    )
+    levels = bt.scenario.params.hospital_levels
+    gaps = bt.largest_gaps(20)
+    tables.append(
+        ProtectionTable(
+            t["bt_gaps_sheet"],
+            t["bt_gaps"],
+            [
+                t["bt_setl"],
+                t["bt_psn"],
+                t["setting"],
+                t["bt_level"],
+                t["category"],
+                t["bt_month"],
+                t["bt_abs_gap"],
+            ],
+            ["text"] * 6 + ["money"],
+            [
+                [
+                    r["setl_id"],
+                    r["psn_no"],
+                    label(SETTING_LABELS, r["setting"], lang),
+                    _level_label(levels, r["hospital_level"], lang),
+                    category_label(r["category"], lang),
+                    str(int(r["month"])),
+                    r["abs_gap"],
+                ]
+                for _, r in gaps.iterrows()
+            ],
+        )
+    )
+    rep = bt.observed.report
+    rows = [[w.message(lang), w.count] for w in rep.warnings]
+    if rep.unmapped:
+        rows.append(
+            [
+                ("未映射的列：" if lang == "zh" else "Unmapped columns: ") + ", ".join(rep.unmapped),
+                len(rep.unmapped),
+            ]
+        )
+    tables.append(
+        ProtectionTable(
+            t["bt_import_sheet"], t["bt_import"], [t["bt_warning"], t["bt_count"]], ["text", "count"], rows
+        )
+    )
+    return tables
+
+
+def _level_label(levels, code: str, lang: str) -> str:
+    lv = levels.get(str(code))
+    if lv is None:
+        return str(code)
+    return lv.label if lang == "zh" else (lv.label_en or lv.label)
 
 
 def _projection(res):
@@ -621,11 +778,13 @@ def build(
     mc_seed: int = 0,
     persons: int | None = None,
     decisions=False,
+    backtest=None,
 ) -> ReportData:
     """Every table of the report. `draws` > 0 adds Monte Carlo P10/P50/P90 to the fund table;
     `decisions` adds the decision tables: True computes them (the contract priced on 20 draws, every
     lever's best buy, the tornado of every input: many runs), or a dict with any of `pricing`
-    (a Pricing), `marginal` (marginal_effects' table) and `tornado` (a Tornado) already computed."""
+    (a Pricing), `marginal` (marginal_effects' table) and `tornado` (a Tornado) already computed;
+    `backtest` (a simulation.settlements.Backtest of `res`) adds the back-test's tables."""
     if lang not in TEXT:
         raise WorkbenchError(f"report: lang must be 'zh' or 'en', got {lang!r}")
     proj = _projection(res)
@@ -648,6 +807,7 @@ def build(
         reform=_reform(res, baseline, lang) if baseline is not None else None,
         protection=_protection(res, baseline, lang),
         **_decisions(res, lang, decisions),
+        backtest=_backtest(backtest, lang),
     )
 
 

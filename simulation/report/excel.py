@@ -285,6 +285,7 @@ def write_workbook(d: ReportData, target) -> None:
         _reform_sheet(b, d)
     _protection_sheets(b, d)
     _decision_sheets(b, d)
+    _backtest_sheets(b, d)
 
     rows = [[k, v] for k, v in d.provenance] + [["", ""], [CAVEAT[lang], ""], [t["tables_note"], ""]]
     b.table(t["provenance"], t["provenance"], None, [(t["item"], "text", 26), (t["value"], "text", 70)], rows)
@@ -319,6 +320,21 @@ def _decision_sheets(b: _Book, d: ReportData) -> None:
             list(zip(tb.head, tb.kinds, widths)),
             tb.rows,
             note=money + CAVEAT[d.lang],
+        )
+
+
+def _backtest_sheets(b: _Book, d: ReportData) -> None:
+    """The back-test's tables (simulation.settlements), one sheet each (money in 万元, gaps in %)."""
+    money = "金额单位为万元。" if d.lang == "zh" else "Money in 10k yuan. "
+    for tb in d.backtest:
+        widths = [22 if k == "text" else 16 for k in tb.kinds]
+        b.table(
+            tb.sheet,
+            tb.title,
+            None,
+            list(zip(tb.head, tb.kinds, widths)),
+            tb.rows,
+            note=money + TEXT[d.lang]["bt_note"],
         )
 
 

@@ -208,6 +208,11 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
     for tb in [*d.protection, *d.decisions]:
         rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
         tables.append(_table(tb.title, None, tb.head, rows, lang))
+    for i, tb in enumerate(d.backtest):  # the back-test's tables (simulation.settlements)
+        rows = [[_cell(v, k, lang) for v, k in zip(row, tb.kinds)] for row in tb.rows]
+        tables.append(
+            _table(tb.title, None, tb.head, rows, lang, note=TEXT[lang]["bt_note"] if i == 0 else "")
+        )
     total = "合计" if lang == "zh" else "Total"
     rows = [
         [
