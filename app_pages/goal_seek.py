@@ -37,7 +37,7 @@ targets = [
 ] or list(specs)
 target = st.selectbox(t("gs_target"), targets, format_func=label, key="gs_target")
 default_goal = (specs[target]["min"] or 0.9) * 100
-goal = st.number_input(t("gs_value"), 0.0, 100.0, float(default_goal), step=0.5, key="gs_goal")
+goal = st.number_input(t("gs_value"), 0.0, 100.0, float(default_goal), step=0.5, format="%.1f", key="gs_goal")
 rates = {lv.path: lv for lv in rate_levers(preset_scenario(ss["preset"]))}
 rate_paths = list(rates)
 default = [p for p in rate_paths if p == "medical_assistance.inpatient_ratio.dibao"]
@@ -58,10 +58,11 @@ for p in params:
         hi_b,
         (max(lo_b, round(scn.get(p) * 100, 1)), hi_b),
         step=0.5,
+        format="%.1f%%",
         key=f"gs_b:{p}",
     )
     bounds.append((lo / 100, hi / 100))
-budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, key="gs_budget")
+budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, format="%.0f", key="gs_budget")
 sense = "at_most" if target == "catastrophic_rate" else "at_least"
 
 if st.button(t("gs_run"), key="gs_run"):
