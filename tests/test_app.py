@@ -91,7 +91,8 @@ def test_lowering_a_family_cap_lowers_out_of_pocket_on_scenario_page():
     oop = metric(at, "个人负担")
     at.switch_page("app_pages/scenario.py").run()
     cap = at.number_input(key="lv:family_cap.cap.dibao")
-    assert cap.label == "家庭年度个人负担封顶线（低保对象）（万元）" and cap.value == 3.0  # 30,000 元 entered in 万元
+    # 30,000 元 entered in 万元
+    assert cap.label == "家庭年度个人负担封顶线（低保对象）（万元）" and cap.value == 3.0
     cap.set_value(0.1).run()  # 1,000 元
     assert not at.exception
     at.switch_page("app_pages/scenario.py").run()
