@@ -89,7 +89,11 @@ def payer_waterfall(
         "x": x,
         "y": y,
         "measure": measure,
-        "text": [fmt_money(abs(a), lang, scale, unit=False) for a in amounts],
+        # two decimals only where they matter (307,084 beside 33.51)
+        "text": [
+            fmt_money(abs(a), lang, scale, digits=0 if abs(a) / f >= 100 else None, unit=False)
+            for a in amounts
+        ],
         "textposition": "outside",
     }
     return _figure([steps], title, showlegend=False, yaxis={"title": {"text": money_unit(scale, lang)}})

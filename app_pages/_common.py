@@ -67,8 +67,13 @@ def t_in(language: str, key: str, **kw) -> str:
     return text(language, key, **kw)
 
 
+def cap(text: str) -> str:
+    """An English label as a heading, a card or an axis shows it: capitalised (Chinese unchanged)."""
+    return text if lang() == "zh" or not text else text[:1].upper() + text[1:]
+
+
 def label(key: str) -> str:
-    return metric_label(key, lang())
+    return cap(metric_label(key, lang()))
 
 
 def title(key: str) -> str:
@@ -78,8 +83,7 @@ def title(key: str) -> str:
 
 def row_label(key: str) -> str:
     """A figure's label heading a table row (an English label starts with a capital)."""
-    x = label(key)
-    return x if lang() == "zh" else x[:1].upper() + x[1:]
+    return label(key)
 
 
 def figure_table(summaries: dict[str, dict], keys) -> pd.DataFrame:
@@ -93,7 +97,7 @@ def figure_table(summaries: dict[str, dict], keys) -> pd.DataFrame:
 
 def cat_label(code: str) -> str:
     """Label of a category code, or of a combination `a|b` (labels joined by +)."""
-    return category_label(code, lang())
+    return cap(category_label(code, lang()))
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -214,7 +218,8 @@ def param_name(path: str, scn, language: str | None = None) -> str:
     """A parameter as a planner reads it: the lever's label, else the path as it was written
     (a key of an uploaded file or of the address that is not a lever has no other name)."""
     try:
-        return scn.lever(path).label_in(language or lang())
+        text = scn.lever(path).label_in(language or lang())
+        return text if (language or lang()) == "zh" else text[:1].upper() + text[1:]
     except (ScenarioError, AttributeError):
         return path or t_in(language or lang(), "problem_file")
 
@@ -525,7 +530,7 @@ def source_help(spec: Lever) -> str:
 
 def lever_label(spec: Lever) -> str:
     """The lever's label with its unit, in the session's language: 住院救助比例（低保对象）（%）."""
-    return spec.titled(lang())
+    return cap(spec.titled(lang()))
 
 
 def preset_label(name: str) -> str:
@@ -548,7 +553,7 @@ def _in_wan(spec: Lever, base_value) -> bool:
 def money_lever_title(spec: Lever) -> str:
     """The label of a money lever entered in 万元: 封顶线（低保家庭）（万元）."""
     unit = ("万" + spec.unit) if lang() == "zh" else spec.unit_en.replace("yuan", "10k yuan", 1)
-    return f"{spec.label}（{unit}）" if lang() == "zh" else f"{spec.label_en} ({unit})"
+    return f"{spec.label}（{unit}）" if lang() == "zh" else cap(f"{spec.label_en} ({unit})")
 
 
 def _on_lever(path: str, wkey: str, kind: str) -> None:
@@ -750,12 +755,13 @@ def table(view: pd.DataFrame, key: str, name: str, data: pd.DataFrame | None = N
 
 def money_columns(df: pd.DataFrame, rates=()) -> dict:
     """Column formats of a table of numbers: thousands separators for amounts and weighted counts
-    (float columns; integer ones are identifiers and sizes, shown plain), percent
-    for the `rates` columns (fractions). The numbers stay numbers, so the table sorts by value."""
+    (float columns; integer ones are identifiers and sizes, shown plain), one decimal for the
+    `rates` columns (given in percent, the header saying %). The numbers stay numbers, so the table
+    sorts by value."""
     cfg = {}
     for c in df.columns:
         if c in rates:
-            cfg[c] = st.column_config.NumberColumn(c, format="percent")
+            cfg[c] = st.column_config.NumberColumn(c, format="%.1f")
         elif pd.api.types.is_float_dtype(df[c]):  # (integer columns: identifiers, sizes)
             cfg[c] = st.column_config.NumberColumn(c, format="localized")
     return cfg

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import _charts as charts
 from app_pages._common import (
+    cap,
     cat_label,
     chart,
     lang,
@@ -187,7 +188,7 @@ else:
             v = c.tolerance if tolerance else c.gap
             sign = "±" if tolerance else ("+" if v > 0 else "")
             if c.relative:  # a share of the target
-                return f"{sign}{v * 100:.1f}%"
+                return f"{sign}{0.0 if abs(v) < 5e-4 else v * 100:.1f}%"
             if kind == "rate":  # percentage points
                 return sign + fmt_points(abs(v) if tolerance else v, lang()).lstrip("+")
             return f"{sign}{_value(kind, v)}"
@@ -195,6 +196,7 @@ else:
         rows = []
         for c in checks:
             name, kind = calibration_figure(c.name, lang(), levels)
+            name = cap(name)
             rows.append(
                 {
                     t("col_target"): name,

@@ -178,7 +178,7 @@ if k:
             title("income"): h["income"][top].round(0),
             title("total_cost"): h["total_cost"][top].round(0),
             title("oop"): h["oop"][top].round(0),
-            title("oop_share"): h["oop_share"][top],
+            title("oop_share"): h["oop_share"][top] * 100,  # in % (the header says so)
         }
     )
     table(

@@ -48,6 +48,7 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     out["category"] = out["category"].map(cat_label)
     for c in ("income", "total_cost", "oop"):
         out[c] = out[c].round(0)
+    out["oop_share"] = out["oop_share"] * 100  # in % (the header says so)
     out = out.rename(columns=names)
     out.index.name = t("household_id")
     return out

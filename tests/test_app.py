@@ -123,7 +123,7 @@ def test_english_toggle_changes_labels():
     at.segmented_control(key="lang_widget").set_value("en").run()
     assert not at.exception
     en = {m.label for m in at.metric}
-    assert "comprehensive coverage rate of the poor" in en and not (zh & en)
+    assert "Comprehensive coverage rate of the poor" in en and not (zh & en)
     assert at.header[0].value == TEXT["en"]["page_results"]
 
 
