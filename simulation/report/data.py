@@ -117,6 +117,7 @@ TEXT = {
         "draws": "不确定性抽样次数",
         "sim_year": "测算年度",
         "tables_note": "金额单位为万元；比例为百分比；人数、户数为加权数。",
+        "params_note": "上表为各项政策参数；人口生成与基金预测的参数及全部参数路径见 Excel 报告的“参数”表。",
     },
     "en": {
         "title": "Medical-security policy report",
@@ -205,6 +206,10 @@ TEXT = {
         "draws": "Uncertainty draws",
         "sim_year": "Simulated year",
         "tables_note": "Money in 10k yuan (万元); rates in %; persons and households weighted.",
+        "params_note": (
+            "The policy parameters; the population generator's and the projection's inputs and every "
+            "parameter's path are in the Excel report's Parameters sheet."
+        ),
     },
 }
 
@@ -495,7 +500,7 @@ def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
         seed = m.group(1) if m else t["none"]
     path = scenario_file(scn)
     return [
-        (t["scenario"], scn.id),
+        (t["scenario"], scn.name_in(lang)),
         (t["scenario_title"], scn.params.title),
         (t["scenario_file"], str(path) if path else t["none"]),
         (t["scenario_sha256"], _file_sha256(path) or t["none"]),
