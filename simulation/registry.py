@@ -425,15 +425,17 @@ def fmt_money(
     x = float(x)
     sign = "+" if signed else ""
     if scale == "auto" and lang != "zh":
+        # the sign before the currency: -¥0.3, +¥1.20 m (never ¥-0.3)
+        lead = "-" if x < 0 else "+" if signed and x > 0 else ""
         for factor, suffix in ((1e9, " bn"), (1e6, " m")):
             if abs(x) >= factor:
-                return f"¥{x / factor:{sign},.{2 if digits is None else digits}f}{suffix}"
+                return f"{lead}¥{abs(x) / factor:,.{2 if digits is None else digits}f}{suffix}"
         d = 0 if digits is None else digits
-        text = f"{x:{sign},.{d}f}"
+        text = f"{abs(x):,.{d}f}"
         while x != 0 and d < 6 and not any(c in "123456789" for c in text):
             d += 1
-            text = f"{x:{sign},.{d}f}"
-        return f"¥{text}"
+            text = f"{abs(x):,.{d}f}"
+        return f"{lead}¥{text}"
     if scale == "auto":
         scale = "yi" if abs(x) >= 1e8 else "wan" if abs(x) >= 1e4 else "yuan"
     factor, zh, en = MONEY_SCALES[scale]

@@ -115,6 +115,9 @@ def test_bad_url_parameter_is_a_warning_not_a_crash():
     assert not at.exception
     at.switch_page("app_pages/scenario.py").run()
     assert len(at.warning) >= 2
+    # in the page's language: the lever by its label, the bound in the lever's unit
+    text = " ".join(w.value for w in at.warning)
+    assert "住院救助比例（低保对象）：应不大于 100%" in text and "没有这个参数" in text
 
 
 def test_english_toggle_changes_labels():
