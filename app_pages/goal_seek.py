@@ -4,6 +4,7 @@ costs the public payers."""
 import streamlit as st
 
 from app_pages._common import (
+    cap,
     fmt_figure,
     label,
     lang,
@@ -46,7 +47,7 @@ params = st.multiselect(
     rate_paths,
     default=default,
     max_selections=2,
-    format_func=lambda p: rates[p].label_in(lang()),
+    format_func=lambda p: cap(rates[p].label_in(lang())),
     key="gs_params",
 )
 bounds = []
@@ -91,7 +92,7 @@ if gs is not None:
         st.warning(t("gs_not_reached", msg=gs.message))
     cols = st.columns(len(gs.values) + 1)
     for col, (p, v) in zip(cols, gs.values.items()):
-        col.metric(rates[p].label_in(lang()) if p in rates else p, pct(v), border=True)
+        col.metric(cap(rates[p].label_in(lang())) if p in rates else p, pct(v), border=True)
     cols[-1].metric(t("gs_cost"), money(gs.added_cost), border=True)
     if gs.reached and st.button(t("gs_apply"), key="gs_apply"):
         for p, v in gs.values.items():
