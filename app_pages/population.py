@@ -186,9 +186,11 @@ else:
 
         def _gap(c, kind: str, tolerance: bool = False) -> str:
             v = c.tolerance if tolerance else c.gap
+            if c.relative and abs(v) < 5e-4:  # rounds to 0.0%: no sign
+                v = 0.0
             sign = "±" if tolerance else ("+" if v > 0 else "")
             if c.relative:  # a share of the target
-                return f"{sign}{0.0 if abs(v) < 5e-4 else v * 100:.1f}%"
+                return f"{sign}{v * 100:.1f}%"
             if kind == "rate":  # percentage points
                 return sign + fmt_points(abs(v) if tolerance else v, lang()).lstrip("+")
             return f"{sign}{_value(kind, v)}"
