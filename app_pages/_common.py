@@ -533,10 +533,11 @@ def lever_label(spec: Lever) -> str:
     return cap(spec.titled(lang()))
 
 
-def preset_label(name: str) -> str:
-    """A preset as a planner knows it (临安 2024 / Lin'an 2024), never its file name."""
+def preset_label(name: str, language: str | None = None) -> str:
+    """A preset as a planner knows it (临安 2024 / Lin'an 2024), never its file name. A widget's
+    format function passes the language it was drawn in (it may be called outside the run)."""
     try:
-        return preset_scenario(name).name_in(lang())
+        return preset_scenario(name).name_in(language or lang())
     except ScenarioError:
         return name
 

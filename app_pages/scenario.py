@@ -29,18 +29,22 @@ for path, msg in ss.pop("url_errors", []):
 
 
 def _on_preset() -> None:
-    ss["preset"] = ss["preset_widget"]
+    ss["preset"] = ss[PRESET_KEY]
     ss["changes"] = {}
 
 
 presets = available_presets()
-ss["preset_widget"] = ss["preset"]
+# one widget per language: the options are shown by their names in that language, and a widget
+# whose shown options changed under it (the language toggle) would carry the other language's name
+LANG = lang()
+PRESET_KEY = f"preset_widget:{LANG}"
+ss[PRESET_KEY] = ss["preset"]
 c1, c2 = st.columns([3, 1])
 c1.selectbox(
     t("preset"),
     presets,
-    key="preset_widget",
-    format_func=preset_label,
+    key=PRESET_KEY,
+    format_func=lambda p: preset_label(p, LANG),
     help=t("preset_help"),
     on_change=_on_preset,
 )

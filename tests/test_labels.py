@@ -139,7 +139,7 @@ def test_no_code_is_shown(page, lang, lever_paths):
     paths = sorted({p for q in quoted for p in DOTTED.findall(q) if p in lever_paths})
     assert not paths, f"{page} ({lang}): a lever's path in a help text or source: {paths}"
     if page == "scenario":  # the preset by its name, the change table by the levers' labels
-        preset = at.selectbox(key="preset_widget")
+        preset = at.selectbox(key=f"preset_widget:{lang}")
         name = "临安 2024" if lang == "zh" else "Lin'an 2024"
         assert preset.value == "linan_2024" and name in preset.options
         labels = " ".join(at.dataframe[0].value.iloc[:, 0].tolist())
