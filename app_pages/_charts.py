@@ -1,5 +1,6 @@
 """Plotly figure builders of the app: plain functions of data and labels (no Streamlit), so tests
-can call them. Money axes are in 亿元 unless a title says otherwise.
+can call them. A money chart states its unit on its axis; the waterfall picks its scale
+(`registry.money_scale`) so that no non-zero payment reads 0.00. Year axes tick whole years.
 
 Each figure is built in one `go.Figure({"data": [...], "layout": {...}})` call from data already
 aggregated (tens of points, never one a person): validated once, about four times faster than
@@ -11,10 +12,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from simulation.registry import PAID_COLUMNS
+from simulation.registry import PAID_COLUMNS, fmt_money, money_factor, money_scale, money_unit
 
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
 PAYERS = PAID_COLUMNS  # every payer of the identity, in settlement order (the registry's)
+# a year axis: whole years only (plotly's automatic ticks put 2,024.5 between two years)
+YEAR_AXIS = {"tickformat": "d", "dtick": 1, "tickmode": "linear"}
 
 
 def _figure(traces: list[dict], title: str, **layout) -> go.Figure:
@@ -69,23 +72,33 @@ def bar(
 
 
 def payer_waterfall(
-    summary: dict, labels: dict[str, str], title: str, total_label: str, scale: float = 1e8, height: int = 360
+    summary: dict, labels: dict[str, str], title: str, total_label: str, lang: str = "zh", height: int = 360
 ) -> go.Figure:
-    """Waterfall from total cost down through each payer to out-of-pocket (亿元; `scale` 1: yuan,
-    for one family)."""
+    """Waterfall from total cost down through each payer to out-of-pocket, in the one scale (亿元,
+    万元 or 元) at which every non-zero payment reads (a 2.13 万元 cap beside 30 亿元 of cost is
+    drawn in 万元; one family's bill in 元); the unit is the y axis title."""
     keys = [k for k in PAYERS if summary.get(k, 0)]
+    amounts = [summary["total_cost"], *(summary[k] for k in keys), summary["oop"]]
+    scale = money_scale(amounts, lang)
+    f = money_factor(scale)
     x = [total_label] + [labels[k] for k in keys] + [labels["oop"]]
-    y = [summary["total_cost"] / scale] + [-summary[k] / scale for k in keys] + [summary["oop"] / scale]
+    y = [summary["total_cost"] / f] + [-summary[k] / f for k in keys] + [summary["oop"] / f]
     measure = ["absolute"] + ["relative"] * len(keys) + ["total"]
     steps = {
         "type": "waterfall",
         "x": x,
         "y": y,
         "measure": measure,
-        "text": [f"{abs(v):,.2f}" for v in y],
+        # two decimals only where they matter (307,084 beside 33.51)
+        "text": [
+            fmt_money(abs(a), lang, scale, digits=0 if abs(a) / f >= 100 else None, unit=False)
+            for a in amounts
+        ],
         "textposition": "outside",
     }
-    return _figure([steps], title, showlegend=False, height=height)
+    return _figure(
+        [steps], title, showlegend=False, height=height, yaxis={"title": {"text": money_unit(scale, lang)}}
+    )
 
 
 def grouped_bars(
@@ -102,7 +115,8 @@ def grouped_bars(
     bars = [{"type": "bar", "x": x, "y": df[col].to_numpy(), "name": name} for col, name in columns.items()]
     yaxis = {"title": {"text": ylabel}, **({"tickformat": ".0%"} if percent else {})}
     legend = {"legend": {"orientation": "h", "y": -0.2}} if legend_below else {}
-    return _figure(bars, title, barmode="group", yaxis=yaxis, **legend)
+    # groups are categories even when they are numbered (income deciles 1-10: every one ticked)
+    return _figure(bars, title, barmode="group", yaxis=yaxis, xaxis={"type": "category"}, **legend)
 
 
 def fund_bands(df: pd.DataFrame, fund_labels: dict[str, str], title: str, ylabel: str) -> go.Figure:
@@ -137,7 +151,7 @@ def fund_bands(df: pd.DataFrame, fund_labels: dict[str, str], title: str, ylabel
                 "legendgroup": name,
             }
         )
-    return _figure(traces, title, yaxis={"title": {"text": ylabel}})
+    return _figure(traces, title, yaxis={"title": {"text": ylabel}}, xaxis=YEAR_AXIS)
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

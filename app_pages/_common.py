@@ -35,6 +35,7 @@ from simulation.registry import (
     PAID_COLUMNS,
     Lever,
     category_label,
+    cite_text,
     coverage,
     fmt_money,
     fmt_rate,
@@ -62,8 +63,17 @@ def t(key: str, **kw) -> str:
     return text(lang(), key, **kw)
 
 
+def t_in(language: str, key: str, **kw) -> str:
+    return text(language, key, **kw)
+
+
+def cap(text: str) -> str:
+    """An English label as a heading, a card or an axis shows it: capitalised (Chinese unchanged)."""
+    return text if lang() == "zh" or not text else text[:1].upper() + text[1:]
+
+
 def label(key: str) -> str:
-    return metric_label(key, lang())
+    return cap(metric_label(key, lang()))
 
 
 def title(key: str) -> str:
@@ -73,8 +83,7 @@ def title(key: str) -> str:
 
 def row_label(key: str) -> str:
     """A figure's label heading a table row (an English label starts with a capital)."""
-    x = label(key)
-    return x if lang() == "zh" else x[:1].upper() + x[1:]
+    return label(key)
 
 
 def figure_table(summaries: dict[str, dict], keys) -> pd.DataFrame:
@@ -88,7 +97,7 @@ def figure_table(summaries: dict[str, dict], keys) -> pd.DataFrame:
 
 def cat_label(code: str) -> str:
     """Label of a category code, or of a combination `a|b` (labels joined by +)."""
-    return category_label(code, lang())
+    return cap(category_label(code, lang()))
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -129,11 +138,21 @@ def init_state() -> None:
         if path in RESERVED:
             continue
         try:
-            value = parse_value(raw, base.get(path))
-            base.with_changes({path: value})
+            like = base.get(path)
+        except ScenarioError:
+            errors.append((path, t_in(ss["lang"], "problem_unknown_path")))
+            continue
+        try:
+            value = parse_value(raw, like)
+        except ValueError:
+            key = "problem_bool_parsing" if isinstance(like, bool) else "problem_float_parsing"
+            errors.append((path, t_in(ss["lang"], key)))
+            continue
+        try:
+            base.with_changes({path: value}).params  # noqa: B018 (validates)
             changes[path] = value
-        except (ScenarioError, ValueError) as e:
-            errors.append((path, str(e)))
+        except ScenarioError as e:
+            errors.append((path, problems_text(e, base, ss["lang"])))
     ss["changes"] = changes
     ss["url_errors"] = errors
 
@@ -195,6 +214,63 @@ def changes_key() -> str:
     return json.dumps(st.session_state["changes"], sort_keys=True)
 
 
+# ---------------------------------------------------------------------------- errors
+_BOUND_KEYS = {"le": "le", "ge": "ge", "lt": "lt", "gt": "gt"}
+_NUMBER_TYPES = ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "finite_number")
+
+
+def param_name(path: str, scn, language: str | None = None) -> str:
+    """A parameter as a planner reads it: the lever's label, else the path as it was written
+    (a key of an uploaded file or of the address that is not a lever has no other name)."""
+    try:
+        text = scn.lever(path).label_in(language or lang())
+        return text if (language or lang()) == "zh" else text[:1].upper() + text[1:]
+    except (ScenarioError, AttributeError):
+        return path or t_in(language or lang(), "problem_file")
+
+
+def problems_text(e: Exception, scn, language: str | None = None) -> str:
+    """A ScenarioError in the interface's language, from its structured `problems` (the lever's
+    label, what was expected with the bounds in the lever's unit); the English message only for
+    a problem the catalogue has no words for."""
+    lg = language or lang()
+    problems = getattr(e, "problems", None) or []
+    if not problems:
+        return str(e)
+    parts = []
+    for p in problems[:5]:
+        path, kind, ctx = p.get("path", ""), p.get("type", ""), p.get("ctx") or {}
+        try:
+            spec = scn.lever(path)
+        except (ScenarioError, AttributeError):
+            spec = None
+
+        def shown(v, spec=spec):
+            return spec.format(v, lg) if spec is not None and isinstance(v, (int, float)) else str(v)
+
+        if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+            bound = next(v for k, v in ctx.items() if k in _BOUND_KEYS)
+            msg = t_in(lg, f"problem_{kind}", bound=shown(bound))
+        elif kind == "out_of_constraint":
+            msg = t_in(lg, "problem_out_of_constraint", lo=shown(ctx.get("lo")), hi=shown(ctx.get("hi")))
+        elif kind in _NUMBER_TYPES:
+            msg = t_in(lg, "problem_float_parsing")
+        elif kind in ("bool_parsing", "bool_type"):
+            msg = t_in(lg, "problem_bool_parsing")
+        elif kind in ("missing", "extra_forbidden", "unknown_path"):
+            msg = t_in(lg, f"problem_{kind}")
+        elif kind == "yaml_syntax":
+            msg = t_in(lg, "problem_yaml_syntax", line=ctx.get("line") or "?")
+        else:
+            msg = t_in(lg, "problem_other", detail=str(e))
+        who = param_name(path, scn, lg)
+        parts.append(f"{who}：{msg}" if lg == "zh" else f"{who}: {msg}")
+    more = len(problems) - len(parts)
+    if more > 0:
+        parts.append(t_in(lg, "problem_more", n=more))
+    return ("；" if lg == "zh" else "; ").join(parts)
+
+
 # ---------------------------------------------------------------------------- cached objects
 @st.cache_resource(max_entries=8)
 def preset_scenario(name: str):
@@ -212,7 +288,7 @@ def scenario():
     try:
         return _scenario(ss["preset"], changes_key())
     except ScenarioError as e:
-        st.error(t("bad_scenario", msg=str(e)))
+        st.error(t("bad_scenario", msg=problems_text(e, preset_scenario(ss["preset"]))))
         return preset_scenario(ss["preset"])
 
 
@@ -446,17 +522,44 @@ def lever_spec(scn, path: str) -> Lever:
 
 
 def source_help(spec: Lever) -> str:
-    """The hover text of a lever: its path and the clause (or the assumption) of its value."""
-    if spec.source:
-        return f"{spec.path}\n\n{spec.source}"
-    if spec.assumption:
-        return f"{spec.path}\n\n" + t("assumption", text=spec.assumption)
-    return f"{spec.path}\n\n" + t("no_source")
+    """The hover text of a lever: the clause (or the assumption) of its value and its range, in the
+    session's language (the path stays in the URL, never in a label)."""
+    lo, hi = spec.bounds
+    cite = cite_text(spec.source, spec.assumption, lang())
+    if lo is None and hi is None:
+        return cite
+    lo_s = "—" if lo is None else spec.format(lo, lang())
+    hi_s = "—" if hi is None else spec.format(hi, lang())
+    return f"{cite}\n\n" + t("lever_range", lo=lo_s, hi=hi_s)
 
 
 def lever_label(spec: Lever) -> str:
     """The lever's label with its unit, in the session's language: 住院救助比例（低保对象）（%）."""
-    return spec.titled(lang())
+    return cap(spec.titled(lang()))
+
+
+def preset_label(name: str, language: str | None = None) -> str:
+    """A preset as a planner knows it (临安 2024 / Lin'an 2024), never its file name. A widget's
+    format function passes the language it was drawn in (it may be called outside the run)."""
+    try:
+        return preset_scenario(name).name_in(language or lang())
+    except ScenarioError:
+        return name
+
+
+# money levers from 10,000 yuan up are entered in 万元 (3.00 rather than 30000.00): an input box
+# has no thousands separator, and five zeros are misread
+WAN = 1e4
+
+
+def _in_wan(spec: Lever, base_value) -> bool:
+    return spec.kind == "money" and base_value is not None and abs(float(base_value)) >= WAN
+
+
+def money_lever_title(spec: Lever) -> str:
+    """The label of a money lever entered in 万元: 封顶线（低保家庭）（万元）."""
+    unit = ("万" + spec.unit) if lang() == "zh" else spec.unit_en.replace("yuan", "10k yuan", 1)
+    return f"{spec.label}（{unit}）" if lang() == "zh" else cap(f"{spec.label_en} ({unit})")
 
 
 def _on_lever(path: str, wkey: str, kind: str) -> None:
@@ -467,13 +570,17 @@ def _on_lever(path: str, wkey: str, kind: str) -> None:
         v = float(v)
     elif kind == "int":
         v = int(v)
+    elif kind == "wan_float":
+        v = round(float(v) * WAN, 2)
+    elif kind == "wan_int":
+        v = int(round(float(v) * WAN))
     set_change(path, v)
 
 
 def lever(scn, path: str, base_value, prefix: str = "lv") -> None:
     """One widget for a lever, as the registry describes it: a slider in % for a rate, a number
-    input within the lever's bounds for an amount, a toggle for a switch. The value shown is the
-    current scenario's; the hover text is the citation."""
+    input within the lever's bounds for an amount (in 万元 from 10,000 yuan up), a toggle for a
+    switch. The value shown is the current scenario's; the hover text is the citation and range."""
     spec = lever_spec(scn, path)
     current = st.session_state["changes"].get(path, base_value)
     wkey = f"{prefix}:{path}"
@@ -490,10 +597,25 @@ def lever(scn, path: str, base_value, prefix: str = "lv") -> None:
             100.0 * (0.0 if lo is None else lo),
             100.0 * (1.0 if hi is None else hi),
             step=0.5,
+            format="%.1f%%",
             key=wkey,
             help=help_,
             on_change=_on_lever,
             args=(path, wkey, "pct"),
+        )
+    elif _in_wan(spec, base_value):
+        st.session_state[wkey] = float(current) / WAN
+        step = 10.0 ** (int(np.floor(np.log10(abs(float(base_value)) / WAN))) - 1)
+        st.number_input(
+            money_lever_title(spec),
+            min_value=None if lo is None else float(lo) / WAN,
+            max_value=None if hi is None else float(hi) / WAN,
+            step=max(step, 0.01),
+            format="%.2f",
+            key=wkey,
+            help=help_,
+            on_change=_on_lever,
+            args=(path, wkey, "wan_int" if isinstance(base_value, int) else "wan_float"),
         )
     elif isinstance(base_value, int):
         st.session_state[wkey] = int(current)
@@ -510,11 +632,13 @@ def lever(scn, path: str, base_value, prefix: str = "lv") -> None:
     else:
         st.session_state[wkey] = float(current)
         step = 10 ** max(0, int(np.log10(abs(base_value))) - 1) if base_value else 1.0
+        whole = float(base_value).is_integer() and float(current).is_integer()
         st.number_input(
             lab,
             min_value=None if lo is None else float(lo),
             max_value=None if hi is None else float(hi),
             step=float(step),
+            format="%.0f" if whole and step >= 1 else "%.2f",
             key=wkey,
             help=help_,
             on_change=_on_lever,
@@ -609,3 +733,97 @@ def safe(fn, *args, **kw):
     except (WorkbenchError, ValueError) as e:
         st.error(str(e))
         return None
+
+
+# ---------------------------------------------------------------------------- tables, charts, CSV
+def csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
+    """A table as CSV for Excel (UTF-8 with BOM, so Chinese headers open correctly)."""
+    return df.to_csv(index=index).encode("utf-8-sig")
+
+
+def download_csv(df: pd.DataFrame | None, key: str, name: str, index: bool = False, make=None) -> None:
+    """A small CSV download button under a table or chart: `df` (with the headers shown), or
+    `make()` building it only when the button is pressed."""
+    if df is None and make is None:
+        return
+    st.download_button(
+        t("download_data"),
+        data=(lambda: csv_bytes(make(), index)) if make is not None else csv_bytes(df, index),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"{key}_csv",
+        type="tertiary",
+        icon=":material/download:",
+    )
+
+
+def table(view: pd.DataFrame, key: str, name: str, data: pd.DataFrame | None = None, **kw):
+    """A table as shown (formatted values, headers with units) and its CSV download: `data`, the
+    same rows with numbers unformatted, or the table itself. Returns st.dataframe's value (its
+    selection, with `on_select`)."""
+    kw.setdefault("width", "stretch")
+    shown = st.dataframe(view, key=key, **kw)
+    download_csv(view if data is None else data, key, name, index=not kw.get("hide_index", False))
+    return shown
+
+
+def money_columns(df: pd.DataFrame, rates=()) -> dict:
+    """Column formats of a table of numbers: thousands separators for amounts and weighted counts
+    (float columns; integer ones are identifiers and sizes, shown plain), one decimal for the
+    `rates` columns (given in percent, the header saying %). The numbers stay numbers, so the table
+    sorts by value."""
+    cfg = {}
+    for c in df.columns:
+        if c in rates:
+            cfg[c] = st.column_config.NumberColumn(c, format="%.1f")
+        elif pd.api.types.is_float_dtype(df[c]):  # (integer columns: identifiers, sizes)
+            cfg[c] = st.column_config.NumberColumn(c, format="localized")
+    return cfg
+
+
+def figure_data(fig) -> pd.DataFrame:
+    """The data a chart draws, one row a point: series, x, y (headed by the axis titles)."""
+    lay = fig.layout
+    xt = (lay.xaxis.title.text if lay.xaxis and lay.xaxis.title else None) or t("csv_x")
+    yt = (lay.yaxis.title.text if lay.yaxis and lay.yaxis.title else None) or t("csv_value")
+    rows = []
+    for i, tr in enumerate(fig.data):
+        name = getattr(tr, "name", None) or (lay.title.text if lay.title else "") or str(i + 1)
+        xs, ys = getattr(tr, "x", None), getattr(tr, "y", None)
+        if xs is None or ys is None:
+            continue
+        if tr.type == "scatter" and getattr(tr, "showlegend", None) is False and not tr.name:
+            name = t("csv_band")  # the edges of a P10-P90 band
+        relative = list(getattr(tr, "measure", None) or [])
+        for j, (x, y) in enumerate(zip(xs, ys)):
+            v = abs(y) if relative and j < len(relative) and relative[j] == "relative" else y
+            rows.append({t("csv_series"): name, xt: x, yt: v})
+    return pd.DataFrame(rows, columns=[t("csv_series"), xt, yt])
+
+
+def chart(fig, key: str, name: str | None = None) -> None:
+    """A plotly chart and the CSV of the points it draws."""
+    st.plotly_chart(fig, key=key)
+    download_csv(None, key, name or key.removeprefix("ch_"), make=lambda: figure_data(fig))
+
+
+# ---------------------------------------------------------------------------- uploads
+def upload_notice(key: str, kind: str, types: str) -> None:
+    """The upload widget in the page's language: Streamlit prints its own English button text and
+    the server-wide size ("200MB per file"); this restyles that widget (`key`) to say what the
+    app enforces for this kind of file, in the session's language."""
+    from ._limits import human_size, upload_limit
+
+    limit = human_size(upload_limit(kind))
+    note = t("upload_limit", limit=limit, types=types)
+    css = f"""<style>
+.st-key-{key} [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {{
+  font-size: 0; }}
+.st-key-{key} [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after {{
+  content: "{t("upload_button")}"; font-size: 0.875rem; }}
+.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
+.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
+  content: "{note}"; font-size: 0.875rem; }}
+</style>"""
+    st.html(css)

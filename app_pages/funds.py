@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import fmt_figure, fund_tables, lang, pct, scenario, t
+from app_pages._common import chart, fmt_figure, fund_tables, lang, pct, scenario, t, table
 from simulation.registry import FUND_LABELS
 from simulation.uncertainty import monte_carlo
 
@@ -16,11 +16,12 @@ i = 0 if lang() == "zh" else 1
 fund_labels = {k: v[i] for k, v in FUND_LABELS.items()}
 
 funds, targets = fund_tables()
-st.plotly_chart(
+chart(
     charts.fund_bands(
         funds[["year", "fund", "balance"]], fund_labels, t("funds_deterministic"), t("balance")
     ),
-    key="ch_funds",
+    "ch_funds",
+    "fund_balances",
 )
 
 c1, c2 = st.columns(2)
@@ -32,9 +33,10 @@ if st.button(t("mc_button"), key="mc_run"):
         ss["mc"] = (mc_key, monte_carlo(scn, persons=int(mc_persons), draws=int(mc_draws), seed=1))
 mc = ss.get("mc")
 if mc and mc[0] == mc_key:
-    st.plotly_chart(charts.fund_bands(mc[1].bands, fund_labels, t("mc_button"), t("balance")), key="ch_mc")
-    ex = mc[1].exhaustion.rename(index=fund_labels).map(pct)
-    st.dataframe(ex.rename(t("exhaustion")).to_frame(), width="stretch")
+    chart(charts.fund_bands(mc[1].bands, fund_labels, t("mc_button"), t("balance")), "ch_mc", "fund_bands")
+    ex = mc[1].exhaustion.rename(index=fund_labels).map(pct).rename(t("exhaustion")).to_frame()
+    ex.index.name = t("fund")
+    table(ex, "tb_exhaustion", "fund_exhaustion")
 else:
     st.info(t("mc_hint"))
 
@@ -47,4 +49,6 @@ tt["cell"] = [
     for k, v, p in zip(tt["target"], tt["value"], tt["passed"])
 ]
 wide = tt.pivot_table(index="label", columns="year", values="cell", aggfunc="first", sort=False)
-st.dataframe(wide, width="stretch")
+wide.index.name = t("protection_figure")
+wide.columns = [str(y) for y in wide.columns]
+table(wide, "tb_targets", "targets_by_year")

@@ -4,6 +4,7 @@ costs the public payers."""
 import streamlit as st
 
 from app_pages._common import (
+    cap,
     fmt_figure,
     label,
     lang,
@@ -37,7 +38,7 @@ targets = [
 ] or list(specs)
 target = st.selectbox(t("gs_target"), targets, format_func=label, key="gs_target")
 default_goal = (specs[target]["min"] or 0.9) * 100
-goal = st.number_input(t("gs_value"), 0.0, 100.0, float(default_goal), step=0.5, key="gs_goal")
+goal = st.number_input(t("gs_value"), 0.0, 100.0, float(default_goal), step=0.5, format="%.1f", key="gs_goal")
 rates = {lv.path: lv for lv in rate_levers(preset_scenario(ss["preset"]))}
 rate_paths = list(rates)
 default = [p for p in rate_paths if p == "medical_assistance.inpatient_ratio.dibao"]
@@ -46,7 +47,7 @@ params = st.multiselect(
     rate_paths,
     default=default,
     max_selections=2,
-    format_func=lambda p: rates[p].label_in(lang()),
+    format_func=lambda p: cap(rates[p].label_in(lang())),
     key="gs_params",
 )
 bounds = []
@@ -58,10 +59,11 @@ for p in params:
         hi_b,
         (max(lo_b, round(scn.get(p) * 100, 1)), hi_b),
         step=0.5,
+        format="%.1f%%",
         key=f"gs_b:{p}",
     )
     bounds.append((lo / 100, hi / 100))
-budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, key="gs_budget")
+budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, format="%.0f", key="gs_budget")
 sense = "at_most" if target == "catastrophic_rate" else "at_least"
 
 if st.button(t("gs_run"), key="gs_run"):
@@ -90,7 +92,7 @@ if gs is not None:
         st.warning(t("gs_not_reached", msg=gs.message))
     cols = st.columns(len(gs.values) + 1)
     for col, (p, v) in zip(cols, gs.values.items()):
-        col.metric(rates[p].label_in(lang()) if p in rates else p, pct(v), border=True)
+        col.metric(cap(rates[p].label_in(lang())) if p in rates else p, pct(v), border=True)
     cols[-1].metric(t("gs_cost"), money(gs.added_cost), border=True)
     if gs.reached and st.button(t("gs_apply"), key="gs_apply"):
         for p, v in gs.values.items():

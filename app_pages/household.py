@@ -213,17 +213,17 @@ if changed and ex.baseline is not None:
     left, right = st.columns(2)
     left.plotly_chart(
         payer_waterfall(summary_of(ex, pick), labels, f"{t('hh_current')}{SEP}{t('hh_waterfall')}",
-                        labels["total_cost"], scale=1.0, height=340),
+                        labels["total_cost"], lang(), height=340),
         width="stretch", key="hh_wf_current",
     )  # fmt: skip
     right.plotly_chart(
         payer_waterfall(summary_of(ex.baseline, pick), labels, f"{t('hh_preset')}{SEP}{t('hh_waterfall')}",
-                        labels["total_cost"], scale=1.0, height=340),
+                        labels["total_cost"], lang(), height=340),
         width="stretch", key="hh_wf_preset",
     )  # fmt: skip
 else:
     st.plotly_chart(
-        payer_waterfall(summary_of(ex, pick), labels, t("hh_waterfall"), labels["total_cost"], scale=1.0),
+        payer_waterfall(summary_of(ex, pick), labels, t("hh_waterfall"), labels["total_cost"], lang()),
         width="stretch", key="hh_wf",
     )  # fmt: skip
 

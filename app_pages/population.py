@@ -8,10 +8,24 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, population, population_key, preset_scenario, result, t, title
+from app_pages._common import (
+    cap,
+    cat_label,
+    chart,
+    lang,
+    population,
+    population_key,
+    preset_scenario,
+    result,
+    t,
+    table,
+    title,
+    upload_notice,
+)
 from app_pages._limits import too_big
 from simulation import PopulationError, WorkbenchError, limits
 from simulation.calibration import calibrate
+from simulation.registry import calibration_figure, cite_text, fmt_count, fmt_money, fmt_points, fmt_rate
 
 ss = st.session_state
 st.header(t("page_population"))
@@ -70,6 +84,8 @@ else:
     c1, c2 = st.columns(2)
     pf = c1.file_uploader(t("upload_persons"), type=["csv", "parquet", "txt"], key="up_persons")
     cf = c2.file_uploader(t("upload_claims"), type=["csv", "parquet", "txt"], key="up_claims")
+    for k in ("up_persons", "up_claims"):
+        upload_notice(k, "population", "CSV, Parquet, TXT")
     if st.button(t("upload_use"), key="upload_use"):
         if pf is None or cf is None:
             st.error(t("upload_need_both"))
@@ -100,39 +116,46 @@ if pending is not None:
         except (PopulationError, WorkbenchError, ValueError) as e:
             st.error(t("upload_error", msg=str(e)))
         except Exception as e:  # never a traceback for a bad file
-            st.error(t("upload_error", msg=f"{type(e).__name__}: {e}"))
+            st.error(t("upload_error", msg=t("problem_unreadable", kind=type(e).__name__)))
 
 pop = population()
 persons = pop.persons
 w = persons["weight"].to_numpy(dtype=float)
 c1, c2 = st.columns(2)
-c1.plotly_chart(
-    charts.histogram(persons["age"].to_numpy(), w, t("chart_age"), t("age"), t("count"), bins=20),
-    key="ch_age",
-)
+with c1:
+    chart(
+        charts.histogram(persons["age"].to_numpy(), w, t("chart_age"), t("age"), t("count"), bins=20),
+        "ch_age",
+        "age",
+    )
 cats = persons["category"].astype(str).str.split("|").str[0]
 by_cat = pd.Series(w, index=cats.to_numpy()).groupby(level=0).sum().sort_values(ascending=False)
-c2.plotly_chart(
-    charts.bar(
-        [cat_label(c) for c in by_cat.index],
-        by_cat.to_numpy(),
-        t("chart_categories"),
-        t("count"),
-        text=[f"{v:,.0f}" for v in by_cat],
-    ),
-    key="ch_cat",
-)
+with c2:
+    chart(
+        charts.bar(
+            [cat_label(c) for c in by_cat.index],
+            by_cat.to_numpy(),
+            t("chart_categories"),
+            t("count"),
+            text=[f"{v:,.0f}" for v in by_cat],
+        ),
+        "ch_cat",
+        "categories",
+    )
 c3, c4 = st.columns(2)
 inc = persons["income"].to_numpy(dtype=float)
-c3.plotly_chart(
-    charts.histogram(
-        np.minimum(inc, np.quantile(inc, 0.99)), w, t("chart_income"), title("income"), t("count")
-    ),
-    key="ch_income",
-)
+with c3:
+    chart(
+        charts.histogram(
+            np.minimum(inc, np.quantile(inc, 0.99)), w, t("chart_income"), title("income"), t("count")
+        ),
+        "ch_income",
+        "income",
+    )
 res = result()
 cost = res._person_arrays["total_cost"]
-c4.plotly_chart(charts.histogram(cost, w, t("chart_cost"), t("cost"), t("count"), log=True), key="ch_cost")
+with c4:
+    chart(charts.histogram(cost, w, t("chart_cost"), t("cost"), t("count"), log=True), "ch_cost", "cost")
 
 st.subheader(t("calibration_title"))
 if ss.get("upload"):
@@ -141,41 +164,52 @@ else:
     scn = preset_scenario(ss["preset"])
 
     @st.cache_data(max_entries=8, show_spinner=False)
-    def _checks(pop_key: str, preset: str) -> pd.DataFrame:
-        rows = [
-            {
-                "name": c.name,
-                "target": c.target,
-                "generated": c.generated,
-                "gap": c.gap,
-                "tolerance": c.tolerance,
-                "ok": c.ok,
-                "citation": c.citation,
-            }
-            for c in calibrate(preset_scenario(preset), pop=population())
-        ]
-        return pd.DataFrame(rows)
+    def _checks(pop_key: str, preset: str) -> list:
+        return calibrate(preset_scenario(preset), pop=population())
 
     try:
-        df = _checks(population_key(), ss["preset"])
+        checks = _checks(population_key(), ss["preset"])
     except WorkbenchError as e:
-        df = None
+        checks = None
         st.error(str(e))
-    if df is None or df.empty:
+    if not checks:
         st.info(t("calibration_none"))
     else:
-        st.dataframe(
-            df.rename(
-                columns={
-                    "name": t("col_target"),
-                    "target": t("col_target_value"),
-                    "generated": t("col_generated"),
-                    "gap": t("col_gap"),
-                    "tolerance": t("col_tolerance"),
-                    "ok": t("col_ok"),
-                    "citation": t("col_citation"),
+        levels = {k: (v.label, v.label_en or v.label) for k, v in scn.params.hospital_levels.items()}
+
+        def _value(kind: str, v) -> str:
+            if kind == "rate":
+                return fmt_rate(v)
+            if kind == "money":
+                return fmt_money(v, lang(), "yuan")
+            return fmt_count(v, digits=2)
+
+        def _gap(c, kind: str, tolerance: bool = False) -> str:
+            v = c.tolerance if tolerance else c.gap
+            if c.relative and abs(v) < 5e-4:  # rounds to 0.0%: no sign
+                v = 0.0
+            sign = "±" if tolerance else ("+" if v > 0 else "")
+            if c.relative:  # a share of the target
+                return f"{sign}{v * 100:.1f}%"
+            if kind == "rate":  # percentage points
+                return sign + fmt_points(abs(v) if tolerance else v, lang()).lstrip("+")
+            return f"{sign}{_value(kind, v)}"
+
+        rows = []
+        for c in checks:
+            name, kind = calibration_figure(c.name, lang(), levels)
+            name = cap(name)
+            rows.append(
+                {
+                    t("col_target"): name,
+                    t("col_target_value"): _value(kind, c.target),
+                    t("col_generated"): _value(kind, c.generated),
+                    t("col_gap"): _gap(c, kind),
+                    t("col_tolerance"): _gap(c, kind, tolerance=True),
+                    t("col_ok"): t("passed_yes") if c.ok else t("passed_no"),
+                    t("col_citation"): cite_text(c.citation, "", lang()),
                 }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+            )
+        view = pd.DataFrame(rows)
+        table(view, "tb_calibration", "calibration", hide_index=True)
+        st.caption(t("calibration_note"))

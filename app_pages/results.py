@@ -13,10 +13,13 @@ from app_pages._common import (
     by_category,
     by_decile,
     cat_label,
+    chart,
     figure_table,
     fmt_figure,
     label,
+    lang,
     lever,
+    money_columns,
     open_household,
     pct,
     population,
@@ -25,6 +28,7 @@ from app_pages._common import (
     result,
     scenario,
     t,
+    table,
     title,
 )
 from simulation.protection import FIGURES as PROTECTION_FIGURES
@@ -80,71 +84,78 @@ for i, key in enumerate(KPIS):
 
 st.subheader(t("who_pays"))
 labels = {k: label(k) for k in (*PAYERS_SHOWN, "oop", "total_cost")}
-st.plotly_chart(
-    charts.payer_waterfall(s, labels, f"{t('who_pays')}（{t('unit_yi')}）", label("total_cost")),
-    key="ch_waterfall",
-)
+waterfall = charts.payer_waterfall(s, labels, t("who_pays"), label("total_cost"), lang())
+chart(waterfall, "ch_waterfall", "who_pays")
 
 pop = population()
 pk = population_key()
 c1, c2 = st.columns(2)
 cat = by_category(res, pk, pop)
 cat.index = [cat_label(c) for c in cat.index]
-c1.plotly_chart(
-    charts.grouped_bars(
-        cat, {"coverage": label("coverage")}, t("by_category"), title("coverage"), percent=True
-    ),
-    key="ch_cat_cov",
-)
+with c1:
+    chart(
+        charts.grouped_bars(
+            cat, {"coverage": label("coverage")}, t("by_category"), title("coverage"), percent=True
+        ),
+        "ch_cat_cov",
+        "coverage_by_category",
+    )
 dec = by_decile(res, pk)
-c2.plotly_chart(
-    charts.grouped_bars(
-        dec,
-        {"coverage": label("coverage"), "oop_share": label("oop_share")},
-        t("by_decile"),
-        title("coverage"),
-        percent=True,
-    ),
-    key="ch_decile",
-)
+with c2:
+    chart(
+        charts.grouped_bars(
+            dec.rename(index=lambda d: t("decile_n", d=d)),
+            {"coverage": label("coverage"), "oop_share": label("oop_share")},
+            t("by_decile"),
+            title("coverage"),
+            percent=True,
+        ),
+        "ch_decile",
+        "by_income_decile",
+    )
 
 st.subheader(t("protection_title"))
 # labels too long for a card: two small tables of figure and value
-for col, keys in zip(st.columns(2), (PROTECTION_FIGURES[:4], PROTECTION_FIGURES[4:])):
-    col.dataframe(figure_table({t("value"): s}, keys), hide_index=True, width="stretch")
+for i, (col, keys) in enumerate(zip(st.columns(2), (PROTECTION_FIGURES[:4], PROTECTION_FIGURES[4:]))):
+    with col:
+        table(figure_table({t("value"): s}, keys), f"tb_protection_{i}", "protection", hide_index=True)
 prot = res.protection()
 c1, c2 = st.columns(2)
-c1.plotly_chart(
-    charts.lines(
-        prot.curve,
-        {
-            "catastrophic_rate_persons": label("catastrophic_rate_persons"),
-            "catastrophic_rate_households": label("catastrophic_rate_households"),
-            "catastrophic_rate_capacity": label("catastrophic_rate_capacity"),
-        },
-        t("protection_curve"),
-        t("protection_threshold"),
-        t("rate_axis"),
-        dash={"catastrophic_rate_households": "dot", "catastrophic_rate_capacity": "dash"},
-    ),
-    key="ch_protection_curve",
-)
+with c1:
+    chart(
+        charts.lines(
+            prot.curve,
+            {
+                "catastrophic_rate_persons": label("catastrophic_rate_persons"),
+                "catastrophic_rate_households": label("catastrophic_rate_households"),
+                "catastrophic_rate_capacity": label("catastrophic_rate_capacity"),
+            },
+            t("protection_curve"),
+            t("protection_threshold"),
+            t("rate_axis"),
+            dash={"catastrophic_rate_households": "dot", "catastrophic_rate_capacity": "dash"},
+        ),
+        "ch_protection_curve",
+        "protection_by_threshold",
+    )
 quint = prot.by_quintile.copy()
 quint.index = [t("protection_quintile_n", q=q) for q in quint.index]
-c2.plotly_chart(
-    charts.grouped_bars(
-        quint,
-        {
-            k: label(k)
-            for k in ("catastrophic_rate_10_persons", "catastrophic_rate_ctp40", "impoverished_rate")
-        },
-        t("protection_by_quintile"),
-        t("rate_axis"),
-        percent=True,
-        legend_below=True,
-    ),
-    key="ch_protection_quintile",
-)
+with c2:
+    chart(
+        charts.grouped_bars(
+            quint,
+            {
+                k: label(k)
+                for k in ("catastrophic_rate_10_persons", "catastrophic_rate_ctp40", "impoverished_rate")
+            },
+            t("protection_by_quintile"),
+            t("rate_axis"),
+            percent=True,
+            legend_below=True,
+        ),
+        "ch_protection_quintile",
+        "protection_by_quintile",
+    )
 st.caption(
     t(
         "protection_note",
@@ -161,18 +172,26 @@ k = min(50, len(cat_idx))
 st.caption(t("catastrophic_count", n=len(cat_idx), w=float(h["weight"][cat_idx].sum()), k=k))
 if k:
     top = cat_idx[np.argsort(-h["oop_share"][cat_idx], kind="stable")[:k]]
-    table = pd.DataFrame(
+    top_table = pd.DataFrame(
         {
             t("household_id"): h["household_id"][top],
             t("size"): h["size"][top],
             title("income"): h["income"][top].round(0),
             title("total_cost"): h["total_cost"][top].round(0),
             title("oop"): h["oop"][top].round(0),
-            label("oop_share"): [pct(x) for x in h["oop_share"][top]],
+            title("oop_share"): h["oop_share"][top] * 100,  # in % (the header says so)
         }
     )
-    picked = st.dataframe(table, hide_index=True, width="stretch", height=240, on_select="rerun",
-                          selection_mode="single-row", key="catastrophic_table")  # fmt: skip
+    picked = table(
+        top_table,
+        "catastrophic_table",
+        "catastrophic_households",
+        hide_index=True,
+        height=240,
+        column_config=money_columns(top_table, [title("oop_share")]),
+        on_select="rerun",
+        selection_mode="single-row",
+    )
     if picked.selection.rows:  # a click on a row opens the household on the 家庭测算 page
         open_household(h["household_id"][top][picked.selection.rows[0]])
 st.caption(t("caveat"))

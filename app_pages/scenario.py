@@ -8,29 +8,46 @@ from app_pages._common import (
     lang,
     lever,
     lever_groups,
+    param_name,
+    preset_label,
     preset_scenario,
+    problems_text,
     scenario,
     set_change,
     t,
+    table,
+    upload_notice,
 )
 from app_pages._limits import safe_file_name, too_big
 from simulation import ScenarioError, available_presets, scenario_from_yaml
+from simulation.registry import cite_text
 
 ss = st.session_state
 st.header(t("page_scenario"))
 for path, msg in ss.pop("url_errors", []):
-    st.warning(t("bad_url_param", path=path, msg=msg))
+    st.warning(t("bad_url_param", path=param_name(path, preset_scenario(ss["preset"])), msg=msg))
 
 
 def _on_preset() -> None:
-    ss["preset"] = ss["preset_widget"]
+    ss["preset"] = ss[PRESET_KEY]
     ss["changes"] = {}
 
 
 presets = available_presets()
-ss["preset_widget"] = ss["preset"]
+# one widget per language: the options are shown by their names in that language, and a widget
+# whose shown options changed under it (the language toggle) would carry the other language's name
+LANG = lang()
+PRESET_KEY = f"preset_widget:{LANG}"
+ss[PRESET_KEY] = ss["preset"]
 c1, c2 = st.columns([3, 1])
-c1.selectbox(t("preset"), presets, key="preset_widget", help=t("preset_help"), on_change=_on_preset)
+c1.selectbox(
+    t("preset"),
+    presets,
+    key=PRESET_KEY,
+    format_func=lambda p: preset_label(p, LANG),
+    help=t("preset_help"),
+    on_change=_on_preset,
+)
 if c2.button(t("reset"), key="reset"):
     ss["changes"] = {}
     st.rerun()
@@ -39,6 +56,7 @@ base = preset_scenario(ss["preset"])
 scn = scenario()
 
 up = st.file_uploader(t("upload_yaml"), type=["yaml", "yml"], key="yaml_upload")
+upload_notice("yaml_upload", "scenario", "YAML")
 # an upload is handled once; tests inject one as ss["yaml_pending"] = {"name": ..., "data": bytes}
 pending = ss.pop("yaml_pending", None)
 if up is not None and ss.get("_yaml_done") != up.file_id:
@@ -61,19 +79,20 @@ if pending is not None:
             if d["value"] is None:
                 continue
             if d["base"] is None:
-                st.warning(t("yaml_unknown_path", path=d["path"]))
+                st.warning(t("yaml_unknown_path", path=param_name(d["path"], base)))
                 continue
             changes[d["path"]] = d["value"]
         base.with_changes(changes)
         ss["changes"] = changes
-        st.success(t("yaml_loaded", name=loaded.id, n=len(changes)))
+        st.success(t("yaml_loaded", name=loaded.name_in(lang()), n=len(changes)))
         scn = scenario()
     except ScenarioError as e:
-        st.error(refused or t("bad_scenario", msg=str(e)))
+        st.error(refused or t("bad_scenario", msg=problems_text(e, base)))
     except UnicodeDecodeError:
-        st.error(t("bad_scenario", msg=f"{safe_file_name(pending['name'])}: not UTF-8 text"))
+        st.error(t("bad_scenario", msg=f"{safe_file_name(pending['name'])}：{t('problem_not_utf8')}"))
     except Exception as e:  # never a traceback for a bad file
-        st.error(t("bad_scenario", msg=f"{type(e).__name__}: {e}"))
+        name = safe_file_name(pending["name"])
+        st.error(t("bad_scenario", msg=f"{name}：{t('problem_unreadable', kind=type(e).__name__)}"))
 
 st.download_button(
     t("download_yaml"),
@@ -95,20 +114,21 @@ if diff:
         spec = specs.get(path)
         return spec.format(v, lang()) if spec is not None and v is not None else str(v)
 
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("diff_label"): [
-                    specs[d["path"]].label_in(lang()) if d["path"] in specs else "—" for d in diff
-                ],
-                t("diff_base"): [_shown(d["path"], d["base"]) for d in diff],
-                t("diff_value"): [_shown(d["path"], d["value"]) for d in diff],
-                t("diff_source"): [d.get("source") or d.get("assumption") or "" for d in diff],
-                t("diff_path"): [d["path"] for d in diff],
-            }
-        ).astype(str),
+    changes_table = pd.DataFrame(
+        {
+            t("diff_label"): [param_name(d["path"], scn) for d in diff],
+            t("diff_base"): [_shown(d["path"], d["base"]) for d in diff],
+            t("diff_value"): [_shown(d["path"], d["value"]) for d in diff],
+            t("diff_source"): [cite_text(d.get("source", ""), d.get("assumption", ""), lang()) for d in diff],
+        }
+    ).astype(str)
+    # the CSV keeps each parameter's path too: the key a reform or a URL is written with
+    table(
+        changes_table,
+        "tb_changes",
+        "scenario_changes",
+        data=changes_table.assign(**{t("diff_path"): [d["path"] for d in diff]}),
         hide_index=True,
-        width="stretch",
     )
     st.caption(t("share_hint"))
 else:

@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "RESULTS.md"
-COMMAND = "/work/venv/bin/python -m benchmarks --sizes 1e5 1e6 1e7 --write-results"
+COMMAND = "python -m benchmarks --sizes 1e5 1e6 1e7 --write-results"
 
 
 # ---------------------------------------------------------------------------- one (size, preset)
@@ -338,6 +338,10 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
     if args.note:
         head.append(f"- Note: {args.note}")
     text = "\n".join(head) + "\n\n## Results\n\n" + tables(rows, args) + "\n"
+    # the measurements of earlier runs and sessions, under "## History", are kept as they are
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if "\n## History\n" in old:
+        text += "\n" + old[old.index("\n## History\n") + 1 :]
     RESULTS.write_text(text, encoding="utf-8")
     print(f"wrote {RESULTS}")
 

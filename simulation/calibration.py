@@ -17,6 +17,7 @@ from .api import simulate
 from .funds import fund_flows
 from .population.generator import generate_population
 from .population.spec import population_spec
+from .registry import calibration_figure, cite_text
 
 DEFAULT_PERSONS = 50_000
 
@@ -145,22 +146,47 @@ def calibrate(scenario, persons: int = DEFAULT_PERSONS, seed: int = 7, pop=None)
     return checks
 
 
-def format_checks(checks: list[TargetCheck]) -> str:
-    lines = [f"{'target':<38}{'value':>14}{'generated':>14}{'gap':>10}{'tolerance':>11}  ok"]
+_WORDS = {  # the table's headings, the verdicts and the note on a known gap
+    "zh": ("指标", "目标值", "生成值", "差距", "容差", "达标", "是", "否（差距已说明）", "否", "差距说明："),
+    "en": ("target", "value", "generated", "gap", "tolerance", "ok")
+    + ("yes", "NO (known gap)", "NO", "known gap: "),
+}
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(width - sum(2 if ord(c) > 0x2E80 else 1 for c in text), 1)
+
+
+def format_checks(checks: list[TargetCheck], lang: str = "en", scenario=None) -> str:
+    """One line a target: its label (the registry's calibration figures; the scenario's hospital
+    levels name the levels), target, generated value, gap and tolerance, then its citation."""
+    w = _WORDS["zh" if lang == "zh" else "en"]
+    levels = {}
+    if scenario is not None:
+        levels = {k: (v.label, v.label_en or v.label) for k, v in scenario.params.hospital_levels.items()}
+    width = 34 if lang == "zh" else 46
+    head = [f"{x:>{n - sum(ord(c) > 0x2E80 for c in x)}}" for x, n in zip(w[1:5], (14, 14, 10, 11))]
+    lines = [_pad(w[0], width) + "".join(head) + f"  {w[5]}"]
     for ch in checks:
         unit = "%" if ch.relative else ""
         gap = f"{ch.gap:+.1%}" if ch.relative else f"{ch.gap:+.4f}"
         tol = f"±{ch.tolerance:.0%}" if ch.relative else f"±{ch.tolerance:.3f}{unit}"
+        name = calibration_figure(ch.name, lang, levels)[0]
         lines.append(
-            f"{ch.name:<38}{ch.target:>14,.4g}{ch.generated:>14,.4g}{gap:>10}{tol:>11}  "
-            f"{'yes' if ch.ok else 'NO (known gap)' if ch.known_gap else 'NO'}"
+            f"{_pad(name, width)}{ch.target:>14,.4g}{ch.generated:>14,.4g}{gap:>10}{tol:>11}  "
+            f"{w[6] if ch.ok else w[7] if ch.known_gap else w[8]}"
         )
         if ch.citation:
-            lines.append(f"    {ch.citation[:150]}")
+            lines.append(f"    {cite_text(ch.citation, '', lang)[:150]}")
         if ch.known_gap:
-            lines.append(f"    known gap: {ch.known_gap[:150]}")
+            lines.append(f"    {w[9]}{ch.known_gap[:150]}")
     bad = sum(not ch.ok for ch in checks)
     known = sum(not ch.ok and bool(ch.known_gap) for ch in checks)
-    note = f" ({known} outside with a stated known gap)" if known else ""
-    lines.append(f"{len(checks) - bad} of {len(checks)} targets within tolerance{note}")
+    if lang == "zh":
+        note = f"（其中 {known} 项超出容差，差距已说明）" if known else ""
+        lines.append(f"{len(checks)} 项目标中 {len(checks) - bad} 项在容差内{note}")
+    else:
+        note = f" ({known} outside with a stated known gap)" if known else ""
+        lines.append(f"{len(checks) - bad} of {len(checks)} targets within tolerance{note}")
     return "\n".join(lines)

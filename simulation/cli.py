@@ -50,7 +50,9 @@ def format_summary(summary, lang: str = "zh") -> str:
     lines = []
     for k, v in summary.items():
         digits = 2 if metric_kind(k) == "rate" else None
-        lines.append(f"{metric_label(k, lang):<28}\t{format_value(k, v, lang, scale=scale, digits=digits)}")
+        name = metric_label(k, lang)
+        name = name if lang == "zh" else name[:1].upper() + name[1:]
+        lines.append(f"{name:<28}\t{format_value(k, v, lang, scale=scale, digits=digits)}")
     return "\n".join(lines)
 
 
@@ -126,7 +128,7 @@ def _run(args) -> int:
         check_report_path(args.out)
     pop = population_from_args(args, scn)
     res = simulate(pop, scn)
-    print(f"{scn.params.title} — {pop}")
+    print(f"{_title(scn, args.lang)} — {_persons(pop, args.lang)}")
     print(format_summary(res.summary, args.lang))
     if args.out:
         path = write_report(res, args.out, lang=args.lang)
@@ -159,6 +161,17 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="preset name (e.g. linan_2024) or path to a scenario YAML")
     p.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="size of the generated population")
     p.add_argument("--seed", type=int, default=7, help="seed of the generated population")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def _title(scn, lang: str) -> str:
+    return scn.params.title if lang == "zh" else (scn.params.title_en or scn.params.title)
+
+
+def _persons(pop, lang: str) -> str:
+    """The population as a line of output: its size (the source, a file or a generator, in its repr)."""
+    n = len(pop.persons)
+    return f"样本 {n:,} 人" if lang == "zh" else f"{n:,} sample persons"
 
 
 def _calibrate(args) -> int:
@@ -166,8 +179,13 @@ def _calibrate(args) -> int:
         raise WorkbenchError(f"--persons: expected a positive number of persons, got {args.persons}")
     scn = load_scenario(args.scenario)
     checks = calibrate(scn, persons=args.persons, seed=args.seed)
-    print(f"{scn.params.title} — {args.persons:,} persons, seed {args.seed}")
-    print(format_checks(checks))
+    seed = (
+        f"样本 {args.persons:,} 人，随机种子 {args.seed}"
+        if args.lang == "zh"
+        else (f"{args.persons:,} persons, seed {args.seed}")
+    )
+    print(f"{_title(scn, args.lang)} — {seed}")
+    print(format_checks(checks, args.lang, scn))
     return 0 if all(ch.ok or ch.known_gap for ch in checks) else 1
 
 
@@ -182,7 +200,7 @@ def _project(args) -> int:
         raise WorkbenchError(f"--years: expected 1-50, got {args.years}")
     pop = population_from_args(args, scn)
     proj = project(pop, scn, years=args.years, seed=args.seed)
-    print(f"{scn.params.title} — {pop} — {proj.years[0]}-{proj.years[-1]}")
+    print(f"{_title(scn, args.lang)} — {_persons(pop, args.lang)} — {proj.years[0]}-{proj.years[-1]}")
     print(format_funds(proj.funds, args.lang))
     print()
     print(format_targets(proj.targets, args.lang))

@@ -7,7 +7,16 @@ class WorkbenchError(ValueError):
 
 
 class ScenarioError(WorkbenchError):
-    """A scenario file or a change to it is invalid."""
+    """A scenario file or a change to it is invalid.
+
+    `problems` lists what was wrong, one dict a problem, so an interface can say it in its own
+    language: `path` (the dotted path, '' for the file), `type` (pydantic's error type, or
+    `unknown_path`, `yaml_syntax`, `out_of_constraint`), `ctx` (the bounds: ge/le/gt/lt or lo/hi)
+    and `input` (the value given). The message (English) is the same information."""
+
+    def __init__(self, message: str, problems: list[dict] | None = None):
+        super().__init__(message)
+        self.problems: list[dict] = list(problems or [])
 
 
 class PopulationError(WorkbenchError):

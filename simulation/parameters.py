@@ -612,6 +612,9 @@ class ScenarioModel(_Model):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     title: str
     title_en: str = ""
+    # the short name a planner picks the scenario by (临安 2024); the title is the policy's own
+    name: str = ""
+    name_en: str = ""
     region: str
     year: int = Field(ge=1990, le=2100)
     documents: dict[str, Document] = {}

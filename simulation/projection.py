@@ -381,4 +381,9 @@ def format_funds(funds: pd.DataFrame, lang: str = "zh") -> str:
     df["months_payable"] = df["months_payable"].map(lambda v: fmt_count(v, digits=1))
     unit = unit_label("money", lang, "wan")
     cols = ["year", "fund", "opening", "income", "expenditure", "balance", "months_payable"]
-    return f"({unit})\n" + df[cols].to_string(index=False)
+    heads = (
+        ["年度", "基金", "期初结存", "基金收入", "基金支出", "期末结存", "可支付月数"]
+        if lang == "zh"
+        else ["Year", "Fund", "Opening", "Income", "Expenditure", "Balance", "Months payable"]
+    )
+    return f"({unit})\n" + df[cols].set_axis(heads, axis=1).to_string(index=False)

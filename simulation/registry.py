@@ -22,6 +22,7 @@ schema, below the rules, the engine and everything that prints.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -448,16 +449,51 @@ def fmt_money(
     x = float(x)
     sign = "+" if signed else ""
     if scale == "auto" and lang != "zh":
+        # the sign before the currency: -¥0.3, +¥1.20 m (never ¥-0.3)
+        lead = "-" if x < 0 else "+" if signed and x > 0 else ""
         for factor, suffix in ((1e9, " bn"), (1e6, " m")):
             if abs(x) >= factor:
-                return f"¥{x / factor:{sign},.{2 if digits is None else digits}f}{suffix}"
-        return f"¥{x:{sign},.{0 if digits is None else digits}f}"
+                return f"{lead}¥{abs(x) / factor:,.{2 if digits is None else digits}f}{suffix}"
+        d = 0 if digits is None else digits
+        text = f"{abs(x):,.{d}f}"
+        while x != 0 and d < 6 and not any(c in "123456789" for c in text):
+            d += 1
+            text = f"{abs(x):,.{d}f}"
+        return f"{lead}¥{text}"
     if scale == "auto":
         scale = "yi" if abs(x) >= 1e8 else "wan" if abs(x) >= 1e4 else "yuan"
     factor, zh, en = MONEY_SCALES[scale]
     d = (0 if scale == "yuan" else 2) if digits is None else digits
     text = f"{x / factor:{sign},.{d}f}"
+    while x != 0 and d < 6 and not any(c in "123456789" for c in text):
+        d += 1  # a non-zero figure never prints as 0.00 (2.13 万元 in 亿元 reads 0.0002)
+        text = f"{x / factor:{sign},.{d}f}"
     return f"{text} {zh if lang == 'zh' else en}" if unit else text
+
+
+def money_scale(values, lang: str = "zh") -> str:
+    """The one scale ("yi", "wan" or "yuan") a chart or a table of money figures is drawn in: the
+    largest at which the largest figure reads at least 1 and no non-zero figure rounds to 0.00
+    (a waterfall with 30 亿元 beside a 2.13 万元 payment is drawn in 万元, not 0.00 亿元)."""
+    v = np.abs(np.asarray([float(x) for x in np.ravel(values) if not _missing(x)], dtype=float))
+    v = v[v > 0]
+    if not len(v):
+        return "yuan"
+    for scale in ("yi", "wan"):
+        factor = MONEY_SCALES[scale][0]
+        if v.max() >= factor and v.min() / factor >= 0.005:
+            return scale
+    return "wan" if v.max() >= 1e4 and v.min() >= 50 else "yuan"
+
+
+def money_unit(scale: str, lang: str = "zh") -> str:
+    """The unit of a money scale: 亿元 / 100m yuan, 万元 / 10k yuan, 元 / yuan."""
+    _, zh, en = MONEY_SCALES[scale]
+    return zh if lang == "zh" else en
+
+
+def money_factor(scale: str) -> float:
+    return MONEY_SCALES[scale][0]
 
 
 def fmt_rate(x, digits: int = 1) -> str:
@@ -509,6 +545,95 @@ def format_change(key: str, x, lang: str = "zh", *, scale: str = "auto", unit: b
     if kind == "money":
         return fmt_money(x, lang, scale, unit=unit, signed=True)
     return "—" if _missing(x) else f"{float(x):+,.4g}"
+
+
+# ---------------------------------------------------------------------------- calibration figures
+
+# the figures `calibration.generated_values` computes, by name (a suffix qualifies the group):
+# labels (zh, en) and kind; a `population.targets` name is one of these, possibly with a suffix
+_CALIBRATION: dict[str, tuple[str, str, str]] = {
+    "hospitalization_rate": ("住院率", "hospitalisation rate", "rate"),
+    "inpatient_cost": ("次均住院费用", "cost per admission", "money"),
+    "employee_share": ("职工医保参保人占比", "share insured as employees", "rate"),
+    "income_per_capita": ("人均收入", "income per head", "money"),
+    "household_size": ("平均家庭人口", "mean household size", "number"),
+    "poor_share": ("困难群众占比", "share in an assistance category", "rate"),
+    "category_share": ("救助类别人口占比", "share of the population", "rate"),
+    "top1_share": ("费用最高 1% 人群的费用占比", "spending share of the top 1%", "rate"),
+    "top10_share": ("费用最高 10% 人群的费用占比", "spending share of the top 10%", "rate"),
+    "top10_share_inpatient": (
+        "住院费用最高 10% 人群的住院费用占比",
+        "inpatient spending share of the top 10%",
+        "rate",
+    ),
+    "fund_spending_per_insured": ("人均基本医保基金支出", "basic fund spending per insured", "money"),
+}
+_GROUPS: dict[str, tuple[str, str]] = {
+    "employee": ("职工", "employees"),
+    "resident": ("居民", "residents"),
+    "urban": ("城镇", "urban"),
+    "rural": ("农村", "rural"),
+}
+
+
+def calibration_figure(
+    name: str, lang: str = "zh", levels: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[str, str]:
+    """Label and kind (rate, money, number) of a calibration figure by its name: 住院率（职工）,
+    次均住院费用（三级）, 救助类别人口占比（低保对象）. `levels` maps a hospital level to its labels
+    (the scenario's `hospital_levels`). A registered output (policy-range reimbursement,
+    catastrophic spending) keeps its own label; a name the table does not know stays as it is."""
+    if name in OUTPUTS:
+        return metric_label(name, lang), metric_kind(name)
+    i = 0 if lang == "zh" else 1
+    for base in sorted(_CALIBRATION, key=len, reverse=True):
+        if name != base and not name.startswith(base + "_"):
+            continue
+        zh, en, kind = _CALIBRATION[base]
+        label = (zh, en)[i]
+        rest = name[len(base) + 1 :]
+        if not rest:
+            return label, kind
+        if rest.startswith("level_"):
+            lv = rest[len("level_") :]
+            q = (levels or {}).get(lv, (f"{lv}级", f"level {lv}"))[i]
+        elif base == "category_share":
+            q = category_label(rest, lang)
+        elif rest in _GROUPS:
+            q = _GROUPS[rest][i]
+        else:
+            break
+        return (f"{label}（{q}）" if lang == "zh" else f"{label} ({q})"), kind
+    return name, "number"
+
+
+# status marks of the calibration file and the presets' citations (V verified, D derived,
+# S secondary, R recalled, A assumption), read out in Chinese in the Chinese interface
+_MARKS_ZH: tuple[tuple[str, str], ...] = (
+    (r"\(recalled order of magnitude\)", "（凭记忆的数量级，待核实）"),
+    (r"\(recalled\)", "（凭记忆，待核实）"),
+    (r"\brecalled\b", "凭记忆、待核实"),
+    (r"\bstatus ([VDSRA])\b", lambda m: _STATUS_ZH[m.group(1)]),
+    (r"\(([VDSRA])\)", lambda m: f"（{_STATUS_ZH[m.group(1)]}）"),
+    (r"\bcalibration/ ?", "全国校准资料："),
+    (r"\bassumption: ", "假设："),
+)
+_STATUS_ZH = {"V": "已核实", "D": "推算", "S": "二手来源", "R": "凭记忆、待核实", "A": "假设"}
+
+
+def cite_text(source: str = "", assumption: str = "", lang: str = "zh") -> str:
+    """A citation as the interface shows it: the clause, or 假设：/ Assumption: and the assumption,
+    with the status marks of the sources (recalled, V/D/S/R/A) in the interface's language."""
+    if source:
+        text = str(source)
+    elif assumption:
+        text = ("假设：" if lang == "zh" else "Assumption: ") + str(assumption)
+    else:
+        return "（无出处记录）" if lang == "zh" else "(no citation recorded)"
+    if lang == "zh":
+        for pattern, repl in _MARKS_ZH:
+            text = re.sub(pattern, repl, text)
+    return text
 
 
 # ---------------------------------------------------------------------------- levers

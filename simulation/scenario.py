@@ -71,7 +71,10 @@ def _parse_yaml(text: str, where: str) -> dict:
         mark = getattr(e, "problem_mark", None)
         loc = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ScenarioError(f"{where}:{loc}: not valid YAML ({problem})") from None
+        raise ScenarioError(
+            f"{where}:{loc}: not valid YAML ({problem})",
+            [{"path": "", "type": "yaml_syntax", "ctx": {"line": mark.line + 1 if mark else None}}],
+        ) from None
     except RecursionError:
         raise ScenarioError(f"{where}: nesting too deep to be a scenario") from None
     _count_nodes(data, where)
@@ -156,6 +159,16 @@ def _format_validation(e: ValidationError, where: str) -> str:
         lines.append(f"{loc}: {msg}{got_s}" if loc else f"{msg}")
     more = f" (+{len(e.errors()) - 8} more)" if len(e.errors()) > 8 else ""
     return f"{where}: " + "; ".join(lines) + more
+
+
+def _problems(e: ValidationError) -> list[dict]:
+    """The validation errors as ScenarioError.problems (path, type, bounds, input)."""
+    out = []
+    for err in e.errors():
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, (int, float, str))}
+        path = ".".join(str(p) for p in err["loc"])
+        out.append({"path": path, "type": err["type"], "ctx": ctx, "input": err.get("input")})
+    return out
 
 
 def _is_index(p: str) -> bool:
@@ -256,7 +269,7 @@ class Scenario:
         try:
             model = ScenarioModel.model_validate(plain)
         except ValidationError as e:
-            raise ScenarioError(_format_validation(e, where)) from None
+            raise ScenarioError(_format_validation(e, where), _problems(e)) from None
         for cpath, bounds in model.constraints.items():
             if len(bounds) != 2 or bounds[0] > bounds[1]:
                 raise ScenarioError(f"{where}: constraints.{cpath}: expected [min, max]")
@@ -270,7 +283,15 @@ class Scenario:
                 src = self.meta.get(f"constraints.{cpath}", {}).get("source", "the policy text")
                 raise ScenarioError(
                     f"{where}: {cpath}: expected a value in [{bounds[0]}, {bounds[1]}] as "
-                    f"{src} sets, got {v!r}"
+                    f"{src} sets, got {v!r}",
+                    [
+                        {
+                            "path": cpath,
+                            "type": "out_of_constraint",
+                            "ctx": {"lo": bounds[0], "hi": bounds[1], "source": src},
+                            "input": v,
+                        }
+                    ],
                 )
         return model
 
@@ -282,6 +303,14 @@ class Scenario:
     @property
     def year(self) -> int:
         return self.params.year
+
+    def name_in(self, lang: str = "zh") -> str:
+        """The scenario's short name in a language (临安 2024 / Lin'an 2024): the file's `name` /
+        `name_en`, else its title, else its region and year (never the file's id)."""
+        p = self.params
+        if lang == "zh":
+            return p.name or p.title or f"{p.region} {p.year}"
+        return p.name_en or p.title_en or p.name or p.title
 
     def __repr__(self) -> str:
         n = f", {len(self.changes)} changes" if self.changes else ""
@@ -348,7 +377,8 @@ class Scenario:
                 _set(raw, parts, copy.deepcopy(value), allow_new=_allows_new_key(parts))
             except KeyError as e:
                 raise ScenarioError(
-                    f"{self._where}: {path}: no such parameter (unknown key {e.args[0]!r})"
+                    f"{self._where}: {path}: no such parameter (unknown key {e.args[0]!r})",
+                    [{"path": path, "type": "unknown_path", "ctx": {}, "input": value}],
                 ) from None
         merged = {**self.changes, **dict(changes)}
         return Scenario(raw, self.path, changes=merged, preset=self.preset)

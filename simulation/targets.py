@@ -214,7 +214,8 @@ def format_targets(table: pd.DataFrame, lang: str = "zh") -> str:
     years = sorted(table["year"].unique())
     lines = []
     label_col = "label" if lang == "zh" else "label_en"
-    head = f"{'target':<34}{'goal':>14}" + "".join(f"{y:>12}" for y in years)
+    target, goal = ("指标", "目标") if lang == "zh" else ("Target", "Goal")
+    head = f"{target:<34}{goal:>14}" + "".join(f"{y:>12}" for y in years)
     lines.append(head)
     for key, g in table.groupby("target", sort=False):
         g = g.set_index("year")

@@ -94,16 +94,21 @@ def test_raising_dibao_ratio_raises_coverage_of_the_poor():
     # the scenario page lists the change against the preset
     at.switch_page("app_pages/scenario.py").run()
     df = at.dataframe[0].value
-    assert DIBAO in df[TEXT["zh"]["diff_path"]].tolist()
     assert "住院救助比例（低保对象）" in df.iloc[:, 0].tolist()  # the lever's label, not its path
+    assert TEXT["zh"]["diff_path"] not in df.columns  # the path is in the URL and the CSV only
 
 
 def test_lowering_a_family_cap_lowers_out_of_pocket_on_scenario_page():
     at = app()
     oop = metric(at, "个人负担")
     at.switch_page("app_pages/scenario.py").run()
-    at.number_input(key="lv:family_cap.cap.dibao").set_value(1000.0).run()
+    cap = at.number_input(key="lv:family_cap.cap.dibao")
+    # 30,000 元 entered in 万元
+    assert cap.label == "家庭年度个人负担封顶线（低保对象）（万元）" and cap.value == 3.0
+    cap.set_value(0.1).run()  # 1,000 元
     assert not at.exception
+    at.switch_page("app_pages/scenario.py").run()
+    assert at.dataframe[0].value.iloc[0, 2] == "1,000 元"
     at.switch_page("app_pages/results.py").run()
     assert metric(at, "个人负担") < oop
 
@@ -114,7 +119,6 @@ def test_url_restores_scenario():
     assert at.slider(key=f"q:{DIBAO}").value == pytest.approx(97.0)
     at.switch_page("app_pages/scenario.py").run()
     df = at.dataframe[0].value
-    assert df[TEXT["zh"]["diff_path"]].iloc[0] == DIBAO
     assert df.iloc[0, 0] == "住院救助比例（低保对象）" and df.iloc[0, 2] == "97%"  # value in its unit
 
 
@@ -123,6 +127,9 @@ def test_bad_url_parameter_is_a_warning_not_a_crash():
     assert not at.exception
     at.switch_page("app_pages/scenario.py").run()
     assert len(at.warning) >= 2
+    # in the page's language: the lever by its label, the bound in the lever's unit
+    text = " ".join(w.value for w in at.warning)
+    assert "住院救助比例（低保对象）：应不大于 100%" in text and "没有这个参数" in text
 
 
 def test_english_toggle_changes_labels():
@@ -131,7 +138,7 @@ def test_english_toggle_changes_labels():
     at.segmented_control(key="lang_widget").set_value("en").run()
     assert not at.exception
     en = {m.label for m in at.metric}
-    assert "comprehensive coverage rate of the poor" in en and not (zh & en)
+    assert "Comprehensive coverage rate of the poor" in en and not (zh & en)
     assert at.header[0].value == TEXT["en"]["page_results"]
 
 
@@ -153,7 +160,8 @@ def test_invalid_scenario_url_value_shows_error():
     at = app(**{DIBAO: "not-a-number"})
     assert not at.exception
     at.switch_page("app_pages/scenario.py").run()
-    assert any(DIBAO in w.value for w in at.warning)
+    # the lever by its label, what was wrong in the page's language
+    assert any("住院救助比例（低保对象）" in w.value and "应为数字" in w.value for w in at.warning)
 
 
 def test_figure_builders():

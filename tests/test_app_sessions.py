@@ -87,7 +87,7 @@ def test_edited_scenario_does_not_leak_through_shared_caches():
     assert metrics(b) == a0  # same preset, same population: same numbers
     b.switch_page("app_pages/scenario.py").run()
     base_cap = b.number_input(key="lv:family_cap.cap.dibao").value
-    b.number_input(key="lv:family_cap.cap.dibao").set_value(1000.0).run()
+    b.number_input(key="lv:family_cap.cap.dibao").set_value(0.1).run()  # 万元: 1,000 元
     clean(b)
     b.switch_page("app_pages/results.py").run()
     assert metrics(b)[OOP] != a0[OOP]

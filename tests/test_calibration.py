@@ -38,8 +38,12 @@ def test_calibrate_command(capsys):
     code = main(["calibrate", "jiaxing_2025", "--persons", "20000", "--seed", "3"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "hospitalization_rate_employee" in out and "gap" in out and "tolerance" in out
-    assert "targets within tolerance" in out
+    # Chinese by default, each figure by its label, never its key
+    assert "住院率（职工）" in out and "差距" in out and "容差" in out
+    assert "项在容差内" in out and "hospitalization_rate_employee" not in out
+    assert main(["calibrate", "jiaxing_2025", "--persons", "20000", "--seed", "3", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "hospitalisation rate (employees)" in out and "targets within tolerance" in out
 
 
 def test_calibrate_command_bad_input(capsys):

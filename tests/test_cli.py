@@ -115,6 +115,8 @@ def test_every_summary_figure_has_a_label_and_its_unit(lang):
     assert {k: metric_kind(k) for k in kinds} == kinds
     summary = {"ltc_insured": 12_345.0, "ltc_benefit_rate": 0.7, "ltc_fiscal": 2.5e6, "persons": 9.0}
     label = {k: METRICS[k][0 if lang == "zh" else 1] for k in summary}
+    if lang == "en":  # an English label starts with a capital, as a heading does
+        label = {k: v[:1].upper() + v[1:] for k, v in label.items()}
     money = "250.00 万元" if lang == "zh" else "2,500,000 yuan"
     want = [f"{label['ltc_insured']:<28}\t12,345", f"{label['ltc_benefit_rate']:<28}\t70.00%"]
     want += [f"{label['ltc_fiscal']:<28}\t{money}", f"{label['persons']:<28}\t9"]

@@ -258,3 +258,52 @@ def test_registry_sits_low_and_imports_no_package_module_inside_a_function():
     assert {n.module for n in own} == {"parameters"}
     top = set(tree.body)
     assert [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and n not in top] == []
+
+
+def test_no_non_zero_money_prints_as_zero_and_one_scale_per_chart():
+    """2.13 万元 in 亿元 keeps its digits; a waterfall of 30 亿元 beside 2.13 万元 is drawn in 万元;
+    the sign of an English amount stands before the currency."""
+    assert reg.fmt_money(21_300, "zh", "yi") == "0.0002 亿元"
+    assert reg.fmt_money(0.3) == "0.3 元" and reg.fmt_money(0.0) == "0 元"
+    assert reg.fmt_money(-0.3, "en", signed=True) == "-¥0.3"
+    assert reg.fmt_money(2.5e6, "en", signed=True) == "+¥2.50 m"
+    assert reg.money_scale([3.07e9, 2.13e4, 0.0]) == "wan"
+    assert reg.money_scale([3.07e9, 1.4e7]) == "yi"
+    assert reg.money_scale([512.0, 80.0]) == "yuan" and reg.money_scale([]) == "yuan"
+    for values in ([3.07e9, 2.13e4], [3.77e5], [1e8, 6e5], [900.0, 3.0]):
+        scale = reg.money_scale(values)
+        assert all(reg.fmt_money(v, "zh", scale, unit=False).strip("0.,") for v in values), (values, scale)
+
+
+def test_calibration_figures_and_citations_have_labels():
+    levels = {"3": ("三级", "level 3")}
+    assert reg.calibration_figure("inpatient_cost_level_3", "zh", levels) == ("次均住院费用（三级）", "money")
+    assert reg.calibration_figure("hospitalization_rate_employee") == ("住院率（职工）", "rate")
+    assert reg.calibration_figure("category_share_dibao", "zh")[0] == "救助类别人口占比（低保对象）"
+    assert reg.calibration_figure("top10_share_inpatient", "en")[1] == "rate"
+    assert reg.calibration_figure("catastrophic_rate_ctp40")[0] == reg.metric_label("catastrophic_rate_ctp40")
+    # every target of every preset has a label that is not its name
+    from simulation import available_presets, load_scenario
+    from simulation.population.spec import population_spec
+
+    for name in available_presets():
+        scn = load_scenario(name)
+        for key in population_spec(scn).targets:
+            for lang in ("zh", "en"):
+                assert reg.calibration_figure(key, lang)[0] != key, (name, key)
+    zh = reg.cite_text("", "Hangzhou employee outpatient pooling ratios (recalled)", "zh")
+    assert zh.startswith("假设：") and "recalled" not in zh and "凭记忆" in zh
+    assert reg.cite_text("national 2023 (V)", "", "zh") == "national 2023 （已核实）"
+    assert reg.cite_text("", "", "en") == "(no citation recorded)"
+
+
+def test_every_preset_has_a_name_in_both_languages():
+    from simulation import available_presets, load_scenario
+
+    names = {}
+    for preset in available_presets():
+        scn = load_scenario(preset)
+        zh, en = scn.name_in("zh"), scn.name_in("en")
+        assert zh and en and "_" not in zh + en and str(scn.year) in zh and zh != en, preset
+        names[preset] = zh
+    assert names["linan_2024"] == "临安 2024" and len(set(names.values())) == len(names)

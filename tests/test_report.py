@@ -84,14 +84,14 @@ def test_workbook_sheets_totals_and_sources(runs, tmp_path):
     # every parameter listed; most cite a source or state an assumption
     params = _rows(wb["参数"])
     assert len(params) == len(list(res.scenario.leaves()))
-    cited = [r for r in params if (r[3] and r[3] != "未标注") or r[4]]
+    cited = [r for r in params if (r[2] and r[2] != "未标注") or r[3]]
     assert len(cited) >= 0.5 * len(params)
-    by_path = {r[0]: r for r in params}
+    by_path = {r[-1]: r for r in params}  # the path last, the label first
     src = res.scenario.source("family_cap.cap.dibao")
-    assert by_path["family_cap.cap.dibao"][3] == src.get("source", "未标注")
-    assert by_path["family_cap.cap.dibao"][1] == "家庭年度个人负担封顶线（低保对象）"  # the lever's label
+    assert by_path["family_cap.cap.dibao"][2] == src.get("source", "未标注")
+    assert by_path["family_cap.cap.dibao"][0] == "家庭年度个人负担封顶线（低保对象）"  # the lever's label
     prov = dict((r[0], r[1]) for r in _rows(wb["说明"]))
-    assert prov["情景"] == "linan_2024" and prov["随机种子"] == "7"
+    assert prov["情景"] == "临安 2024" and prov["随机种子"] == "7"
     assert len(prov["情景文件 SHA-256"]) == 64
     assert any("不代表官方预算" in str(r[0]) for r in _rows(wb["说明"]))
 
@@ -121,10 +121,12 @@ def test_workbook_english_reform_and_bands(runs):
     assert change["assistance_paid"] * 1e4 == pytest.approx(
         reform.summary["assistance_paid"] - res.summary["assistance_paid"], rel=1e-9, abs=1e-6
     )
-    assert any(r[0] == "medical_assistance.inpatient_ratio.dibao" for r in rf)
-    params = {r[0]: r for r in _rows(wb["Parameters"])}
-    assert params["medical_assistance.inpatient_ratio.dibao"][2] == 0.95
-    assert params["medical_assistance.inpatient_ratio.dibao"][1] == (
+    changed = [r for r in rf if len(r) > 4 and r[4] == "medical_assistance.inpatient_ratio.dibao"]
+    assert changed and changed[0][0] == "inpatient assistance ratio (minimum-living-standard (dibao))"
+    assert changed[0][2] == "95%"  # in the lever's unit
+    params = {r[-1]: r for r in _rows(wb["Parameters"])}
+    assert params["medical_assistance.inpatient_ratio.dibao"][1] == 0.95
+    assert params["medical_assistance.inpatient_ratio.dibao"][0] == (
         "inpatient assistance ratio (minimum-living-standard (dibao))"
     )
 
@@ -185,7 +187,7 @@ def test_html_is_offline_and_has_the_kpis(runs, tmp_path):
     en = html_bytes(reform, lang="en", baseline=res).decode("utf-8")
     assert URL.search(en) is None
     assert "Model estimates only" in en and "Reform" in en
-    assert "medical_assistance.inpatient_ratio.dibao" in en
+    assert "medical_assistance.inpatient_ratio" not in en and "family_cap.cap" not in html  # no paths
     assert "inpatient assistance ratio (minimum-living-standard (dibao))" in en  # labelled, in its unit
     assert "住院救助比例（低保对象）" in html and "30,000 元" in html  # family_cap.cap.dibao, in 元
 

@@ -167,3 +167,21 @@ def test_every_written_leaf_is_cited(name):
     written = [path for path, _ in scn.leaves() if path != "year" and _written(scn.raw, path)]
     bare = [path for path in written if not scn.source(path)]
     assert bare == [], f"{name}: leaves without source or assumption: {bare}"
+
+
+def test_scenario_errors_carry_their_problems():
+    """ScenarioError.problems says what was wrong (path, type, bounds, value) for an interface to
+    word in its own language; the message says the same in English."""
+    from simulation import ScenarioError, load_scenario, scenario_from_yaml
+
+    scn = load_scenario("linan_2024")
+    path = "medical_assistance.inpatient_ratio.dibao"
+    with pytest.raises(ScenarioError) as e:
+        scn.with_changes({path: 7})
+    assert e.value.problems == [{"path": path, "type": "less_than_equal", "ctx": {"le": 1.0}, "input": 7}]
+    with pytest.raises(ScenarioError) as e:
+        scn.with_changes({"no.such": 1})
+    assert e.value.problems[0]["type"] == "unknown_path" and "no such parameter" in str(e.value)
+    with pytest.raises(ScenarioError) as e:
+        scenario_from_yaml("id: [\n  - {a: *x", "bad.yaml")
+    assert e.value.problems[0]["type"] == "yaml_syntax"

@@ -187,6 +187,7 @@ TEXT = {
         "bt_note": "差额 = 模型测算 − 实际支付。基本医保在各层级精确；"
         "大病、救助、互助按就医类别和救助类别精确；其余按救助类别精确"
         "（按人分摊到结算的规则见 docs/CONTRACT-settlements.md）。",
+        "params_note": "上表为各项政策参数；人口生成与基金预测的参数及全部参数路径见 Excel 报告的“参数”表。",
     },
     "en": {
         "title": "Medical-security policy report",
@@ -330,6 +331,10 @@ TEXT = {
         "bt_note": "Gap = simulated − observed. Basic insurance is exact at every level; critical illness, "
         "assistance and mutual aid by setting and category; the rest by category (the rule apportioning "
         "a person's year to the settlements: docs/CONTRACT-settlements.md).",
+        "params_note": (
+            "The policy parameters; the population generator's and the projection's inputs and every "
+            "parameter's path are in the Excel report's Parameters sheet."
+        ),
     },
 }
 
@@ -720,7 +725,7 @@ def _provenance(res, lang: str, seed, draws: int) -> list[tuple[str, str]]:
         seed = m.group(1) if m else t["none"]
     path = scenario_file(scn)
     return [
-        (t["scenario"], scn.id),
+        (t["scenario"], scn.name_in(lang)),
         (t["scenario_title"], scn.params.title),
         (t["scenario_file"], str(path) if path else t["none"]),
         (t["scenario_sha256"], _file_sha256(path) or t["none"]),

@@ -266,18 +266,21 @@ def write_workbook(d: ReportData, target) -> None:
         rows,
     )
 
+    # the parameter by its label first (a lever's; the generator's and the projection's inputs have
+    # none), its value as a number (a rate as a fraction) and, last, its path: the key the API, a
+    # scenario file and the app's address use
     p = d.parameters
     has_base = "baseline" in p.columns
-    cols = [(t["path"], "text", 56), (t["parameter"], "text", 40), (t["value"], "text", 14)]
+    cols = [(t["parameter"], "text", 40), (t["value"], "text", 14)]
     if has_base:
         cols.append((t["baseline"], "text", 14))
-    cols += [(t["source"], "text", 60), (t["assumption"], "text", 60)]
+    cols += [(t["source"], "text", 60), (t["assumption"], "text", 60), (t["path"], "text", 56)]
     rows = []
     for r in p.to_dict("records"):
-        row = [r["path"], r["label"], _param_value(r["value"])]
+        row = [r["label"], _param_value(r["value"], lang)]
         if has_base:
-            row.append(_param_value(r["baseline"]))
-        row += [r["source"] or ("" if r["assumption"] else t["uncited"]), r["assumption"]]
+            row.append(_param_value(r["baseline"], lang))
+        row += [r["source"] or ("" if r["assumption"] else t["uncited"]), r["assumption"], r["path"]]
         rows.append(row)
     b.table(t["parameters"], t["parameters"], None, cols, rows)
 
@@ -338,9 +341,9 @@ def _backtest_sheets(b: _Book, d: ReportData) -> None:
         )
 
 
-def _param_value(v):
+def _param_value(v, lang: str = "zh"):
     if isinstance(v, bool):
-        return "true" if v else "false"
+        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
     return v if v is not None else "—"
 
 
@@ -369,11 +372,11 @@ def _reform_sheet(b: _Book, d: ReportData) -> None:
     ws.write(r0, 0, t["param_changes"], b.f["bold"])
     ch = rf["changes"]
     for i, r in enumerate(ch.to_dict("records") if len(ch) else [], start=1):
-        ws.write(r0 + i, 0, r.get("path", ""))
-        ws.write(r0 + i, 1, str(_param_value(r.get("base"))))
-        ws.write(r0 + i, 2, str(_param_value(r.get("value"))))
+        ws.write(r0 + i, 0, r.get("label", "") or r.get("path", ""))
+        ws.write(r0 + i, 1, str(r.get("base_shown") or _param_value(r.get("base"), lang)))
+        ws.write(r0 + i, 2, str(r.get("value_shown") or _param_value(r.get("value"), lang)))
         ws.write(r0 + i, 3, r.get("source") or r.get("assumption") or "")
-        ws.write(r0 + i, 4, r.get("label", ""))
+        ws.write(r0 + i, 4, r.get("path", ""))
     r1 = r0 + len(ch) + 2
     for i, (k, v) in enumerate(rf["households"].items()):
         ws.write(r1 + i, 0, t.get(k, k))

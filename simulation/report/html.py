@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..parameters import SETTING_LABELS
 from ..registry import (
     category_label,
+    cite_text,
     code_label,
     fmt_count,
     fmt_money,
@@ -76,8 +77,21 @@ def _cell(v, kind: str, lang: str) -> str:
     return _n(v)
 
 
+# a table of more columns than this is printed on a landscape page of the PDF (an A4 portrait
+# page holds about eight columns of 9 px figures; the costs table has a dozen)
+WIDE = 8
+
+
 def _table(title: str, unit: str | None, head: list[str], rows: list[list[str]], lang: str, note: str = ""):
-    return {"title": title, "unit": unit, "head": head, "rows": rows, "note": note, "lang": lang}
+    return {
+        "title": title,
+        "unit": unit,
+        "head": head,
+        "rows": rows,
+        "note": note,
+        "lang": lang,
+        "wide": len(head) > WIDE,
+    }
 
 
 def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None) -> dict:
@@ -252,11 +266,10 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         ]
         changes = [
             [
-                c.get("label") or "—",
-                c.get("path", ""),
+                c.get("label") or c.get("path", ""),
                 c.get("base_shown", str(c.get("base"))),
                 c.get("value_shown", str(c.get("value"))),
-                c.get("source") or c.get("assumption") or "",
+                cite_text(c.get("source") or "", c.get("assumption") or "", lang),
             ]
             for c in rf["changes"].to_dict("records")
         ]
@@ -268,7 +281,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
             "changes": _table(
                 t["param_changes"],
                 None,
-                [t["parameter"], t["path"], t["baseline"], t["reform_col"], t["source"]],
+                [t["parameter"], t["baseline"], t["reform_col"], t["source"]],
                 changes,
                 lang,
             ),
@@ -280,20 +293,24 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
                 f"{fmt_money(rf['added_public_cost'], lang, 'wan', signed=True)} a year."
             ),
         }
+    # every policy parameter (a lever) by its label, in its unit, with its clause or its assumption
+    # in one column; the generator's and the projection's inputs, which have no label, and the
+    # paths of all are in the workbook's 参数 sheet
     params = [
         [
-            r["label"] or "—",
-            r["path"],
+            r["label"] or r["path"],
             r["value_shown"],
             *([r["baseline_shown"]] if "baseline" in r else []),
-            r["source"] or ("" if r["assumption"] else t["uncited"]),
-            r["assumption"],
+            cite_text(r["source"], r["assumption"], lang)
+            if (r["source"] or r["assumption"])
+            else t["uncited"],
         ]
         for r in d.parameters.to_dict("records")
+        if r["label"]
     ]
-    phead = [t["parameter"], t["path"], t["value"]]
+    phead = [t["parameter"], t["value"]]
     phead += [t["baseline"]] if "baseline" in d.parameters.columns else []
-    phead += [t["source"], t["assumption"]]
+    phead += [t["source"]]
     specs = chart_specs(d)
     if static:
         charts = [
@@ -323,7 +340,7 @@ def context(d: ReportData, static: bool = False, pngs: list[bytes] | None = None
         "charts": charts,
         "tables": tables,
         "reform": reform,
-        "params": {"head": phead, "rows": params},
+        "params": {"head": phead, "rows": params, "note": t["params_note"]},
         "provenance": d.provenance,
         "static": static,
         "note": t["tables_note"],
