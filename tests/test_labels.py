@@ -78,6 +78,9 @@ def _frame_strings(df: pd.DataFrame, skip_columns: set[str]) -> tuple[list[str],
 def visible(at: AppTest, lang: str) -> tuple[list[str], list[str]]:
     """Every string the page shows (and, apart, the quotations: help texts and source cells)."""
     sources = {TEXT[lang]["diff_source"], TEXT[lang]["col_citation"], TEXT[lang]["source"]}
+    # quoted too: the settlement platform's own field names and the headers of the user's file,
+    # shown beside their meaning in the back-test's mapping report (the names the bureau's data uses)
+    sources |= {TEXT[lang]["bt_field"], TEXT[lang]["bt_column"]}
     shown: list[str] = []
     quoted: list[str] = []
     for group in (at.title, at.header, at.subheader, at.caption, at.markdown, at.text):
