@@ -18,6 +18,17 @@ import numpy as np
 from . import kernels
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
 from .population.model import Population
+from .records import (
+    AidInputs,
+    CapInputs,
+    ClaimInputs,
+    FoundInputs,
+    HouseholdInputs,
+    PremiumInputs,
+    SumInputs,
+    TierInputs,
+    WarningInputs,
+)
 from .rules.basic_insurance import build_tables, chain_ids, effective_referral, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
@@ -42,16 +53,9 @@ CATEGORY_PRIORITY = (
 )
 
 
-@dataclass(frozen=True)
-class TierTables:
-    """Tiers 2-4 parameters as arrays for the compiled pass; row 0 is `none`, then the scenario's
-    categories in CATEGORY_CODES order."""
-
-    args: tuple
-    code: np.ndarray  # CATEGORY_CODES index of each row
-
-
-def tier_tables(p: ScenarioModel) -> TierTables:
+def tier_tables(p: ScenarioModel) -> dict:
+    """Tiers 2-4's terms as `records.TierInputs` names them, one table row per category: row 0 is
+    `none`, then the scenario's categories in CATEGORY_CODES order (`code`: each row's index)."""
     ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
     codes = ["none"] + [c for c in CATEGORY_CODES if c != "none" and c in p.categories]
     s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio = [], [], [], [], [], [], [], []
@@ -65,102 +69,106 @@ def tier_tables(p: ScenarioModel) -> TierTables:
             ratio.extend(sched.ratios)
             b_hi.append(len(upper))
         s_hi.append(len(thr))
-    ma_ratio = np.array([assistance_ratios(ma, c) for c in codes], dtype=float)
     plans = p.mutual_aid
-    args = (
-        np.array([CAT_BIT_OF[c] for c in codes], dtype=np.int64),
-        bool(ci.enabled),
-        np.array(s_lo, dtype=np.int64),
-        np.array(s_hi, dtype=np.int64),
-        np.array(thr, dtype=float),
-        np.array(cap, dtype=float),
-        np.array(b_lo, dtype=np.int64),
-        np.array(b_hi, dtype=np.int64),
-        np.array(upper, dtype=float),
-        np.array(ratio, dtype=float),
-        ma_ratio,
-        np.array([ma.deductible.get(c, 0.0) for c in codes], dtype=float),
-        np.array([_or_inf(ma.outpatient_annual_limit.get(c)) for c in codes]),
-        np.array([_or_inf(ma.annual_limit.get(c)) for c in codes]),
-        np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
-        np.array([pl.ratio for pl in plans], dtype=float),
-        np.array([pl.deductible for pl in plans], dtype=float),
-        np.array([_or_inf(pl.annual_limit) for pl in plans], dtype=float),
-        bool(sup.enabled),
-        sup.order == "before_assistance",
-        float(sup.deductible),
-        float(sup.ratio_policy),
-        float(sup.ratio_out_of_catalogue),
-        _or_inf(sup.cap),
-        float(sup.listed_share),
+    return dict(
+        cat_bit=np.array([CAT_BIT_OF[c] for c in codes], dtype=np.int64),
+        ci_enabled=bool(ci.enabled),
+        s_lo=np.array(s_lo, dtype=np.int64),
+        s_hi=np.array(s_hi, dtype=np.int64),
+        thr=np.array(thr, dtype=float),
+        cap=np.array(cap, dtype=float),
+        b_lo=np.array(b_lo, dtype=np.int64),
+        b_hi=np.array(b_hi, dtype=np.int64),
+        upper=np.array(upper, dtype=float),
+        ratio=np.array(ratio, dtype=float),
+        ma_ratio=np.array([assistance_ratios(ma, c) for c in codes], dtype=float),
+        ma_ded=np.array([ma.deductible.get(c, 0.0) for c in codes], dtype=float),
+        ma_out_limit=np.array([_or_inf(ma.outpatient_annual_limit.get(c)) for c in codes]),
+        ma_limit=np.array([_or_inf(ma.annual_limit.get(c)) for c in codes]),
+        plan_on=np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
+        plan_ratio=np.array([pl.ratio for pl in plans], dtype=float),
+        plan_ded=np.array([pl.deductible for pl in plans], dtype=float),
+        plan_limit=np.array([_or_inf(pl.annual_limit) for pl in plans], dtype=float),
+        sup_on=bool(sup.enabled),
+        sup_before=sup.order == "before_assistance",
+        sup_ded=float(sup.deductible),
+        sup_rp=float(sup.ratio_policy),
+        sup_ro=float(sup.ratio_out_of_catalogue),
+        sup_cap=_or_inf(sup.cap),
+        sup_listed=float(sup.listed_share),
+        code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8),
     )
-    return TierTables(args=args, code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8))
 
 
-def cap_tables(p: ScenarioModel) -> tuple:
-    """The other subsidies, the 负面清单 share and the household cap as arrays for `kernels._cap_chunk`
-    (then, per cap line, whether it is the person's own, and whether the cap needs enrolment; the
-    loop takes the persons' `enrolled` after these)."""
+def cap_tables(p: ScenarioModel) -> dict:
+    """The other subsidies, the 负面清单 share and the household cap as `records.CapInputs` names
+    them (per cap line: its category bits, amount, whether it is the person's own)."""
     rules, fc = p.other_subsidies, p.family_cap
     bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
-    return (
-        np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
-        np.array(bits, dtype=np.int64),
-        np.array([r.ratio for r in rules], dtype=float),
-        np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
-        1.0 - fc.negative_list_share,
-        np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
-        np.array(list(fc.cap.values()), dtype=float),
-        bool(fc.enabled),
-        float(fc.share),
-        np.array([c in fc.personal for c in fc.cap], dtype=bool),
-        bool(fc.requires_enrolment),
+    return dict(
+        rule_kind=np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
+        rule_bits=np.array(bits, dtype=np.int64),
+        rule_ratio=np.array([r.ratio for r in rules], dtype=float),
+        rule_limit=np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
+        keep=1.0 - fc.negative_list_share,
+        cap_bits=np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
+        cap_amount=np.array(list(fc.cap.values()), dtype=float),
+        cap_on=bool(fc.enabled),
+        cap_share=float(fc.share),
+        cap_personal=np.array([c in fc.personal for c in fc.cap], dtype=bool),
+        cap_needs_enrolment=bool(fc.requires_enrolment),
     )
 
 
-def premium_tables(p: ScenarioModel) -> tuple:
-    """The premium-subsidy rules as arrays for `kernels.premium_pass` (as rules.premium_subsidy)."""
+def premium_tables(p: ScenarioModel) -> dict:
+    """The premium-subsidy rules as `records.PremiumInputs` names them (rules.premium_subsidy)."""
     rules, contribution = p.premium_subsidy, p.financing.resident_individual
-    return (
-        np.array([int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules],
-                 dtype=np.int64),
-        np.array([r.min_age for r in rules], dtype=float),
-        np.array([np.inf if r.max_age is None else r.max_age for r in rules], dtype=float),
-        np.array([[s in r.schemes for s in SCHEMES] for r in rules], dtype=bool).reshape(-1, len(SCHEMES)),
-        np.array([contribution if r.amount == "full" else min(float(r.amount), contribution) for r in rules],
-                 dtype=float),
+    return dict(
+        bits=np.array([int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0]))
+                       for r in rules], dtype=np.int64),
+        min_age=np.array([r.min_age for r in rules], dtype=float),
+        max_age=np.array([np.inf if r.max_age is None else r.max_age for r in rules], dtype=float),
+        scheme_ok=np.array([[s in r.schemes for s in SCHEMES] for r in rules],
+                           dtype=bool).reshape(-1, len(SCHEMES)),
+        amount=np.array([contribution if r.amount == "full" else min(float(r.amount), contribution)
+                         for r in rules], dtype=float),
     )  # fmt: skip
 
 
-def warning_tables(fl) -> tuple:
-    """The early-warning rules as arrays for `kernels.warnings_pass` (scheme -1: any; inclusive:
+def warning_tables(fl) -> dict:
+    """The early-warning rules as `records.WarningInputs` names them (scheme -1: any; inclusive:
     the line itself fires)."""
-    return (
-        np.array([r.threshold for r in fl.warning], dtype=float),
-        np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64),
-        np.array([r.assistance_objects for r in fl.warning], dtype=bool),
-        np.array([r.inclusive for r in fl.warning], dtype=bool),
+    return dict(
+        threshold=np.array([r.threshold for r in fl.warning], dtype=float),
+        scheme=np.array(
+            [-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64
+        ),
+        assistance_only=np.array([r.assistance_objects for r in fl.warning], dtype=bool),
+        inclusive=np.array([r.inclusive for r in fl.warning], dtype=bool),
     )
 
 
-def summary_tables(p: ScenarioModel) -> tuple:
-    """Who 大病's premium covers and the supplement's fiscal enrolment, as the summary's sums in
-    `kernels.year_pass` take them: (covered per scheme, category bits, minimum age, disabled)."""
+def summary_tables(p: ScenarioModel) -> dict:
+    """Who 大病's premium covers and the supplement's fiscal enrolment, as `records.SumInputs`
+    names them (covered per scheme, category bits, minimum age, disabled)."""
     ci, sup = p.critical_illness, p.supplement
     fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
     min_age = sup.fiscal_enrolment_min_age
-    return (
-        np.array([sch in ci.schemes for sch in SCHEMES]), int(fiscal_bits),
-        np.inf if min_age is None else float(min_age), bool(sup.fiscal_enrolment_disabled),
-    )  # fmt: skip
+    return dict(
+        ci_covered=np.array([sch in ci.schemes for sch in SCHEMES]),
+        fiscal_bits=int(fiscal_bits),
+        fiscal_min_age=np.inf if min_age is None else float(min_age),
+        fiscal_disabled=bool(sup.fiscal_enrolment_disabled),
+    )
 
 
 def _take_up(p: ScenarioModel, a) -> np.ndarray:
     """The supplement's expected take-up per person (rules.supplement.take_up)."""
-    _, bits, min_age, disabled_on = summary_tables(p)  # the same fiscal-enrolment tables
+    f = summary_tables(p)  # the same fiscal-enrolment tables
     return kernels.take_up_pass(
-        a.cat_mask, a.age, a.disabled, a.enrolled, bits, min_age, disabled_on, float(p.supplement.uptake)
-    )
+        a.cat_mask, a.age, a.disabled, a.enrolled, f["fiscal_bits"], f["fiscal_min_age"],
+        f["fiscal_disabled"], float(p.supplement.uptake),
+    )  # fmt: skip
 
 
 def _or_inf(x) -> float:
@@ -210,57 +218,86 @@ class YearArrays:
     claim_policy_used: np.ndarray | None = None
 
 
-def _claims_args(a, offsets, level, tables, hospital_claim, ma) -> tuple:
-    """Tier 1's inputs as `kernels._claims_range` takes them (up to its switches), and the switches
-    (any unreferred claim, any hospital cost, the lowest out-of-city code left out of assistance)."""
+def claim_inputs(a, offsets, level, tables, hospital_claim, ma) -> ClaimInputs:
+    """Tier 1's inputs (records.ClaimInputs) from the claims, the persons and the basic-insurance
+    terms (`tables`: rules.basic_insurance.build_tables)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
-    ooc = a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8)
-    chain = chain_ids(a.claim_chain, level, tables.level_in_city)  # 毕节 二(四)1: 市内 chains only
     referred = effective_referral(a.claim_referred, level, tables.level_referral)  # 毕节 二(七)
-    args = (
-        offsets, a.claim_setting, level, chain, referred, a.claim_policy, a.claim_total,
-        hospital_claim, ooc, lowest, bool(ma.base_includes_below_deductible),
-        a.employee, a.age, a.cat_mask, a.enrolled,
-        tables.deductible, tables.ratio, tables.per_year, tables.unref_deductible, tables.unref_ratio,
-        tables.unref_per_year, tables.setting_cap, tables.scheme_cap, tables.retiree_bonus.astype(float),
-        tables.retirement_age.astype(float), tables.level_pays, tables.set_masks, tables.set_schemes,
-    )  # fmt: skip
-    return args, bool((~referred).any()), bool(hospital_claim.any()), lowest
+    return ClaimInputs(
+        offsets=offsets,
+        setting=a.claim_setting,
+        level=level,
+        chain=chain_ids(a.claim_chain, level, tables.level_in_city),  # 毕节 二(四)1: 市内 chains only
+        referred=referred,
+        policy=a.claim_policy,
+        total=a.claim_total,
+        hospital=hospital_claim,
+        out_of_city=a.claim_out_of_city if lowest < 3 else np.zeros(0, dtype=np.int8),
+        ooc_lowest=lowest,
+        ma_from_base=bool(ma.base_includes_below_deductible),
+        employee=a.employee,
+        age=a.age,
+        cat_mask=a.cat_mask,
+        insured=a.enrolled,
+        ded_t=tables.deductible,
+        ratio_t=tables.ratio,
+        per_year_t=tables.per_year,
+        uded_t=tables.unref_deductible,
+        uratio_t=tables.unref_ratio,
+        uper_year_t=tables.unref_per_year,
+        setting_cap_t=tables.setting_cap,
+        scheme_cap_t=tables.scheme_cap,
+        retiree_bonus=tables.retiree_bonus.astype(float),
+        retirement_age=tables.retirement_age.astype(float),
+        level_pays=tables.level_pays,
+        set_masks=tables.set_masks,
+        set_schemes=tables.set_schemes,
+        any_unreferred=bool((~referred).any()),
+        any_hospital=bool(hospital_claim.any()),
+    )
 
 
 def _year_in_blocks(grouped, p, a, level, tables, hospital_claim, aid_members) -> dict:
     """Every rule of the year in one compiled pass over blocks of whole households
-    (kernels.year_pass); `grouped`: the population's arrays with households contiguous, `a` the same
-    with the claims' cost after any hospital's part."""
+    (kernels.year_pass), its inputs built by name (simulation.records); `grouped`: the population's
+    arrays with households contiguous, `a` the same with the claims' cost after any hospital's part."""
     ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
-    args, any_unreferred, any_hospital, lowest = _claims_args(
-        a, grouped.claim_offsets, level, tables, hospital_claim, ma
-    )
-    claims_args = (*args, any_unreferred, any_hospital)
+    claims = claim_inputs(a, grouped.claim_offsets, level, tables, hospital_claim, ma)
     tt = tier_tables(p)
-    settings_on = np.array([s in ci.settings for s in SETTINGS], dtype=float)
-    ci_schemes = np.array([s in ci.schemes for s in SCHEMES])
-    take_up = _take_up(p, a)
-    aid_matrix = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
-    tiers_args = (
-        ci.base_includes_below_deductible, ma.base_includes_below_deductible, settings_on,
-        a.enrolled, a.employee, ci_schemes, bool(ci.enabled), bool(ma.requires_enrolment),
-        take_up, aid_matrix, *tt.args, tt.code, p.family_cap.out_of_catalogue_reasonable_share,
-    )  # fmt: skip
-    found_on = bool(fl.policy_finds_people and "expenditure_poor" in p.categories)
+    code = tt.pop("code")
+    tiers = TierInputs(
+        ci_from_base=ci.base_includes_below_deductible,
+        ma_from_base=ma.base_includes_below_deductible,
+        ci_settings=np.array([s in ci.settings for s in SETTINGS], dtype=float),
+        enrolled=a.enrolled,
+        employee=a.employee,
+        ci_schemes=np.array([s in ci.schemes for s in SCHEMES]),
+        ci_on=bool(ci.enabled),
+        ma_needs_enrolment=bool(ma.requires_enrolment),
+        take_up=_take_up(p, a),
+        members=np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons),
+        **tt,
+        code=code,
+        out_share=p.family_cap.out_of_catalogue_reasonable_share,
+    )
     limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
-    found_args = (limit, fl.expenditure_poor_share, fl.dibao_monthly)
+    aid_bits, aid_amount = contribution_tables(p.mutual_aid)
     return kernels.year_pass(
-        grouped.household_starts, a.household, a.n_households, a.cat_mask, claims_args, tiers_args,
-        (a.disabled, a.veteran, a.union_member, *cap_tables(p), a.enrolled),
-        any_unreferred=any_unreferred, any_hospital=any_hospital, any_out_of_city=lowest < 3,
+        grouped.household_starts, a.household, a.n_households, a.cat_mask, claims, tiers,
+        CapInputs(disabled=a.disabled, veteran=a.veteran, union_member=a.union_member, **cap_tables(p),
+                  enrolled=a.enrolled),
         n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
-        code=tt.code, found_on=found_on, found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
-        found_args=found_args, warn_args=(a.employee, *warning_tables(fl)),
-        prem_args=(a.age, a.employee, a.enrolled, *premium_tables(p)),
-        aid_args=(aid_matrix, *contribution_tables(p.mutual_aid)),
-        sum_args=(a.weight, a.employee, a.enrolled, a.age, a.disabled, *summary_tables(p)),
-        hh_args=(fl.catastrophic_threshold, limit, fl.expenditure_poor_share),
+        found_on=bool(fl.policy_finds_people and "expenditure_poor" in p.categories),
+        found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
+        found=FoundInputs(income_limit=limit, share=fl.expenditure_poor_share,
+                          dibao_monthly=fl.dibao_monthly),
+        warn=WarningInputs(employee=a.employee, **warning_tables(fl)),
+        prem=PremiumInputs(age=a.age, employee=a.employee, enrolled=a.enrolled, **premium_tables(p)),
+        aid=AidInputs(members=tiers.members, bits=aid_bits, amount=aid_amount),
+        sums=SumInputs(weight=a.weight, employee=a.employee, enrolled=a.enrolled, age=a.age,
+                       disabled=a.disabled, **summary_tables(p)),
+        households=HouseholdInputs(catastrophic=fl.catastrophic_threshold, income_limit=limit,
+                                   share=fl.expenditure_poor_share),
     )  # fmt: skip
 
 

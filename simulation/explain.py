@@ -448,7 +448,7 @@ class _Reader:
         self.level = level
         self.referred = effective_referral(self.a.claim_referred, level, tables.level_referral)
         self.any_unreferred = not bool(np.all(self.referred))
-        self.codes = [CATEGORY_CODES[int(c)] for c in engine.tier_tables(params).code]
+        self.codes = [CATEGORY_CODES[int(c)] for c in engine.tier_tables(params)["code"]]
 
     def need(self, c: Call, *keys: str) -> list[int]:
         missing = [k for k in keys if k not in c.at]

@@ -1145,22 +1145,26 @@ def household_blocks(household_starts: np.ndarray, n: int, size: int | None = No
 
 
 def year_pass(
-    household_starts, household, n_households, cat_mask, claims_args, tiers_args, cap_args, *,
-    any_unreferred, any_hospital, any_out_of_city, n_claims, sup_on, n_plans, code,
-    found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, sum_args, hh_args,
+    household_starts, household, n_households, cat_mask, claims, tiers, cap, *, n_claims, sup_on, n_plans,
+    found_on, found_bit, income, found, warn, prem, aid, sums, households,
 ):  # fmt: skip
-    """The year in blocks of whole households (see `_year_pass`); `claims_args` as `_claims_range`
-    takes them after `lo, hi, row0` (with `offsets` first, then its switches), `tiers_args` as
-    `_tiers_range` after the bases, `cap_args` as `_cap_chunk` after `household`.
+    """The year in blocks of whole households (see `_year_pass`). The loops' inputs come as the
+    named records of `simulation.records` (`claims`: ClaimInputs, `tiers`: TierInputs, `cap`:
+    CapInputs, `found`, `warn`, `prem`, `aid`, `sums`, `households`), handed to the compiled pass as
+    plain tuples in their fields' order.
 
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
     hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
-    premium, aid (the mutual-aid contribution subsidy, `aid_args`: the plans' members, subsidised
-    bits and contribution, 0 for a plan paying none); and `summary`: the SUMMARY_SUMS, per household
-    the member count, the seven money sums and the two warning counts (`sum_args`: weight, employee,
-    enrolled, age, disabled, then engine.summary_tables), and the HOUSEHOLD_SUMS (`hh_args`:
-    catastrophic threshold, then the type-2 test's income limit and share as in `found_args`)."""
+    premium, aid (the mutual-aid contribution subsidy, 0 for a plan paying none); and `summary`:
+    the SUMMARY_SUMS, per household the member count, the seven money sums and the two warning
+    counts, and the HOUSEHOLD_SUMS."""
+    any_unreferred, any_hospital = claims.any_unreferred, claims.any_hospital
+    any_out_of_city = claims.ooc_lowest < 3
+    code = tiers.code
+    claims_args, tiers_args, cap_args = tuple(claims), tuple(tiers), tuple(cap)
+    found_args, warn_args, prem_args, aid_args = tuple(found), tuple(warn), tuple(prem), tuple(aid)
+    sum_args, hh_args = tuple(sums), tuple(households)
     n = len(household)
     blocks = household_blocks(household_starts, n)
     max_block = int(np.diff(blocks).max()) if n else 0
@@ -1182,8 +1186,7 @@ def year_pass(
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
-    _, aid_bits, aid_amount = aid_args
-    aid_on = bool(((aid_bits != 0) & (aid_amount > 0)).any())
+    aid_on = bool(((aid.bits != 0) & (aid.amount > 0)).any())
     tail["aid"] = np.empty(n if aid_on else 0)
     views = (
         out["sup"] if sup_on else zeros3(n), out["sup_out"] if sup_on else zeros(n),

@@ -178,3 +178,20 @@ def test_plain_python_equals_compiled(preset):
         out[jit] = json.loads(proc.stdout)
     assert differences(out["0"], out["1"]) == []
     assert out["1"]["finds_people"]["summary"]["total_cost"] != (0.0).hex()  # not vacuous
+
+
+def test_records_name_the_loops_parameters():
+    """Every record of the loops' inputs (simulation.records) names its fields as the parameters of
+    the loop that reads them, in their order where they are passed together: a table built by name
+    cannot reach another parameter."""
+    import inspect
+
+    from simulation import records
+
+    for record, (loop, first) in records.READERS.items():
+        params = list(inspect.signature(getattr(kernels, loop).py_func).parameters)
+        fields = list(record._fields)
+        assert set(fields) <= set(params), (record.__name__, sorted(set(fields) - set(params)))
+        if first is not None:
+            at = params.index(first)
+            assert params[at : at + len(fields)] == fields, record.__name__

@@ -46,7 +46,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("rules", ("rules",)),
-    ("engine", ("engine", "kernels")),
+    # records: the loops' inputs as named records (engine builds them, kernels reads their fields)
+    ("engine", ("engine", "kernels", "records")),
     # protection: the households' financial protection (SDG 3.8.2), summed into the summary's parts
     ("result", ("result", "funds", "protection")),
     # `api.simulate` is the façade: one year, a Result whose funds are projected on demand
