@@ -184,3 +184,183 @@ def lines(
         yaxis={"title": {"text": ylabel}, **fmt},
         legend={"orientation": "h", "y": -0.25},
     )
+
+
+# ---------------------------------------------------------------------------- money scales and panels
+
+MONEY_UNITS = {
+    "yuan": (1.0, "元", "yuan"),
+    "wan": (1e4, "万元", "10k yuan"),
+    "yi": (1e8, "亿元", "100m yuan"),
+}
+YEAR_AXIS = {"dtick": 1, "tickformat": "d"}  # whole years, never 2,024.5
+
+
+def money_scale(values) -> str:
+    """The unit a chart or a table of yuan is drawn in: 亿元 from 1e8, 万元 from 1e4, else 元, by the
+    largest magnitude, so a 37.7 万元 reform reads 37.7 (万元), not 0.004 (亿元)."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v)]
+    top = float(v.max()) if len(v) else 0.0
+    return "yi" if top >= 1e8 else "wan" if top >= 1e4 else "yuan"
+
+
+def unit_text(scale: str, lang: str) -> str:
+    _, zh, en = MONEY_UNITS[scale]
+    return zh if lang == "zh" else en
+
+
+def fund_panels(
+    df: pd.DataFrame, fund_labels: dict[str, str], title: str, lang: str, cols: int = 3
+) -> go.Figure:
+    """Small multiples: one panel a fund, each with its own axis and unit (元/万元/亿元 by the fund's
+    size), so a small fund is not flattened at zero next to a large one. `df`: year, fund and
+    balance, or p10/p50/p90 (a band). A dashed line marks zero; whole-year ticks."""
+    from plotly.subplots import make_subplots
+
+    funds = list(dict.fromkeys(df["fund"]))
+    rows = max(1, -(-len(funds) // cols))
+    scales = {}
+    for f in funds:
+        g = df[df["fund"] == f]
+        scales[f] = money_scale(g[[c for c in ("balance", "p10", "p50", "p90") if c in g]].to_numpy())
+    titles = [
+        f"{fund_labels.get(f, f)}（{unit_text(scales[f], lang)}）"
+        if lang == "zh"
+        else f"{fund_labels.get(f, f)} ({unit_text(scales[f], lang)})"
+        for f in funds
+    ]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.07, vertical_spacing=0.16
+    )
+    color = "#1f77b4"
+    for i, f in enumerate(funds):
+        g = df[df["fund"] == f]
+        r, c = i // cols + 1, i % cols + 1
+        factor = MONEY_UNITS[scales[f]][0]
+        x = g["year"].to_numpy()
+        if "p10" in g:
+            edge = {"x": x, "mode": "lines", "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"}
+            fig.add_trace(go.Scatter(y=g["p90"].to_numpy() / factor, **edge), row=r, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    y=g["p10"].to_numpy() / factor, fill="tonexty", fillcolor=_rgba(color, 0.2), **edge
+                ),
+                row=r,
+                col=c,
+            )
+        mid = g["p50"] if "p50" in g else g["balance"]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=mid.to_numpy() / factor,
+                mode="lines+markers",
+                line={"color": color},
+                name=fund_labels.get(f, f),
+                showlegend=False,
+                hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
+            ),
+            row=r,
+            col=c,
+        )
+        fig.add_hline(y=0, line={"color": "#d62728", "width": 1, "dash": "dash"}, row=r, col=c)
+    fig.update_xaxes(**YEAR_AXIS)
+    fig.update_layout(
+        title={"text": title},
+        font={"family": FONT},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        height=260 * rows + 60,
+        showlegend=False,
+    )
+    return fig
+
+
+def probability_lines(df: pd.DataFrame, labels: dict[str, str], title: str, ylabel: str) -> go.Figure:
+    """One line a column of df (index: years) of probabilities in %, whole-year ticks."""
+    x = df.index.to_numpy()
+    traces = [
+        {"type": "scatter", "mode": "lines+markers", "x": x, "y": df[c].to_numpy(), "name": labels.get(c, c)}
+        for c in df.columns
+    ]
+    return _figure(
+        traces,
+        title,
+        xaxis=YEAR_AXIS,
+        yaxis={"title": {"text": ylabel}, "tickformat": ".0%", "range": [-0.02, 1.02]},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+BAND_COLORS = ("#1a9850", "#a6d96a", "#d9d9d9", "#fdae61", "#d73027")
+
+
+def band_bars(
+    df: pd.DataFrame, bands: list[str], labels: dict[str, str], title: str, xlabel: str
+) -> go.Figure:
+    """Winners and losers: one horizontal 100% bar a group (df's index, top to bottom), stacked in
+    the five bands (gain > 5% of income ... lose > 5%), shares of persons."""
+    y = [str(i) for i in df.index]
+    traces = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": y,
+            "x": df[b].to_numpy(),
+            "name": labels[b],
+            "marker": {"color": BAND_COLORS[i]},
+            "hovertemplate": "%{y}: %{x:.1%}<extra>" + labels[b] + "</extra>",
+        }
+        for i, b in enumerate(bands)
+    ]
+    return _figure(
+        traces,
+        title,
+        barmode="stack",
+        xaxis={"title": {"text": xlabel}, "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed", "type": "category"},
+        legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        height=max(320, 26 * len(y) + 140),
+    )
+
+
+def tile_grid(
+    names: list[str],
+    values: np.ndarray,
+    text: list[str],
+    title: str,
+    cols: int = 6,
+    reverse: bool = False,
+    tickformat: str = "",
+) -> go.Figure:
+    """A tile grid of districts (no map tiles, nothing fetched): one square a district, in the order
+    given (ranked), coloured by its value, with its name and formatted value written in it.
+    `reverse`: a high value is good (coverage), so the scale runs the other way."""
+    n = len(names)
+    rows = max(1, -(-n // cols))
+    z = np.full((rows, cols), np.nan)
+    label = np.full((rows, cols), "", dtype=object)
+    for i, (nm, v, t) in enumerate(zip(names, values, text)):
+        r, c = divmod(i, cols)
+        z[r, c] = v
+        label[r, c] = f"<b>{nm}</b><br>{t}"
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "text": label,
+        "texttemplate": "%{text}",
+        "hoverinfo": "text",
+        "colorscale": "RdYlGn" if reverse else "RdYlGn_r",
+        "xgap": 4,
+        "ygap": 4,
+        "showscale": True,
+        "colorbar": {"thickness": 12, "tickformat": tickformat},
+    }
+    hidden = {"showgrid": False, "zeroline": False, "showticklabels": False}
+    return _figure(
+        [heat],
+        title,
+        xaxis=hidden,
+        yaxis={**hidden, "autorange": "reversed"},
+        height=max(260, 92 * rows + 70),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )

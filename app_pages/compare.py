@@ -1,12 +1,15 @@
-"""方案对比 Compare: the preset (baseline) against the edited scenario: cost by tier and year,
-coverage by category, households better and worse off."""
+"""方案对比 Compare: the preset (baseline) against the edited scenario: public cost by tier and year
+in a unit that shows the reform's size, winners and losers in five bands by income decile, by
+category and by district, coverage by category and financial protection before and after."""
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
 from app_pages._common import cat_label, comparison, label, lang, money, row_label, scenario, t, title
+from simulation.compare import BANDS
 from simulation.protection import FIGURES as PROTECTION_FIGURES
-from simulation.registry import fmt_points, format_change, format_value, metric_kind
+from simulation.registry import fmt_money, fmt_points, format_change, format_value, metric_kind
 
 st.header(t("compare_title"))
 scn = scenario()
@@ -17,7 +20,53 @@ cmp = comparison()
 st.metric(t("added_public_cost"), money(cmp.added_public_cost), border=True)
 tier_labels = {k: label(k) for k in cmp.tiers.index.get_level_values(1).unique()}
 tier_labels["public_total"] = t("added_public_cost")
-st.plotly_chart(charts.tier_change(cmp.tiers, tier_labels, t("cost_by_tier"), t("change")), key="ch_tiers")
+# one unit for the chart and the table, chosen by the largest change (a 37.7 万元 reform in 万元)
+scale = charts.money_scale(cmp.tiers["change"].to_numpy())
+factor, unit = charts.MONEY_UNITS[scale][0], charts.unit_text(scale, lang())
+tiers_scaled = cmp.tiers.assign(change=cmp.tiers["change"] / factor * 1e8)  # tier_change draws /1e8
+st.plotly_chart(
+    charts.tier_change(
+        tiers_scaled, tier_labels, t("cost_by_tier_unit", unit=unit), t("change_unit", unit=unit)
+    ),
+    key="ch_tiers",
+)
+
+# ---- winners and losers
+st.subheader(t("winners_losers"))
+band_labels = {b: t(f"band_{b}") for b in BANDS}
+view = (
+    st.segmented_control(
+        t("bands_by"),
+        ["decile", "category", "district"],
+        default="decile",
+        format_func=lambda k: t(f"bands_by_{k}"),
+        key="cmp_bands_by",
+    )
+    or "decile"
+)
+bands = {"decile": cmp.bands_by_decile, "category": cmp.bands_by_category, "district": cmp.bands_by_district}[
+    view
+]
+bands = bands[bands["persons"] > 0].copy()
+if view == "decile":
+    bands.index = [t("decile_n", d=d) for d in bands.index]
+elif view == "category":
+    bands.index = [cat_label(c) for c in bands.index]
+st.plotly_chart(
+    charts.band_bars(bands, list(BANDS), band_labels, t(f"bands_title_{view}"), t("share_of_persons")),
+    key="ch_bands",
+)
+total = cmp.bands_by_decile
+overall = (
+    total[list(BANDS)].mul(total["persons"], axis=0).sum() / max(total["persons"].sum(), 1e-300)
+).to_dict()
+st.caption(
+    t(
+        "bands_note",
+        gain=format_value("coverage", overall["gain_large"] + overall["gain_small"], lang()),
+        lose=format_value("coverage", overall["lose_large"] + overall["lose_small"], lang()),
+    )
+)
 
 c1, c2 = st.columns(2)
 bc = cmp.by_category.copy()
@@ -37,8 +86,8 @@ c2.plotly_chart(
     charts.bar(
         [t(k) for k in hh.index],
         hh.to_numpy(),
-        t("winners_losers"),
-        t("count"),
+        t("winners_households"),
+        t("households_axis"),
         text=[f"{v:,.0f}" for v in hh],
     ),
     key="ch_winners",
@@ -97,21 +146,29 @@ st.dataframe(
     width="stretch",
 )
 
+st.subheader(t("cost_by_tier_table"))
 table = cmp.tiers.reset_index()
-table["tier"] = table["tier"].map(tier_labels)
-for c in ("baseline", "reform", "change"):
-    table[c] = (table[c] / 1e8).round(3)
+# the levels in the unit the change needs (the largest level may be in 亿元 while the change is in
+# 万元: each column states its own unit)
+level_scale = charts.money_scale(table[["baseline", "reform"]].to_numpy())
+level_unit = charts.unit_text(level_scale, lang())
 st.dataframe(
-    table.rename(
-        columns={
-            "year": t("year"),
-            "tier": t("tier"),
-            "baseline": t("baseline"),
-            "reform": t("reform"),
-            "change": t("change"),
+    pd.DataFrame(
+        {
+            t("year"): table["year"].astype(str),
+            t("tier"): table["tier"].map(tier_labels),
+            f"{t('baseline')}（{level_unit}）" if lang() == "zh" else f"{t('baseline')} ({level_unit})": [
+                fmt_money(v, lang(), level_scale, unit=False) for v in table["baseline"]
+            ],
+            f"{t('reform')}（{level_unit}）" if lang() == "zh" else f"{t('reform')} ({level_unit})": [
+                fmt_money(v, lang(), level_scale, unit=False) for v in table["reform"]
+            ],
+            f"{t('change')}（{unit}）" if lang() == "zh" else f"{t('change')} ({unit})": [
+                fmt_money(v, lang(), scale, unit=False, signed=True) if abs(v) > 0 else "0"
+                for v in table["change"]
+            ],
         }
     ),
     hide_index=True,
     width="stretch",
 )
-st.caption(t("unit_yi"))

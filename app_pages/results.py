@@ -22,6 +22,7 @@ from app_pages._common import (
     population_key,
     preset_scenario,
     result,
+    result_precision,
     scenario,
     t,
     title,
@@ -54,6 +55,19 @@ KPIS = [
     "total_cost",
     "oop",
 ]
+prec = result_precision()
+
+
+def _pm(key: str) -> str:
+    """± of a figure at the population size in use (95%), '' when not estimated."""
+    if prec is None or key not in prec.index or not np.isfinite(prec.at[key, "half_width"]):
+        return ""
+    hw = float(prec.at[key, "half_width"])
+    if key in ("coverage_rate_poor", "personal_burden_rate"):
+        return t("pm_points", pm=hw * 100)
+    return t("pm_share", pm=hw / abs(float(prec.at[key, "value"])) * 100 if prec.at[key, "value"] else 0.0)
+
+
 cols = st.columns(4)
 for i, key in enumerate(KPIS):
     v = float(s.get(key, np.nan))
@@ -67,6 +81,9 @@ for i, key in enumerate(KPIS):
         goal = f"≥{lo_s}" if hi is None else f"≤{hi_s}" if lo is None else f"{lo_s}–{hi_s}"
         delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
         color = "normal" if ok else "inverse"
+    pm = _pm(key)
+    if pm:
+        delta = pm if ok is None else f"{delta} · {pm}"
     with cols[i % 4]:
         st.metric(
             label(key),
@@ -76,6 +93,9 @@ for i, key in enumerate(KPIS):
             delta_arrow="off" if ok is None else ("up" if ok else "down"),
             border=True,
         )
+
+if prec is not None:
+    st.caption(t("precision_note", n=len(population().persons), groups=int(prec["groups"].iloc[0])))
 
 st.subheader(t("who_pays"))
 labels = {k: label(k) for k in (*PAYERS_SHOWN, "oop", "total_cost")}

@@ -48,6 +48,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "calibration",
             "distributed",
             "warmup",
+            # the district view (临安 三(二) 医保立体防贫地图) and the figures' split-sample precision
+            "districts",
+            "precision",
         ),
     ),
     ("presentation", ("cli", "__main__", "report")),
