@@ -45,7 +45,6 @@ TEXT: dict[str, dict[str, str]] = {
         "ranking_cost": "医疗总费用",
         "ranking_share": "费用占比",
         "ranking_claims": "就诊人次",
-        "ranking_per_claim": "次均费用",
         "ranking_note": (
             "按医疗总费用（高额）排序，就诊人次（高频）按人加权；没有病种编码的人群按就诊类型排名。"
         ),
@@ -124,11 +123,10 @@ TEXT: dict[str, dict[str, str]] = {
         "target_ok": "达标（目标 {goal}）",
         "target_fail": "未达标（目标 {goal}）",
         "no_target": "无目标",
-        "pm_points": "±{pm:.1f} 个百分点",
-        "pm_share": "±{pm:.1f}%",
+        "pm_points": "95% 区间 ± {pm}",
         "precision_note": (
-            "± 为 95% 区间：在当前人群（{n:,} 人）下随机抽样带来的误差，由 {groups} 个随机家庭分组估计"
-            "（分组法）；增加人数可缩小。"
+            "± 为 95% 区间：在当前人群（{n:,} 人）下随机抽样带来的误差，"
+            "由 {groups} 个随机家庭分组的删组刀切法估计；增加人数可缩小。"
         ),
         "quick_levers": "快速调整（医疗救助比例）",
         "who_pays": "谁来支付：从医疗总费用到个人负担",
@@ -209,6 +207,7 @@ TEXT: dict[str, dict[str, str]] = {
         "change": "变化",
         "tier": "层级",
         "added_public_cost": "公共支出增加（首年）",
+        "public_total": "公共支出合计",
         "cost_by_tier_unit": "各层级支出变化（{unit}）",
         "change_unit": "变化（{unit}）",
         "cost_by_tier_table": "各层级支出：基准、当前情景与变化",
@@ -316,7 +315,6 @@ TEXT: dict[str, dict[str, str]] = {
         "ranking_cost": "Total cost",
         "ranking_share": "Share of cost",
         "ranking_claims": "Visits",
-        "ranking_per_claim": "Cost per visit",
         "ranking_note": (
             "Ranked by total cost (high cost); visits (high frequency) weighted by persons; without disease "
             "codes the claims are ranked by setting."
@@ -400,11 +398,11 @@ TEXT: dict[str, dict[str, str]] = {
         "target_ok": "On target ({goal})",
         "target_fail": "Off target ({goal})",
         "no_target": "No target",
-        "pm_points": "±{pm:.1f} pp",
-        "pm_share": "±{pm:.1f}%",
+        "pm_points": "95% interval ± {pm}",
         "precision_note": (
             "± is the 95% interval of the sampling error at the population in use ({n:,} persons), "
-            "estimated from {groups} random groups of households; more persons narrow it."
+            "estimated by the delete-a-group jackknife over {groups} random groups of households; "
+            "more persons narrow it."
         ),
         "quick_levers": "Quick levers (medical assistance ratios)",
         "who_pays": "Who pays: from total cost to out-of-pocket",
@@ -488,6 +486,7 @@ TEXT: dict[str, dict[str, str]] = {
         "change": "Change",
         "tier": "Tier",
         "added_public_cost": "Added public cost (first year)",
+        "public_total": "Public spending, total",
         "cost_by_tier_unit": "Change in spending by tier ({unit})",
         "change_unit": "Change ({unit})",
         "cost_by_tier_table": "Spending by tier: baseline, current scenario and change",

@@ -19,7 +19,7 @@ cmp = comparison()
 
 st.metric(t("added_public_cost"), money(cmp.added_public_cost), border=True)
 tier_labels = {k: label(k) for k in cmp.tiers.index.get_level_values(1).unique()}
-tier_labels["public_total"] = t("added_public_cost")
+tier_labels["public_total"] = t("public_total")
 # one unit for the chart and the table, chosen by the largest change (a 37.7 万元 reform in 万元)
 scale = charts.money_scale(cmp.tiers["change"].to_numpy())
 factor, unit = charts.MONEY_UNITS[scale][0], charts.unit_text(scale, lang())

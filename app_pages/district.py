@@ -43,11 +43,12 @@ METRICS = {
     "personal_burden_rate": False,
     "coverage_rate_poor": True,
 }
+DEFAULT_METRIC = "coverage_rate_poor"
 metric = (
     st.segmented_control(
-        t("district_metric"), list(METRICS), default="warning_rate", format_func=label, key="district_metric"
+        t("district_metric"), list(METRICS), default=DEFAULT_METRIC, format_func=label, key="district_metric"
     )
-    or "warning_rate"
+    or DEFAULT_METRIC
 )
 good_high = METRICS[metric]
 values = table[metric].to_numpy(dtype=float)
@@ -56,7 +57,7 @@ order = np.argsort(np.where(np.isnan(values), np.inf, values if good_high else -
 names = [str(table.index[i]) for i in order]
 texts = [fmt_figure(metric, values[i]) if np.isfinite(values[i]) else t("district_no_poor") for i in order]
 
-left, right = st.columns([3, 2])
+left, right = st.columns([4, 3])
 left.plotly_chart(
     charts.tile_grid(
         names,
@@ -65,7 +66,7 @@ left.plotly_chart(
         t("district_tiles", metric=label(metric)),
         cols=6,
         reverse=good_high,
-        tickformat=".0%" if metric != "warnings" else ",.0f",
+        tickformat=".1%" if metric != "warnings" else ",.0f",
     ),
     key="ch_district_tiles",
 )
@@ -90,7 +91,6 @@ with right:
                     t("ranking_cost"): [fmt_money(v, lang()) for v in r["total_cost"]],
                     t("ranking_share"): [fmt_rate(v) for v in r["cost_share"]],
                     t("ranking_claims"): [fmt_count(v) for v in r["claims"]],
-                    t("ranking_per_claim"): [fmt_money(v, lang()) for v in r["cost_per_claim"]],
                 }
             ),
             hide_index=True,

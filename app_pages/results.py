@@ -2,6 +2,8 @@
 the catastrophic-spending households. Fast path: res.summary and bincount aggregates only (no
 person tables, no fund projection), so a slider move redraws quickly at 1e6 persons."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,6 +18,7 @@ from app_pages._common import (
     figure_table,
     fmt_figure,
     label,
+    lang,
     lever,
     pct,
     population,
@@ -28,6 +31,7 @@ from app_pages._common import (
     title,
 )
 from simulation.protection import FIGURES as PROTECTION_FIGURES
+from simulation.registry import fmt_points, metric_kind
 from simulation.targets import check, target_specs
 
 st.header(t("page_results"))
@@ -59,13 +63,21 @@ prec = result_precision()
 
 
 def _pm(key: str) -> str:
-    """± of a figure at the population size in use (95%), '' when not estimated."""
+    """The 95% ± of a figure at the population size in use, in its own unit (percentage points of a
+    rate, the money figure's own scale); "" when it is not estimated."""
     if prec is None or key not in prec.index or not np.isfinite(prec.at[key, "half_width"]):
         return ""
     hw = float(prec.at[key, "half_width"])
-    if key in ("coverage_rate_poor", "personal_burden_rate"):
-        return t("pm_points", pm=hw * 100)
-    return t("pm_share", pm=hw / abs(float(prec.at[key, "value"])) * 100 if prec.at[key, "value"] else 0.0)
+    if metric_kind(key) == "rate":
+        return t("pm_points", pm=fmt_points(hw, lang()).lstrip("+"))
+    shown = fmt_figure(key, float(prec.at[key, "value"]))
+    # money: in the card's scale and digits (11.60 亿元 → ± 0.93 亿元; ¥1.16 bn → ± ¥0.09 bn)
+    m = re.match(r"^(\D*?)(-?[\d,]+(?:\.(\d+))?)(.*)$", shown)
+    if m is None or not prec.at[key, "value"]:
+        return ""
+    prefix, number, decimals, suffix = m.groups()
+    factor = float(number.replace(",", "")) / float(prec.at[key, "value"])
+    return t("pm_points", pm=f"{prefix}{hw * factor:,.{len(decimals or '')}f}{suffix}")
 
 
 cols = st.columns(4)
@@ -81,18 +93,16 @@ for i, key in enumerate(KPIS):
         goal = f"≥{lo_s}" if hi is None else f"≤{hi_s}" if lo is None else f"{lo_s}–{hi_s}"
         delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
         color = "normal" if ok else "inverse"
-    pm = _pm(key)
-    if pm:
-        delta = pm if ok is None else f"{delta} · {pm}"
-    with cols[i % 4]:
+    # a card: the figure, its target, and its precision at this population size beneath
+    with cols[i % 4].container(border=True):
         st.metric(
             label(key),
             fmt_figure(key, v),
             delta=delta,
             delta_color=color,
             delta_arrow="off" if ok is None else ("up" if ok else "down"),
-            border=True,
         )
+        st.caption(_pm(key) or "\u00a0")
 
 if prec is not None:
     st.caption(t("precision_note", n=len(population().persons), groups=int(prec["groups"].iloc[0])))

@@ -24,6 +24,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: the repository on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.results_section import kept_sections
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "RESULTS.md"
@@ -338,7 +342,9 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
     if args.note:
         head.append(f"- Note: {args.note}")
     text = "\n".join(head) + "\n\n## Results\n\n" + tables(rows, args) + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    # the sections other scripts write (precision, browser timings) are kept
+    kept = kept_sections(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else ""
+    RESULTS.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {RESULTS}")
 
 

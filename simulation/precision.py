@@ -1,13 +1,15 @@
-"""How precise a run's headline figures are at the population size in use: the split-sample
-(random-group) estimate of their standard error over households.
+"""How precise a run's headline figures are at the population size in use: a split-sample
+estimate of their standard error over households (the delete-a-group jackknife).
 
 A generated population is a sample: another seed gives other households and other figures. The
-random-group method (Wolter, *Introduction to Variance Estimation*, 2nd ed., ch. 2) splits the
-households at random into `groups` equal parts, computes each figure on every part as if it were
-the whole population (totals scaled up by the number of parts, ratios as they are), and takes the
-spread of the parts' figures: SE = sd(parts) / sqrt(groups). The 95% half-width uses Student's t
-with groups − 1 degrees of freedom. Households are kept whole (their members share a cap and a
-warning), so the error reflects the household clustering of the costs.
+households are split at random into `groups` equal parts; each figure is computed `groups` times,
+each time without one part (totals scaled up by groups / (groups − 1), ratios as they are), and
+SE² = (groups − 1) / groups × Σ (figure without part g − their mean)² (the delete-a-group
+jackknife, Kott 2001, J. Official Statistics 17(4); Wolter, *Introduction to Variance
+Estimation*, 2nd ed., ch. 4). Unlike the plain random-group estimate it stays defined when a part
+holds no poor person. The 95% half-width uses Student's t with groups − 1 degrees of freedom.
+Households are kept whole (their members share a cap and a warning), so the error reflects the
+household clustering of the costs.
 
     from simulation.precision import precision
     precision(res)   # index figure: value, se, half_width (95%), groups
@@ -67,10 +69,10 @@ def _figures(t: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
 
 
 def precision(res, groups: int = GROUPS, seed: int = 0) -> pd.DataFrame:
-    """Standard error and 95% half-width of `FIGURES` for a Result, by `groups` random groups of
-    households (the same `seed` gives the same groups). Index: figure; columns `value` (the run's
-    own figure), `se`, `half_width`, `groups`. A figure some group cannot estimate (no poor person
-    in it) has NaN error: the population is too small to tell."""
+    """Standard error and 95% half-width of `FIGURES` for a Result, by the delete-a-group jackknife
+    over `groups` random groups of households (the same `seed` gives the same groups). Index:
+    figure; columns `value` (the run's own figure), `se`, `half_width`, `groups`. A figure that a
+    replicate cannot estimate (every poor person in one group) has NaN error."""
     if groups < 2:
         raise WorkbenchError(f"precision: expected at least 2 groups, got {groups}")
     n = int(res._y.population.arrays.n_households)
@@ -82,13 +84,15 @@ def precision(res, groups: int = GROUPS, seed: int = 0) -> pd.DataFrame:
     g[rng.permutation(n)] = np.arange(n) % groups
     parts = _group_sums(res, g, groups)
     whole = {k: np.array([v.sum()]) for k, v in parts.items()}
-    per_group = _figures(parts, float(groups))
+    without = {k: whole[k] - v for k, v in parts.items()}  # every part but one
+    replicates = _figures(without, groups / (groups - 1.0))
     value = _figures(whole, 1.0)
     t = float(stats.t.ppf(0.5 + CONFIDENCE / 2, groups - 1))
     rows = []
     for k in FIGURES:
-        x = per_group[k]
-        se = float(np.std(x, ddof=1) / np.sqrt(groups)) if np.all(np.isfinite(x)) else np.nan
+        x = replicates[k]
+        ok = np.all(np.isfinite(x))
+        se = float(np.sqrt((groups - 1) / groups * np.sum((x - x.mean()) ** 2))) if ok else np.nan
         rows.append(
             {"figure": k, "value": float(value[k][0]), "se": se, "half_width": t * se, "groups": groups}
         )
