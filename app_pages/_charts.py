@@ -348,6 +348,7 @@ def tile_grid(
         "z": z,
         "text": label,
         "texttemplate": "%{text}",
+        "textfont": {"size": 13},
         "hoverinfo": "text",
         "colorscale": "RdYlGn" if reverse else "RdYlGn_r",
         "xgap": 4,
@@ -361,6 +362,6 @@ def tile_grid(
         title,
         xaxis=hidden,
         yaxis={**hidden, "autorange": "reversed"},
-        height=max(260, 92 * rows + 70),
+        height=max(280, 104 * rows + 60),
         plot_bgcolor="rgba(0,0,0,0)",
     )

@@ -9,10 +9,10 @@ TEXT: dict[str, dict[str, str]] = {
         "app_title": "医保政策仿真工作台",
         "lang_label": "语言",
         "warmup_compiling": (
-            "首次启动：正在编译计算内核（只需一次，通常约 {expected:.0f} 秒；安装时运行 python -m simul"
-            "ation warmup 可提前完成）"
+            "首次启动：正在编译计算内核并生成默认人群（{n:,} 人）。只需一次，通常约 {expected:.0f} 秒；"
+            "安装时运行 python -m simulation warmup 可提前完成编译。"
         ),
-        "warmup_loading": "正在载入已编译的计算内核（通常约 {expected:.0f} 秒）",
+        "warmup_loading": "启动中：正在载入计算内核并生成默认人群（{n:,} 人），通常约 {expected:.0f} 秒。",
         "warmup_elapsed": "已用 {elapsed:.0f} 秒 / 通常约 {expected:.0f} 秒",
         "page_scenario": "情景设置",
         "page_population": "人群",
@@ -31,14 +31,13 @@ TEXT: dict[str, dict[str, str]] = {
         "district_none": "该人群没有区县（乡镇街道）信息：全部人员计入同一区县。",
         "district_metric": "图中指标",
         "district_no_poor": "无困难群众",
-        "district_tiles": "各区县：{metric}（最需关注的排在最前）",
+        "district_tiles": "{metric}（最需关注的排在最前）",
         "district_all": "全部区县",
         "district_pick": "费用排名范围",
         "ranking_disease": "高额病种排名（前 10）",
         "ranking_setting": "就诊类型费用排名",
         "ranking_hospital_level": "医院等级费用排名",
         "ranking_empty": "没有相应的就诊记录。",
-        "rank": "排名",
         "ranking_group_disease": "病种",
         "ranking_group_setting": "就诊类型",
         "ranking_group_hospital_level": "医院等级",
@@ -237,13 +236,13 @@ TEXT: dict[str, dict[str, str]] = {
         "gs_budget": "预算上限（万元/年，0 为不限）",
         "gs_run": "求解",
         "gs_reached": "已达到目标：{target} = {achieved}",
-        "gs_not_reached": "无法达到目标：{msg}",
         "gs_cost": "公共支出增加",
         "gs_apply": "把答案写入当前情景",
         "gs_bounds": "{param} 的范围（%）",
         "gs_pick_param": "请至少选择一个参数。",
         "gs_error": "求解失败：{msg}",
         "gs_running": "正在求解……",
+        "gs_best_values": "下列为所选范围内最接近目标的取值及其成本（未达到目标）：",
         "gs_checking_range": "所选范围达不到目标，正在检查参数的全部取值范围……",
         "gs_done": "求解完成（试算 {n} 次）",
         "gs_not_reached_title": "**在所选范围内无法达到目标。**",
@@ -279,10 +278,14 @@ TEXT: dict[str, dict[str, str]] = {
         "app_title": "Medical-security policy workbench",
         "lang_label": "Language",
         "warmup_compiling": (
-            "First start: compiling the calculation kernels (once only, usually about {expected:.0f} s; "
-            "`python -m simulation warmup` at install does it ahead)"
+            "First start: compiling the calculation kernels and generating the default population "
+            "({n:,} persons). Once only, usually about {expected:.0f} s; `python -m simulation warmup` at "
+            "install compiles ahead."
         ),
-        "warmup_loading": "Loading the compiled calculation kernels (usually about {expected:.0f} s)",
+        "warmup_loading": (
+            "Starting: loading the calculation kernels and generating the default population "
+            "({n:,} persons), usually about {expected:.0f} s."
+        ),
         "warmup_elapsed": "{elapsed:.0f} s so far / usually about {expected:.0f} s",
         "page_scenario": "Scenario",
         "page_population": "Population",
@@ -301,14 +304,13 @@ TEXT: dict[str, dict[str, str]] = {
         "district_none": "This population has no district column: everyone counts in one district.",
         "district_metric": "Figure on the map",
         "district_no_poor": "no poor persons",
-        "district_tiles": "By district: {metric} (the district needing most attention first)",
+        "district_tiles": "{metric} (most in need of attention first)",
         "district_all": "All districts",
         "district_pick": "Ranking for",
         "ranking_disease": "Highest-cost diseases (top 10)",
         "ranking_setting": "Cost by setting",
         "ranking_hospital_level": "Cost by hospital level",
         "ranking_empty": "No such claims.",
-        "rank": "Rank",
         "ranking_group_disease": "Disease",
         "ranking_group_setting": "Setting",
         "ranking_group_hospital_level": "Hospital level",
@@ -516,13 +518,13 @@ TEXT: dict[str, dict[str, str]] = {
         "gs_budget": "Budget cap (10k yuan/year, 0 = none)",
         "gs_run": "Solve",
         "gs_reached": "Target reached: {target} = {achieved}",
-        "gs_not_reached": "Out of reach: {msg}",
         "gs_cost": "Added public cost",
         "gs_apply": "Apply the answer to the scenario",
         "gs_bounds": "Range of {param} (%)",
         "gs_pick_param": "Pick at least one parameter.",
         "gs_error": "Goal-seek failed: {msg}",
         "gs_running": "Solving…",
+        "gs_best_values": "Closest to the goal within the chosen range, and the cost (not reached):",
         "gs_checking_range": "The chosen range falls short; checking the parameter's whole range…",
         "gs_done": "Solved ({n} evaluations)",
         "gs_not_reached_title": "**The goal cannot be reached within the chosen range.**",

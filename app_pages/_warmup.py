@@ -1,27 +1,40 @@
-"""The first start's compile, in the open: a thread started with the server runs the default
-preset once on a small population (compiling the loops the first page needs, or loading them from
-numba's on-disk cache), and every page waits behind a status that says what is happening, how long
-it usually takes and how long it has taken so far, instead of a bare spinner. `python -m
-simulation warmup` (at install) compiles every variant ahead, and the wait is then a cache load.
+"""The first start, in the open: a thread started with the server compiles the loops (or loads
+them from numba's on-disk cache), builds the default population and runs the default preset on it,
+while every page waits behind a status that says what is happening, how long it usually takes and
+how long it has taken so far, instead of a bare spinner. The run and the population land in the
+app's caches, so the first page then draws at once; the default projection follows in the
+background (the Funds and Compare pages). `python -m simulation warmup` at install compiles every
+variant ahead, and the wait is then a cache load and the population build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
 import streamlit as st
 
-from simulation import generate_population, load_scenario, simulate
+from simulation import generate_population, simulate
 from simulation.warmup import cache_dir
 
+from ._common import (
+    DEFAULT_PERSONS,
+    DEFAULT_SEED,
+    _precision,
+    _projection,
+    _run,
+    generated_population,
+    preset_scenario,
+)
 from ._text import text
 
-PERSONS = 2_000  # small: the time goes into compiling, not into the run
-# usual waits on this project's 2-core machines (benchmarks/bench_warmup.py): compiling the loops
-# the first page needs, and loading them once compiled
+# usual waits on this project's 2-core machines (measured with an empty numba cache and with a
+# full one, each with the default population's build): compiling the loops the first page needs,
+# and loading them once compiled
+SMALL = 2_000
 EXPECTED_COMPILE_S = 60.0
-EXPECTED_LOAD_S = 8.0
+EXPECTED_LOAD_S = 12.0
 
 
 def compiled_before() -> bool:
@@ -50,16 +63,29 @@ class Warmup:
         return self.seconds if self.seconds is not None else time.perf_counter() - self.started
 
     def _run(self) -> None:
+        pop = scn = None
+        key = f"gen:{self.preset}:{DEFAULT_PERSONS}:{DEFAULT_SEED}"  # _common.population_key's
         try:
-            scn = load_scenario(self.preset)
-            res = simulate(generate_population(scn, persons=PERSONS, seed=7), scn)
-            # what the first pages ask of a run: the summary, the arrays, protection, a projection
-            _ = res.summary, res.person_arrays(), res.household_arrays(), res.protection(), res.funds
-        except Exception as e:  # shown on the page; the page's own run then reports it properly
+            scn = preset_scenario(self.preset)
+            # a small population first: the serial loops (a population below kernels.PARALLEL_MIN
+            # runs them), then the default one, whose size may take the parallel copies
+            small = simulate(generate_population(scn, persons=SMALL, seed=DEFAULT_SEED), scn)
+            _ = small.summary, small.person_arrays(), small.household_arrays(), small.protection()
+            pop = generated_population(self.preset, DEFAULT_PERSONS, DEFAULT_SEED)
+            res = _run(key, self.preset, "{}", pop, scn)
+            # what the Results page asks of a run: the summary, the arrays, protection, precision
+            _ = res.summary, res.person_arrays(), res.household_arrays(), res.protection()
+            _precision(key, self.preset, "{}", res)
+        except Exception as e:  # the page's own run then reports it in the page's language
             self.error = f"{type(e).__name__}: {e}"
         finally:
             self.seconds = time.perf_counter() - self.started
             self.done.set()
+        if self.error is None:
+            # the default projection, for the Funds and Compare pages (nobody waits for it; on an
+            # error the Funds page builds it again and reports it)
+            with contextlib.suppress(Exception):
+                _projection(key, self.preset, "{}", pop, scn)
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,7 +101,7 @@ def wait_for_warmup(preset: str, lang: str) -> None:
     key = "warmup_loading" if w.cached else "warmup_compiling"
     box = st.empty()
     with box.container():
-        status = st.status(text(lang, key, expected=w.expected), expanded=True)
+        status = st.status(text(lang, key, expected=w.expected, n=DEFAULT_PERSONS), expanded=True)
         bar = status.progress(0.0)
         note = status.empty()
         while not w.done.wait(0.5):

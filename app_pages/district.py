@@ -86,7 +86,6 @@ with right:
         st.dataframe(
             pd.DataFrame(
                 {
-                    t("rank"): np.arange(1, len(r) + 1),
                     t(f"ranking_group_{kind}"): [names_of.get(k, k) for k in r.index],
                     t("ranking_cost"): [fmt_money(v, lang()) for v in r["total_cost"]],
                     t("ranking_share"): [fmt_rate(v) for v in r["cost_share"]],

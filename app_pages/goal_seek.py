@@ -152,6 +152,7 @@ if found is not None:
         st.success(t("gs_reached", target=label(gs.target), achieved=fmt_figure(gs.target, gs.achieved)))
     else:
         st.warning("\n\n".join([t("gs_not_reached_title"), *_explain(gs, reach)]))
+        st.caption(t("gs_best_values"))
     cols = st.columns(len(gs.values) + 1)
     for col, (p, v) in zip(cols, gs.values.items()):
         col.metric(rates[p].label_in(lang()) if p in rates else p, pct(v), border=True)

@@ -102,7 +102,7 @@ for i, key in enumerate(KPIS):
             delta_color=color,
             delta_arrow="off" if ok is None else ("up" if ok else "down"),
         )
-        st.caption(_pm(key) or "\u00a0")
+        st.caption(_pm(key) or "&nbsp;")  # the same height in every card
 
 if prec is not None:
     st.caption(t("precision_note", n=len(population().persons), groups=int(prec["groups"].iloc[0])))

@@ -59,6 +59,7 @@ def measure(preset: str, n: int, seeds: int) -> dict:
             "mean": statistics.fmean(v),
             "sd": statistics.stdev(v),
             "mean_change": statistics.fmean(pairs),
+            "median_change": statistics.median(pairs),
             "max_change": max(pairs),
             "se_page": statistics.fmean(ses[k]),
         }
@@ -68,9 +69,9 @@ def measure(preset: str, n: int, seeds: int) -> dict:
 
 def table(rows: list[dict], preset: str) -> str:
     lines = [
-        "| persons | figure | mean | sd over seeds | mean change, two seeds | largest change "
+        "| persons | figure | mean | sd over seeds | mean change, two seeds | median change | largest change "
         "| SE the page shows | generate s | simulate s |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {"coverage_rate_poor": "困难群众综合保障率", "personal_burden_rate": "个人负担率"}
     for r in rows:
@@ -78,7 +79,8 @@ def table(rows: list[dict], preset: str) -> str:
             f = r[k]
             lines.append(
                 f"| {r['n']:,} | {names[k]} | {f['mean']:.2f}% | {f['sd']:.2f} pt | "
-                f"{f['mean_change']:.2f} pt | {f['max_change']:.2f} pt | {f['se_page']:.2f} pt | "
+                f"{f['mean_change']:.2f} pt | {f['median_change']:.2f} pt | {f['max_change']:.2f} pt | "
+                f"{f['se_page']:.2f} pt | "
                 f"{r['generate_s']:.2f} | {r['simulate_s']:.3f} |"
             )
     return "\n".join(lines)
@@ -99,7 +101,8 @@ def main(argv=None) -> int:
         c = r["coverage_rate_poor"]
         print(
             f"{int(n):>9,}  coverage of the poor {c['mean']:.2f}%  sd {c['sd']:.2f} pt  mean change "
-            f"{c['mean_change']:.2f} pt  max {c['max_change']:.2f} pt  page SE {c['se_page']:.2f} pt  "
+            f"{c['mean_change']:.2f} pt  median {c['median_change']:.2f} pt  max {c['max_change']:.2f} pt  "
+            f"page SE {c['se_page']:.2f} pt  "
             f"({r['seconds']:.0f} s)",
             flush=True,
         )
