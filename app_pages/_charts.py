@@ -17,8 +17,28 @@ FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
 PAYERS = PAID_COLUMNS  # every payer of the identity, in settlement order (the registry's)
 
 
+# The figures carry no plotly template ("none") and the pages draw them with `theme=None`
+# (`PLOTLY`): the browser then skips merging Streamlit's and plotly's templates into every figure
+# at every redraw, a quarter of the page's drawing time after a slider move (five charts: 0.42 s of
+# browser CPU a move with both templates, 0.32 s without; benchmarks/bench_browser.py).
+PLOTLY = {"theme": None}
+COLORWAY = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#6d3fc0"]
+BASE_LAYOUT = {
+    "template": "none",
+    "colorway": COLORWAY,
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "xaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da"},
+    "yaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da"},
+}
+
+
 def _figure(traces: list[dict], title: str, **layout) -> go.Figure:
+    for axis in ("xaxis", "yaxis"):  # the base axis style under the figure's own settings
+        if axis in layout:
+            layout[axis] = {**BASE_LAYOUT[axis], **layout[axis]}
     base = {
+        **BASE_LAYOUT,
         "title": {"text": title},
         "font": {"family": FONT},
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
@@ -264,8 +284,12 @@ def fund_panels(
             col=c,
         )
         fig.add_hline(y=0, line={"color": "#d62728", "width": 1, "dash": "dash"}, row=r, col=c)
-    fig.update_xaxes(**YEAR_AXIS)
+    fig.update_xaxes(**YEAR_AXIS, gridcolor="#e6e9ef")
+    fig.update_yaxes(gridcolor="#e6e9ef", zerolinecolor="#d0d3da")
     fig.update_layout(
+        template="none",
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
         title={"text": title},
         font={"family": FONT},
         margin={"l": 10, "r": 10, "t": 80, "b": 10},

@@ -29,6 +29,7 @@ st.plotly_chart(
         tiers_scaled, tier_labels, t("cost_by_tier_unit", unit=unit), t("change_unit", unit=unit)
     ),
     key="ch_tiers",
+    **charts.PLOTLY,
 )
 
 # ---- winners and losers
@@ -55,6 +56,7 @@ elif view == "category":
 st.plotly_chart(
     charts.band_bars(bands, list(BANDS), band_labels, t(f"bands_title_{view}"), t("share_of_persons")),
     key="ch_bands",
+    **charts.PLOTLY,
 )
 total = cmp.bands_by_decile
 overall = (
@@ -80,6 +82,7 @@ c1.plotly_chart(
         percent=True,
     ),
     key="ch_cmp_cat",
+    **charts.PLOTLY,
 )
 hh = cmp.households
 c2.plotly_chart(
@@ -91,6 +94,7 @@ c2.plotly_chart(
         text=[f"{v:,.0f}" for v in hh],
     ),
     key="ch_winners",
+    **charts.PLOTLY,
 )
 st.subheader(t("protection_compare"))
 c1, c2 = st.columns(2)
@@ -107,6 +111,7 @@ c1.plotly_chart(
         dash={"catastrophic_rate_persons_reform": "dash"},
     ),
     key="ch_cmp_protection_curve",
+    **charts.PLOTLY,
 )
 quint = cmp.protection_by_quintile.copy()
 quint.index = [t("protection_quintile_n", q=q) for q in quint.index]
@@ -123,6 +128,7 @@ c2.plotly_chart(
         legend_below=True,
     ),
     key="ch_cmp_protection_quintile",
+    **charts.PLOTLY,
 )
 ps = cmp.summary.loc[list(PROTECTION_FIGURES)]
 

@@ -69,6 +69,7 @@ left.plotly_chart(
         tickformat=".1%" if metric != "warnings" else ",.0f",
     ),
     key="ch_district_tiles",
+    **charts.PLOTLY,
 )
 
 with right:

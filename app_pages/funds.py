@@ -68,6 +68,7 @@ st.dataframe(months_table, width="stretch")
 st.plotly_chart(
     charts.fund_panels(funds[["year", "fund", "balance"]], fund_labels, t("funds_deterministic"), lang()),
     key="ch_funds",
+    **charts.PLOTLY,
 )
 
 st.subheader(t("mc_title"))
@@ -82,11 +83,14 @@ if st.button(t("mc_button"), key="mc_run"):
 mc = ss.get("mc")
 if mc and mc[0] == mc_key:
     bands = mc[1].bands[mc[1].bands["fund"].isin(shown)]
-    st.plotly_chart(charts.fund_panels(bands, fund_labels, t("mc_bands"), lang()), key="ch_mc")
+    st.plotly_chart(
+        charts.fund_panels(bands, fund_labels, t("mc_bands"), lang()), key="ch_mc", **charts.PLOTLY
+    )
     by_year = mc[1].exhaustion_by_year[[f for f in shown if f in mc[1].exhaustion_by_year.columns]]
     st.plotly_chart(
         charts.probability_lines(by_year, fund_labels, t("exhaustion_by_year"), t("probability")),
         key="ch_mc_exhaustion",
+        **charts.PLOTLY,
     )
     table = pd.DataFrame(
         {str(y): [pct(by_year.at[y, f]) for f in by_year.columns] for y in by_year.index},

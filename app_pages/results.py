@@ -112,6 +112,7 @@ labels = {k: label(k) for k in (*PAYERS_SHOWN, "oop", "total_cost")}
 st.plotly_chart(
     charts.payer_waterfall(s, labels, f"{t('who_pays')}（{t('unit_yi')}）", label("total_cost")),
     key="ch_waterfall",
+    **charts.PLOTLY,
 )
 
 pop = population()
@@ -124,6 +125,7 @@ c1.plotly_chart(
         cat, {"coverage": label("coverage")}, t("by_category"), title("coverage"), percent=True
     ),
     key="ch_cat_cov",
+    **charts.PLOTLY,
 )
 dec = by_decile(res, pk)
 c2.plotly_chart(
@@ -135,6 +137,7 @@ c2.plotly_chart(
         percent=True,
     ),
     key="ch_decile",
+    **charts.PLOTLY,
 )
 
 st.subheader(t("protection_title"))
@@ -157,6 +160,7 @@ c1.plotly_chart(
         dash={"catastrophic_rate_households": "dot", "catastrophic_rate_capacity": "dash"},
     ),
     key="ch_protection_curve",
+    **charts.PLOTLY,
 )
 quint = prot.by_quintile.copy()
 quint.index = [t("protection_quintile_n", q=q) for q in quint.index]
@@ -173,6 +177,7 @@ c2.plotly_chart(
         legend_below=True,
     ),
     key="ch_protection_quintile",
+    **charts.PLOTLY,
 )
 st.caption(
     t(
