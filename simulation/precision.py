@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from .errors import WorkbenchError
 
@@ -31,25 +31,40 @@ CONFIDENCE = 0.95
 FIGURES = ("coverage_rate_poor", "personal_burden_rate", "oop", "total_cost")
 
 
-def _group_sums(res, hgroup: np.ndarray, groups: int) -> dict[str, np.ndarray]:
+def _group_matrix(res, groups: int, seed: int):
+    """The groups x persons sparse matrix of the persons' weights (row: the person's household's
+    random group), kept on the population: the groups depend on the households only, so every
+    run of the population (a slider's redraw) reuses them."""
+    pop = res._y.population
+    cache = pop.__dict__.setdefault("_precision_groups", {})
+    key = (groups, seed)
+    if key not in cache:
+        a = pop.arrays
+        n = int(a.n_households)
+        if n < groups:
+            raise WorkbenchError(f"precision: {n} households cannot be split into {groups} groups")
+        rng = np.random.default_rng(seed)
+        # equal groups (sizes differ by at most one household), assigned at random
+        g = np.empty(n, dtype=np.int64)
+        g[rng.permutation(n)] = np.arange(n) % groups
+        m = len(a.household)
+        cache[key] = sparse.csr_matrix((a.weight, (g[a.household], np.arange(m))), shape=(groups, m))
+    return cache[key]
+
+
+def _group_sums(res, groups: int, seed: int) -> dict[str, np.ndarray]:
     """Weighted sums per group of households of what the figures are made of (the summary's
     definitions: the poor are the persons holding a category in the run's year)."""
     y = res._y
-    a = y.population.arrays
     pa = res._person_arrays
-    g = hgroup[a.household]
-    w = a.weight
+    m = _group_matrix(res, groups, seed)
     poor = y.cat_mask != 0
-    wc, wo = w * pa["total_cost"], w * pa["oop"]
-
-    def gs(x):
-        return np.bincount(g, weights=x, minlength=groups)
-
+    cost, oop = pa["total_cost"], pa["oop"]
     return {
-        "total_cost": gs(wc),
-        "oop": gs(wo),
-        "total_cost_poor": gs(np.where(poor, wc, 0.0)),
-        "oop_poor": gs(np.where(poor, wo, 0.0)),
+        "total_cost": m @ cost,
+        "oop": m @ oop,
+        "total_cost_poor": m @ np.where(poor, cost, 0.0),
+        "oop_poor": m @ np.where(poor, oop, 0.0),
     }
 
 
@@ -75,14 +90,7 @@ def precision(res, groups: int = GROUPS, seed: int = 0) -> pd.DataFrame:
     replicate cannot estimate (every poor person in one group) has NaN error."""
     if groups < 2:
         raise WorkbenchError(f"precision: expected at least 2 groups, got {groups}")
-    n = int(res._y.population.arrays.n_households)
-    if n < groups:
-        raise WorkbenchError(f"precision: {n} households cannot be split into {groups} groups")
-    rng = np.random.default_rng(seed)
-    # equal groups (sizes differ by at most one household), assigned at random
-    g = np.empty(n, dtype=np.int64)
-    g[rng.permutation(n)] = np.arange(n) % groups
-    parts = _group_sums(res, g, groups)
+    parts = _group_sums(res, groups, seed)
     whole = {k: np.array([v.sum()]) for k, v in parts.items()}
     without = {k: whole[k] - v for k, v in parts.items()}  # every part but one
     replicates = _figures(without, groups / (groups - 1.0))
