@@ -22,14 +22,16 @@ PAYERS = PAID_COLUMNS  # every payer of the identity, in settlement order (the r
 # at every redraw, a quarter of the page's drawing time after a slider move (five charts: 0.42 s of
 # browser CPU a move with both templates, 0.32 s without; benchmarks/bench_browser.py).
 PLOTLY = {"theme": None}
+DISTINCT = ["#0068c9", "#ff2b2b", "#29b09d", "#ff8700", "#6d3fc0", "#7f7f7f"]  # lines of many series
 COLORWAY = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#6d3fc0"]
 BASE_LAYOUT = {
     "template": "none",
     "colorway": COLORWAY,
     "plot_bgcolor": "rgba(0,0,0,0)",
     "paper_bgcolor": "rgba(0,0,0,0)",
-    "xaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da"},
-    "yaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da"},
+    # room for the tick labels and titles (the plotly template's setting; "none" has none)
+    "xaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da", "automargin": True},
+    "yaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da", "automargin": True},
 }
 
 
@@ -284,8 +286,8 @@ def fund_panels(
             col=c,
         )
         fig.add_hline(y=0, line={"color": "#d62728", "width": 1, "dash": "dash"}, row=r, col=c)
-    fig.update_xaxes(**YEAR_AXIS, gridcolor="#e6e9ef")
-    fig.update_yaxes(gridcolor="#e6e9ef", zerolinecolor="#d0d3da")
+    fig.update_xaxes(**YEAR_AXIS, gridcolor="#e6e9ef", automargin=True)
+    fig.update_yaxes(gridcolor="#e6e9ef", zerolinecolor="#d0d3da", automargin=True)
     fig.update_layout(
         template="none",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -303,8 +305,16 @@ def probability_lines(df: pd.DataFrame, labels: dict[str, str], title: str, ylab
     """One line a column of df (index: years) of probabilities in %, whole-year ticks."""
     x = df.index.to_numpy()
     traces = [
-        {"type": "scatter", "mode": "lines+markers", "x": x, "y": df[c].to_numpy(), "name": labels.get(c, c)}
-        for c in df.columns
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": df[c].to_numpy(),
+            "name": labels.get(c, c),
+            "line": {"color": DISTINCT[i % len(DISTINCT)]},
+            "marker": {"color": DISTINCT[i % len(DISTINCT)]},
+        }
+        for i, c in enumerate(df.columns)
     ]
     return _figure(
         traces,
@@ -380,7 +390,7 @@ def tile_grid(
         "showscale": True,
         "colorbar": {"thickness": 12, "tickformat": tickformat},
     }
-    hidden = {"showgrid": False, "zeroline": False, "showticklabels": False}
+    hidden = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
     return _figure(
         [heat],
         title,

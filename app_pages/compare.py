@@ -154,25 +154,15 @@ st.dataframe(
 
 st.subheader(t("cost_by_tier_table"))
 table = cmp.tiers.reset_index()
-# the levels in the unit the change needs (the largest level may be in 亿元 while the change is in
-# 万元: each column states its own unit)
-level_scale = charts.money_scale(table[["baseline", "reform"]].to_numpy())
-level_unit = charts.unit_text(level_scale, lang())
+# each figure in the unit its own size needs (元 / 万元 / 亿元), so no non-zero amount reads 0.00
 st.dataframe(
     pd.DataFrame(
         {
             t("year"): table["year"].astype(str),
             t("tier"): table["tier"].map(tier_labels),
-            f"{t('baseline')}（{level_unit}）" if lang() == "zh" else f"{t('baseline')} ({level_unit})": [
-                fmt_money(v, lang(), level_scale, unit=False) for v in table["baseline"]
-            ],
-            f"{t('reform')}（{level_unit}）" if lang() == "zh" else f"{t('reform')} ({level_unit})": [
-                fmt_money(v, lang(), level_scale, unit=False) for v in table["reform"]
-            ],
-            f"{t('change')}（{unit}）" if lang() == "zh" else f"{t('change')} ({unit})": [
-                fmt_money(v, lang(), scale, unit=False, signed=True) if abs(v) > 0 else "0"
-                for v in table["change"]
-            ],
+            t("baseline"): [money(v) for v in table["baseline"]],
+            t("reform"): [money(v) for v in table["reform"]],
+            t("change"): [fmt_money(v, lang(), signed=True) if v else "0" for v in table["change"]],
         }
     ),
     hide_index=True,
