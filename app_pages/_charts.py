@@ -35,6 +35,19 @@ BASE_LAYOUT = {
 }
 
 
+# A chart carries the precision it shows: rates to 0.1 point (a pixel of a 0-40% axis is about
+# 0.13 point; the hover shows whole percent), amounts to the digits of their labels. A slider move
+# that leaves a chart's rounded data unchanged then sends the same figure, which the browser does
+# not draw again: with five charts a move's browser work fell from 0.35 s to 0.05 s of CPU when
+# none changed (benchmarks/bench_browser.py), and a small move changes only one or two.
+RATE_DIGITS = 3
+
+
+def shown(values, digits: int = RATE_DIGITS) -> np.ndarray:
+    """Values rounded to what the chart displays (see RATE_DIGITS)."""
+    return np.round(np.asarray(values, dtype=float), digits)
+
+
 def _figure(traces: list[dict], title: str, **layout) -> go.Figure:
     for axis in ("xaxis", "yaxis"):  # the base axis style under the figure's own settings
         if axis in layout:
@@ -95,6 +108,7 @@ def payer_waterfall(summary: dict, labels: dict[str, str], title: str, total_lab
     keys = [k for k in PAYERS if summary.get(k, 0)]
     x = [total_label] + [labels[k] for k in keys] + [labels["oop"]]
     y = [summary["total_cost"] / 1e8] + [-summary[k] / 1e8 for k in keys] + [summary["oop"] / 1e8]
+    y = shown(y, 2).tolist()  # the labels' two decimals
     measure = ["absolute"] + ["relative"] * len(keys) + ["total"]
     steps = {
         "type": "waterfall",
@@ -118,7 +132,10 @@ def grouped_bars(
     """One bar series per column of df (index on the x axis); `columns` maps column -> legend;
     `legend_below` puts the legend under the plot (long legend labels leave the bars their width)."""
     x = [str(i) for i in df.index]
-    bars = [{"type": "bar", "x": x, "y": df[col].to_numpy(), "name": name} for col, name in columns.items()]
+    bars = [
+        {"type": "bar", "x": x, "y": shown(df[col]) if percent else df[col].to_numpy(), "name": name}
+        for col, name in columns.items()
+    ]
     yaxis = {"title": {"text": ylabel}, **({"tickformat": ".0%"} if percent else {})}
     legend = {"legend": {"orientation": "h", "y": -0.2}} if legend_below else {}
     return _figure(bars, title, barmode="group", yaxis=yaxis, **legend)
@@ -192,7 +209,7 @@ def lines(
             "type": "scatter",
             "mode": "lines+markers",
             "x": x,
-            "y": df[col].to_numpy(),
+            "y": shown(df[col]) if percent else df[col].to_numpy(),
             "name": name,
             "line": {"dash": (dash or {}).get(col, "solid")},
         }
