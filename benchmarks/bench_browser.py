@@ -18,8 +18,9 @@ page's own clock:
 * **browser**: the last message → the page's last DOM change (React and plotly drawing).
 
 The CPU seconds the browser's processes and the app's process (when this script starts it) spend
-per move are reported too (medians): unlike wall time, they hardly move with other processes'
-load, so they tell the server's share from the browser's on a busy machine.
+per move are reported too (medians): less sensitive than wall time to other processes' load, they
+tell the server's share from the browser's on a busy machine (the parallel loops' waiting threads
+count in the server's).
 
 The median over the moves is reported per size (one warm-up move first, not counted). The goals
 (issue 24): ≤ 0.3 s at the default size, ≤ 0.5 s at 1e6 persons. `--write-results` puts the
@@ -281,8 +282,8 @@ def main(argv=None) -> int:
                 + (": **measured under load**, upper bounds." if loaded else ".")
                 + " *to server*: key press to the run's first message; *server*: its first to last "
                 "message; *browser*: the last message to the page's last DOM change; *CPU*: CPU seconds "
-                "per move of the browser's processes and of the app's (medians; they hardly depend on "
-                "the load).",
+                "per move of the browser's processes and of the app's (medians; less sensitive to "
+                "other processes than wall time, though the parallel loops' waiting threads count too).",
                 "",
                 table(rows),
             ]
