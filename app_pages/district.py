@@ -55,7 +55,7 @@ values = table[metric].to_numpy(dtype=float)
 # worst first: the district that needs attention is the first tile; no value (no poor) last
 order = np.argsort(np.where(np.isnan(values), np.inf, values if good_high else -values), kind="stable")
 names = [str(table.index[i]) for i in order]
-texts = [fmt_figure(metric, values[i]) if np.isfinite(values[i]) else t("district_no_poor") for i in order]
+texts = [fmt_figure(metric, values[i]) if np.isfinite(values[i]) else "—" for i in order]
 
 left, right = st.columns([4, 3])
 left.plotly_chart(
@@ -63,7 +63,7 @@ left.plotly_chart(
         names,
         values[order],
         texts,
-        t("district_tiles", metric=label(metric)),
+        label(metric),
         cols=6,
         reverse=good_high,
         tickformat=".1%" if metric != "warnings" else ",.0f",
@@ -71,6 +71,7 @@ left.plotly_chart(
     key="ch_district_tiles",
     **charts.PLOTLY,
 )
+left.caption(t("district_tiles"))
 
 with right:
     all_label = t("district_all")
