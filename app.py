@@ -8,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages._common import init_state, lang, sync_url, t
+from app_pages._common import DEFAULT_PRESET, init_state, lang, sync_url, t
+from app_pages._warmup import wait_for_warmup
 
 # the tab icon is a file served by the app itself (a Material symbol or an emoji would be fetched
 # from an outside host by every browser: nothing may leave a closed network)
@@ -35,6 +36,7 @@ PAGES = [
     ("app_pages/funds.py", "page_funds", ":material/savings:", "funds"),
     ("app_pages/compare.py", "page_compare", ":material/compare_arrows:", "compare"),
     ("app_pages/goal_seek.py", "page_goal_seek", ":material/target:", "goal_seek"),
+    ("app_pages/district.py", "page_district", ":material/grid_view:", "district"),
     ("app_pages/warnings.py", "page_warnings", ":material/warning:", "warnings"),
     ("app_pages/decisions.py", "page_decisions", ":material/insights:", "decisions"),
     ("app_pages/household.py", "page_household", ":material/family_restroom:", "household"),
@@ -54,5 +56,7 @@ page = st.navigation(
     [st.Page(_home, title=t("page_results"), default=True, visibility="hidden"), *pages.values()]
 )
 st.title(t("app_title"))
+# the first start compiles the loops: say so, and for how long, before any page runs a simulation
+wait_for_warmup(DEFAULT_PRESET, lang())
 page.run()
 sync_url()

@@ -20,8 +20,43 @@ PAYERS = PAID_COLUMNS  # every payer of the identity, in settlement order (the r
 YEAR_AXIS = {"tickformat": "d", "dtick": 1, "tickmode": "linear"}
 
 
+# The figures carry no plotly template ("none") and the pages draw them with `theme=None`
+# (`PLOTLY`): the browser then skips merging Streamlit's and plotly's templates into every figure
+# at every redraw, a quarter of the page's drawing time after a slider move (five charts: 0.42 s of
+# browser CPU a move with both templates, 0.32 s without; benchmarks/bench_browser.py).
+PLOTLY = {"theme": None}
+DISTINCT = ["#0068c9", "#ff2b2b", "#29b09d", "#ff8700", "#6d3fc0", "#7f7f7f"]  # lines of many series
+COLORWAY = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#6d3fc0"]
+BASE_LAYOUT = {
+    "template": "none",
+    "colorway": COLORWAY,
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    # room for the tick labels and titles (the plotly template's setting; "none" has none)
+    "xaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da", "automargin": True},
+    "yaxis": {"gridcolor": "#e6e9ef", "zerolinecolor": "#d0d3da", "automargin": True},
+}
+
+
+# A chart carries the precision it shows: rates to 0.1 point (a pixel of a 0-40% axis is about
+# 0.13 point; the hover shows whole percent), amounts to the digits of their labels. A slider move
+# that leaves a chart's rounded data unchanged then sends the same figure, which the browser does
+# not draw again: with five charts a move's browser work fell from 0.35 s to 0.05 s of CPU when
+# none changed (benchmarks/bench_browser.py), and a small move changes only one or two.
+RATE_DIGITS = 3
+
+
+def shown(values, digits: int = RATE_DIGITS) -> np.ndarray:
+    """Values rounded to what the chart displays (see RATE_DIGITS)."""
+    return np.round(np.asarray(values, dtype=float), digits)
+
+
 def _figure(traces: list[dict], title: str, **layout) -> go.Figure:
+    for axis in ("xaxis", "yaxis"):  # the base axis style under the figure's own settings
+        if axis in layout:
+            layout[axis] = {**BASE_LAYOUT[axis], **layout[axis]}
     base = {
+        **BASE_LAYOUT,
         "title": {"text": title},
         "font": {"family": FONT},
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
@@ -83,6 +118,7 @@ def payer_waterfall(
     f = money_factor(scale)
     x = [total_label] + [labels[k] for k in keys] + [labels["oop"]]
     y = [summary["total_cost"] / f] + [-summary[k] / f for k in keys] + [summary["oop"] / f]
+    y = shown(y, 2).tolist()  # the labels' two decimals: an unchanged chart is not redrawn
     measure = ["absolute"] + ["relative"] * len(keys) + ["total"]
     steps = {
         "type": "waterfall",
@@ -112,7 +148,10 @@ def grouped_bars(
     """One bar series per column of df (index on the x axis); `columns` maps column -> legend;
     `legend_below` puts the legend under the plot (long legend labels leave the bars their width)."""
     x = [str(i) for i in df.index]
-    bars = [{"type": "bar", "x": x, "y": df[col].to_numpy(), "name": name} for col, name in columns.items()]
+    bars = [
+        {"type": "bar", "x": x, "y": shown(df[col]) if percent else df[col].to_numpy(), "name": name}
+        for col, name in columns.items()
+    ]
     yaxis = {"title": {"text": ylabel}, **({"tickformat": ".0%"} if percent else {})}
     legend = {"legend": {"orientation": "h", "y": -0.2}} if legend_below else {}
     # groups are categories even when they are numbered (income deciles 1-10: every one ticked)
@@ -151,7 +190,7 @@ def fund_bands(df: pd.DataFrame, fund_labels: dict[str, str], title: str, ylabel
                 "legendgroup": name,
             }
         )
-    return _figure(traces, title, yaxis={"title": {"text": ylabel}}, xaxis=YEAR_AXIS)
+    return _figure(traces, title, yaxis={"title": {"text": ylabel}})
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -187,7 +226,7 @@ def lines(
             "type": "scatter",
             "mode": "lines+markers",
             "x": x,
-            "y": df[col].to_numpy(),
+            "y": shown(df[col]) if percent else df[col].to_numpy(),
             "name": name,
             "line": {"dash": (dash or {}).get(col, "solid")},
         }
@@ -200,6 +239,178 @@ def lines(
         xaxis={"title": {"text": xlabel}, **fmt},
         yaxis={"title": {"text": ylabel}, **fmt},
         legend={"orientation": "h", "y": -0.25},
+    )
+
+
+# ---------------------------------------------------------------------------- money scales and panels
+
+
+def fund_panels(
+    df: pd.DataFrame, fund_labels: dict[str, str], title: str, lang: str, cols: int = 3
+) -> go.Figure:
+    """Small multiples: one panel a fund, each with its own axis and unit (元/万元/亿元 by the fund's
+    size), so a small fund is not flattened at zero next to a large one. `df`: year, fund and
+    balance, or p10/p50/p90 (a band). A dashed line marks zero; whole-year ticks."""
+    from plotly.subplots import make_subplots
+
+    funds = list(dict.fromkeys(df["fund"]))
+    rows = max(1, -(-len(funds) // cols))
+    scales = {}
+    for f in funds:
+        g = df[df["fund"] == f]
+        scales[f] = money_scale(g[[c for c in ("balance", "p10", "p50", "p90") if c in g]].to_numpy(), lang)
+    titles = [
+        f"{fund_labels.get(f, f)}（{money_unit(scales[f], lang)}）"
+        if lang == "zh"
+        else f"{fund_labels.get(f, f)} ({money_unit(scales[f], lang)})"
+        for f in funds
+    ]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.07, vertical_spacing=0.16
+    )
+    color = "#1f77b4"
+    for i, f in enumerate(funds):
+        g = df[df["fund"] == f]
+        r, c = i // cols + 1, i % cols + 1
+        factor = money_factor(scales[f])
+        x = g["year"].to_numpy()
+        if "p10" in g:
+            edge = {"x": x, "mode": "lines", "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"}
+            fig.add_trace(go.Scatter(y=g["p90"].to_numpy() / factor, **edge), row=r, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    y=g["p10"].to_numpy() / factor, fill="tonexty", fillcolor=_rgba(color, 0.2), **edge
+                ),
+                row=r,
+                col=c,
+            )
+        mid = g["p50"] if "p50" in g else g["balance"]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=mid.to_numpy() / factor,
+                mode="lines+markers",
+                line={"color": color},
+                name=fund_labels.get(f, f),
+                showlegend=False,
+                hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
+            ),
+            row=r,
+            col=c,
+        )
+        fig.add_hline(y=0, line={"color": "#d62728", "width": 1, "dash": "dash"}, row=r, col=c)
+    fig.update_xaxes(**YEAR_AXIS, gridcolor="#e6e9ef", automargin=True)
+    fig.update_yaxes(gridcolor="#e6e9ef", zerolinecolor="#d0d3da", automargin=True)
+    fig.update_layout(
+        template="none",
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+        title={"text": title},
+        font={"family": FONT},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        height=260 * rows + 60,
+        showlegend=False,
+    )
+    return fig
+
+
+def probability_lines(df: pd.DataFrame, labels: dict[str, str], title: str, ylabel: str) -> go.Figure:
+    """One line a column of df (index: years) of probabilities in %, whole-year ticks."""
+    x = df.index.to_numpy()
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": df[c].to_numpy(),
+            "name": labels.get(c, c),
+            "line": {"color": DISTINCT[i % len(DISTINCT)]},
+            "marker": {"color": DISTINCT[i % len(DISTINCT)]},
+        }
+        for i, c in enumerate(df.columns)
+    ]
+    return _figure(
+        traces,
+        title,
+        xaxis=YEAR_AXIS,
+        yaxis={"title": {"text": ylabel}, "tickformat": ".0%", "range": [-0.02, 1.02]},
+        legend={"orientation": "h", "y": -0.2},
+    )
+
+
+BAND_COLORS = ("#1a9850", "#a6d96a", "#d9d9d9", "#fdae61", "#d73027")
+
+
+def band_bars(
+    df: pd.DataFrame, bands: list[str], labels: dict[str, str], title: str, xlabel: str
+) -> go.Figure:
+    """Winners and losers: one horizontal 100% bar a group (df's index, top to bottom), stacked in
+    the five bands (gain > 5% of income ... lose > 5%), shares of persons."""
+    y = [str(i) for i in df.index]
+    traces = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": y,
+            "x": df[b].to_numpy(),
+            "name": labels[b],
+            "marker": {"color": BAND_COLORS[i]},
+            "hovertemplate": "%{y}: %{x:.1%}<extra>" + labels[b] + "</extra>",
+        }
+        for i, b in enumerate(bands)
+    ]
+    return _figure(
+        traces,
+        title,
+        barmode="stack",
+        xaxis={"title": {"text": xlabel}, "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed", "type": "category"},
+        legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        height=max(320, 26 * len(y) + 140),
+    )
+
+
+def tile_grid(
+    names: list[str],
+    values: np.ndarray,
+    text: list[str],
+    title: str,
+    cols: int = 6,
+    reverse: bool = False,
+    tickformat: str = "",
+) -> go.Figure:
+    """A tile grid of districts (no map tiles, nothing fetched): one square a district, in the order
+    given (ranked), coloured by its value, with its name and formatted value written in it.
+    `reverse`: a high value is good (coverage), so the scale runs the other way."""
+    n = len(names)
+    rows = max(1, -(-n // cols))
+    z = np.full((rows, cols), np.nan)
+    label = np.full((rows, cols), "", dtype=object)
+    for i, (nm, v, t) in enumerate(zip(names, values, text)):
+        r, c = divmod(i, cols)
+        z[r, c] = v
+        label[r, c] = f"<b>{nm}</b><br>{t}"
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "text": label,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 13},
+        "hoverinfo": "text",
+        "colorscale": "RdYlGn" if reverse else "RdYlGn_r",
+        "xgap": 4,
+        "ygap": 4,
+        "showscale": True,
+        "colorbar": {"thickness": 12, "tickformat": tickformat},
+    }
+    hidden = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
+    return _figure(
+        [heat],
+        title,
+        xaxis=hidden,
+        yaxis={**hidden, "autorange": "reversed"},
+        height=max(280, 104 * rows + 60),
+        plot_bgcolor="rgba(0,0,0,0)",
     )
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from simulation import (
     Population,
@@ -30,6 +32,7 @@ from simulation import (
 )
 from simulation.compare import compare, income_deciles
 from simulation.parameters import CAT_BIT_OF, CATEGORY_CODES
+from simulation.precision import precision
 from simulation.projection import project
 from simulation.registry import (
     PAID_COLUMNS,
@@ -45,10 +48,14 @@ from simulation.registry import (
     per,
 )
 
+from ._charts import PLOTLY
 from ._text import text
 
 DEFAULT_PRESET = "linan_2024"
-DEFAULT_PERSONS = 20_000
+# 400,000 persons: coverage of the poor then moves about 0.25 point between two seeds (mean absolute
+# change, 30 seeds), half the 0.5 point a planner can ignore next to a 90% target; at 20,000 it moved
+# 0.9 point and 100,000-300,000 hover near the limit (benchmarks/bench_precision.py, RESULTS.md)
+DEFAULT_PERSONS = 400_000
 DEFAULT_SEED = 7
 RESERVED = ("preset", "lang", "n", "seed", "household")  # URL keys that are not parameter paths
 PAYERS_SHOWN = PAID_COLUMNS  # every payer of the identity, in settlement order (zeros are not drawn)
@@ -314,7 +321,73 @@ def population():
     up = ss.get("upload")
     if up:
         return uploaded_population(up["digest"], up["persons"], up["claims"])
-    return generated_population(ss["preset"], ss["pop_n"], ss["pop_seed"])
+    key = (ss["preset"], ss["pop_n"], ss["pop_seed"])
+    if ss.get("_pop_ready") == key:  # built (and shown) before in this session: the cached one
+        return generated_population(*key)
+    pop = _build_with_progress(*key)
+    ss["_pop_ready"] = key
+    return pop
+
+
+# persons generated a second on this project's 2-core machines (1e6 persons in about 25-35 s),
+# until a build of this process has measured its own rate
+BUILD_RATE = 35_000.0
+SHOW_AFTER = 0.3  # seconds: a cached population comes back sooner and shows no progress
+
+
+@st.cache_resource(show_spinner=False)
+def _build_rates() -> dict:
+    return {}
+
+
+def with_progress(fn, label: str, expected: float):
+    """Run `fn()` in a thread; when it takes longer than SHOW_AFTER, the page shows `label`, a
+    progress bar of the time taken against the `expected` seconds and the seconds so far, until it
+    ends. Returns fn's value and the seconds it took; its error is raised here."""
+    out: dict = {}
+
+    def work():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # re-raised on the page's thread
+            out["error"] = e
+
+    worker = threading.Thread(target=work, name="workbench-wait", daemon=True)
+    add_script_run_ctx(worker, get_script_run_ctx())
+    t0 = time.perf_counter()
+    worker.start()
+    worker.join(SHOW_AFTER)
+    if worker.is_alive():
+        box = st.empty()
+        with box.container():
+            status = st.status(label, expanded=True)
+            bar = status.progress(0.0)
+            note = status.empty()
+            while worker.is_alive():
+                worker.join(0.5)
+                el = time.perf_counter() - t0
+                bar.progress(min(el / max(expected, 1e-9), 0.95))
+                note.caption(t("wait_elapsed", elapsed=el, expected=expected))
+        box.empty()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"], time.perf_counter() - t0
+
+
+def _build_with_progress(preset: str, persons: int, seed: int):
+    """`generated_population` with a progress bar when it takes time (the expected time from the
+    rate of this process's last build)."""
+    rates = _build_rates()
+    expected = persons / rates.get("rate", BUILD_RATE)
+    pop, seconds = with_progress(
+        lambda: generated_population(preset, persons, seed),
+        t("pop_building", n=persons, expected=expected),
+        expected,
+    )
+    if seconds > SHOW_AFTER:  # a real build, not the cache
+        rates["rate"] = persons / seconds
+    return pop
 
 
 # Results and projections are large (about 430 bytes a person for a Result, one Result a year for
@@ -446,6 +519,23 @@ def result():
     ss = st.session_state
     scn = scenario()
     return _run(population_key(), ss["preset"], scenario_key(scn), population(), scn)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _precision(pop_key: str, preset: str, changes_json: str, _res) -> pd.DataFrame:
+    return precision(_res)
+
+
+def result_precision():
+    """The current run's split-sample precision (`simulation.precision`): value, se and 95%
+    half-width of coverage of the poor, 个人负担率, out-of-pocket and total cost; None when the
+    population is too small to split."""
+    ss = st.session_state
+    scn = scenario()
+    try:
+        return _precision(population_key(), ss["preset"], scenario_key(scn), result())
+    except WorkbenchError:
+        return None
 
 
 def baseline_result():
@@ -802,9 +892,14 @@ def figure_data(fig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("csv_series"), xt, yt])
 
 
-def chart(fig, key: str, name: str | None = None) -> None:
-    """A plotly chart and the CSV of the points it draws."""
-    st.plotly_chart(fig, key=key)
+def chart(fig, key: str, name: str | None = None, where=None) -> None:
+    """A plotly chart (without Streamlit's theme: less for the browser to restyle on each redraw)
+    and the CSV of the points it draws; `where`: a column or container (default the page)."""
+    if where is not None:
+        with where:
+            chart(fig, key, name)
+        return
+    st.plotly_chart(fig, key=key, **PLOTLY)
     download_csv(None, key, name or key.removeprefix("ch_"), make=lambda: figure_data(fig))
 
 

@@ -8,6 +8,12 @@ TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app_title": "医保政策仿真工作台",
         "lang_label": "语言",
+        "warmup_compiling": (
+            "首次启动：正在编译计算内核并生成默认人群（{n:,} 人）。只需一次，通常约 {expected:.0f} 秒；"
+            "安装时运行 python -m simulation warmup 可提前完成编译。"
+        ),
+        "warmup_loading": "启动中：正在载入计算内核并生成默认人群（{n:,} 人），通常约 {expected:.0f} 秒。",
+        "warmup_elapsed": "已用 {elapsed:.0f} 秒 / 通常约 {expected:.0f} 秒",
         "page_scenario": "情景设置",
         "page_population": "人群",
         "page_results": "结果",
@@ -245,6 +251,37 @@ TEXT: dict[str, dict[str, str]] = {
         "bt_monitor_chart": "累计基金支出：至今（实线）与预测（虚线及区间）（万元）",
         "bt_month": "月份",
         "bt_error": "导入失败：{msg}",
+        "page_district": "区县视图",
+        "district_cite": (
+            "依据：临安 封顶制方案 三(二)“依托平台构建一键掌控的医保立体防贫地图，动态呈现重点检测对象分布"
+            "情况"
+            "及高频高额药品耗材和诊疗项目排名”。按乡镇街道汇总当前情景、当前人群的测算结果。"
+        ),
+        "district_none": "该人群没有区县（乡镇街道）信息：全部人员计入同一区县。",
+        "district_metric": "图中指标",
+        "district_no_poor": "无困难群众",
+        "district_tiles": "最需关注的区县排在最前（左上）；“—”：该区县没有困难群众。",
+        "district_all": "全部区县",
+        "district_pick": "费用排名范围",
+        "ranking_disease": "高额病种排名（前 10）",
+        "ranking_setting": "就诊类型费用排名",
+        "ranking_hospital_level": "医院等级费用排名",
+        "ranking_empty": "没有相应的就诊记录。",
+        "ranking_group_disease": "病种",
+        "ranking_group_setting": "就诊类型",
+        "ranking_group_hospital_level": "医院等级",
+        "ranking_cost": "医疗总费用",
+        "ranking_share": "费用占比",
+        "ranking_claims": "就诊人次",
+        "ranking_note": (
+            "按医疗总费用（高额）排序，就诊人次（高频）按人加权；没有病种编码的人群按就诊类型排名。"
+        ),
+        "district_table": "各区县明细",
+        "district": "区县",
+        "district_note": (
+            "预警户占比、灾难性支出家庭占比以区县家庭户数为分母；个人负担率 = 个人负担 ÷ 医疗总费用；"
+            "困难群众综合保障率 = 1 − 困难群众个人负担 ÷ 其医疗总费用。"
+        ),
         "sidebar_status": "预设：{preset}｜人群：{pop}｜已改参数：{n} 项",
         "pop_generated": "生成 {n:,} 人（种子 {seed}）",
         "pop_uploaded": "上传数据 {n:,} 人",
@@ -289,6 +326,8 @@ TEXT: dict[str, dict[str, str]] = {
         "pop_source_upload": "上传真实数据",
         "pop_size": "人数",
         "pop_seed": "随机种子",
+        "pop_building": "正在生成 {n:,} 人的合成人群（预计约 {expected:.0f} 秒）",
+        "wait_elapsed": "已用 {elapsed:.0f} 秒 / 预计约 {expected:.0f} 秒",
         "upload_persons": "参保人员文件（CSV/Parquet）",
         "upload_claims": "就诊费用文件（CSV/Parquet）",
         "upload_use": "使用上传数据",
@@ -329,6 +368,11 @@ TEXT: dict[str, dict[str, str]] = {
         "target_ok": "达标（目标 {goal}）",
         "target_fail": "未达标（目标 {goal}）",
         "no_target": "无目标",
+        "pm_points": "95% 区间 ± {pm}",
+        "precision_note": (
+            "± 为 95% 区间：在当前人群（{n:,} 人）下随机抽样带来的误差，"
+            "由 {groups} 个随机家庭分组的删组刀切法估计；增加人数可缩小。"
+        ),
         "quick_levers": "快速调整（医疗救助比例）",
         "who_pays": "谁来支付：从医疗总费用到个人负担",
         "unit_yi": "单位：亿元",
@@ -364,6 +408,26 @@ TEXT: dict[str, dict[str, str]] = {
         "mc_running": "正在运行蒙特卡洛……",
         "mc_hint": "点击按钮，在小人群上估计结余的 P10-P90 区间。",
         "exhaustion": "基金穿底概率",
+        "months_value": "{m:,.1f} 个月",
+        "exhausted_year": "穿底年份",
+        "exhausted_in": "{year} 年穿底",
+        "not_exhausted": "期内（{horizon}）不会耗尽",
+        "months_payable_end": "{year} 年末可支付月数",
+        "balance_end": "{year} 年末结余",
+        "funds_run_out": "预测期内结余转负：{funds}。",
+        "funds_all_last": "预测期 {horizon} 内各基金结余均不为负。",
+        "months_title": "累计结余可支付月数",
+        "months_note": (
+            "年末结余可支付当年支出的月数（结余 ÷ 当年月均支出）；负数表示已穿底，“—”表示当年无支出。"
+        ),
+        "mc_title": "不确定性：蒙特卡洛",
+        "mc_done": "蒙特卡洛完成：{draws} 次抽样",
+        "mc_bands": "各基金年末结余：P50 与 P10-P90 区间",
+        "exhaustion_by_year": "至当年已穿底的概率",
+        "probability": "概率（%）",
+        "exhaustion_note": (
+            "每次抽样生成 {n:,} 人的新人群并抽取增长假设；概率为 {draws} 次抽样中至当年结余曾为负的比例。"
+        ),
         "balance": "年末结余（亿元）",
         "year": "年份",
         "fund": "基金",
@@ -388,18 +452,52 @@ TEXT: dict[str, dict[str, str]] = {
         "change": "变化",
         "tier": "层级",
         "added_public_cost": "公共支出增加（首年）",
+        "public_total": "公共支出合计",
+        "cost_by_tier_unit": "各层级支出变化（{unit}）",
+        "change_unit": "变化（{unit}）",
+        "cost_by_tier_table": "各层级支出：基准、当前情景与变化",
+        "bands_by": "分组方式",
+        "bands_by_decile": "按收入十分位",
+        "bands_by_category": "按救助类别",
+        "bands_by_district": "按区县（乡镇街道）",
+        "band_gain_large": "减负超过收入 5%",
+        "band_gain_small": "减负不超过 5%",
+        "band_unchanged": "不变",
+        "band_lose_small": "增负不超过 5%",
+        "band_lose_large": "增负超过收入 5%",
+        "bands_title_decile": "受益与受损人群（按家庭人均收入十分位，按人加权）",
+        "bands_title_category": "受益与受损人群（按家庭救助类别，按人加权）",
+        "bands_title_district": "受益与受损人群（按区县，按人加权）",
+        "share_of_persons": "人数占比",
+        "decile_n": "第{d}组",
+        "bands_note": (
+            "负担变化 = 改革后家庭个人负担 − 改革前，以家庭收入的 5% 为大小分界；合计 {gain} 的人负担减"
+            "轻，{lose} 的人负担加重。"
+        ),
+        "winners_households": "负担减轻与加重的家庭（加权户数）",
+        "households_axis": "户数",
         "gs_target": "目标指标",
         "gs_value": "目标值（%）",
         "gs_params": "可调参数（一至两个）",
         "gs_budget": "预算上限（万元/年，0 为不限）",
         "gs_run": "求解",
         "gs_reached": "已达到目标：{target} = {achieved}",
-        "gs_not_reached": "无法达到目标：{msg}",
         "gs_cost": "公共支出增加",
         "gs_apply": "把答案写入当前情景",
         "gs_bounds": "{param} 的范围（%）",
         "gs_pick_param": "请至少选择一个参数。",
         "gs_error": "求解失败：{msg}",
+        "gs_running": "正在求解……",
+        "gs_best_values": "下列为所选范围内最接近目标的取值及其成本（未达到目标）：",
+        "gs_checking_range": "所选范围达不到目标，正在检查参数的全部取值范围……",
+        "gs_done": "求解完成（试算 {n} 次）",
+        "gs_not_reached_title": "**在所选范围内无法达到目标。**",
+        "gs_best_within": "在 {ranges} 内，{target}最高达到 {achieved}（目标 {goal}）。",
+        "gs_widen": "把范围放宽到 {ranges} 即可达到目标。",
+        "gs_never": "即使取到全部范围（{ranges}），最高也只有 {best}：请再选一个参数，或降低目标。",
+        "gs_over_budget": (
+            "在预算 {budget}/年 内，{target}最高达到 {achieved}（目标 {goal}）：提高预算或降低目标。"
+        ),
         "warn_title": "预警名单",
         "warn_flags": "标记类型",
         "flag_warning": "因病致贫预警",
@@ -414,12 +512,14 @@ TEXT: dict[str, dict[str, str]] = {
         "report_excel": "下载 Excel",
         "report_html": "下载 HTML",
         "report_pdf": "下载 PDF",
+        "report_pdf_build": "生成 PDF",
+        "report_pdf_building": "正在生成 PDF 报告（排版与图表，预计约 {expected:.0f} 秒）",
+        "report_pdf_ready": "PDF 已生成（{seconds:.0f} 秒）。",
         "report_hint": "报告基于当前情景与当前人群；若有参数变动，将附上与预设的对比。",
         "report_error": "报告生成失败：{msg}",
         "caveat": "本工作台为模型测算结果，不代表官方预算。",
         "bool_on": "启用",
         "lever_range": "取值范围：{lo} 至 {hi}",
-        "decile_n": "第{d}组",
         "download_data": "下载数据（CSV）",
         "csv_series": "系列",
         "csv_x": "类别",
@@ -431,6 +531,16 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "app_title": "Medical-security policy workbench",
         "lang_label": "Language",
+        "warmup_compiling": (
+            "First start: compiling the calculation kernels and generating the default population "
+            "({n:,} persons). Once only, usually about {expected:.0f} s; `python -m simulation warmup` at "
+            "install compiles ahead."
+        ),
+        "warmup_loading": (
+            "Starting: loading the calculation kernels and generating the default population "
+            "({n:,} persons), usually about {expected:.0f} s."
+        ),
+        "warmup_elapsed": "{elapsed:.0f} s so far / usually about {expected:.0f} s",
         "page_scenario": "Scenario",
         "page_population": "Population",
         "page_results": "Results",
@@ -713,6 +823,39 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "bt_month": "Month",
         "bt_error": "Import failed: {msg}",
+        "page_district": "Districts",
+        "district_cite": (
+            "After Lin'an's household-cap plan 三(二): a poverty-prevention map of the medical security "
+            "platform showing where the monitored persons live and ranking the high-frequency, high-cost "
+            "items. The current scenario on the current population, by town and street."
+        ),
+        "district_none": "This population has no district column: everyone counts in one district.",
+        "district_metric": "Figure on the map",
+        "district_no_poor": "no poor persons",
+        "district_tiles": "The district most in need of attention first (top left); “—”: no poor persons.",
+        "district_all": "All districts",
+        "district_pick": "Ranking for",
+        "ranking_disease": "Highest-cost diseases (top 10)",
+        "ranking_setting": "Cost by setting",
+        "ranking_hospital_level": "Cost by hospital level",
+        "ranking_empty": "No such claims.",
+        "ranking_group_disease": "Disease",
+        "ranking_group_setting": "Setting",
+        "ranking_group_hospital_level": "Hospital level",
+        "ranking_cost": "Total cost",
+        "ranking_share": "Share of cost",
+        "ranking_claims": "Visits",
+        "ranking_note": (
+            "Ranked by total cost (high cost); visits (high frequency) weighted by persons; without disease "
+            "codes the claims are ranked by setting."
+        ),
+        "district_table": "All districts",
+        "district": "District",
+        "district_note": (
+            "Shares of flagged and catastrophic households are of the district's households; personal "
+            "burden rate = out-of-pocket ÷ total cost; coverage of the poor = 1 − the poor's out-of-pocket "
+            "÷ their total cost."
+        ),
         "sidebar_status": "Preset: {preset} | population: {pop} | changed: {n}",
         "pop_generated": "{n:,} generated persons (seed {seed})",
         "pop_uploaded": "{n:,} uploaded persons",
@@ -757,6 +900,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pop_source_upload": "Upload real data",
         "pop_size": "Persons",
         "pop_seed": "Random seed",
+        "pop_building": (
+            "Generating a synthetic population of {n:,} persons (about {expected:.0f} s expected)"
+        ),
+        "wait_elapsed": "{elapsed:.0f} s so far / about {expected:.0f} s expected",
         "upload_persons": "Persons file (CSV/Parquet)",
         "upload_claims": "Claims file (CSV/Parquet)",
         "upload_use": "Use the uploaded data",
@@ -801,6 +948,12 @@ TEXT: dict[str, dict[str, str]] = {
         "target_ok": "On target ({goal})",
         "target_fail": "Off target ({goal})",
         "no_target": "No target",
+        "pm_points": "95% interval ± {pm}",
+        "precision_note": (
+            "± is the 95% interval of the sampling error at the population in use ({n:,} persons), "
+            "estimated by the delete-a-group jackknife over {groups} random groups of households; "
+            "more persons narrow it."
+        ),
         "quick_levers": "Quick levers (medical assistance ratios)",
         "who_pays": "Who pays: from total cost to out-of-pocket",
         "unit_yi": "unit: 100 million yuan",
@@ -837,6 +990,28 @@ TEXT: dict[str, dict[str, str]] = {
         "mc_running": "Running the Monte Carlo…",
         "mc_hint": "Press the button to estimate P10-P90 balance bands on a small population.",
         "exhaustion": "Probability the fund is exhausted",
+        "months_value": "{m:,.1f} months",
+        "exhausted_year": "Runs out",
+        "exhausted_in": "in {year}",
+        "not_exhausted": "not within the horizon ({horizon})",
+        "months_payable_end": "Months payable, end of {year}",
+        "balance_end": "Balance, end of {year}",
+        "funds_run_out": "Balance below zero within the horizon: {funds}.",
+        "funds_all_last": "No fund's balance goes below zero over {horizon}.",
+        "months_title": "Months of spending the balance pays",
+        "months_note": (
+            "Year-end balance in months of the year's spending (balance ÷ the year's monthly spending); "
+            "negative: exhausted; “—”: no spending that year."
+        ),
+        "mc_title": "Uncertainty: Monte Carlo",
+        "mc_done": "Monte Carlo done: {draws} draws",
+        "mc_bands": "Year-end balance per fund: P50 and the P10-P90 band",
+        "exhaustion_by_year": "Probability the fund has run out by the year",
+        "probability": "Probability (%)",
+        "exhaustion_note": (
+            "Each draw generates a new population of {n:,} persons and draws the growth assumptions; the "
+            "probability is the share of the {draws} draws whose balance has been below zero by that year."
+        ),
         "balance": "Year-end balance (100 million yuan)",
         "year": "Year",
         "fund": "Fund",
@@ -861,18 +1036,57 @@ TEXT: dict[str, dict[str, str]] = {
         "change": "Change",
         "tier": "Tier",
         "added_public_cost": "Added public cost (first year)",
+        "public_total": "Public spending, total",
+        "cost_by_tier_unit": "Change in spending by tier ({unit})",
+        "change_unit": "Change ({unit})",
+        "cost_by_tier_table": "Spending by tier: baseline, current scenario and change",
+        "bands_by": "Group by",
+        "bands_by_decile": "Income decile",
+        "bands_by_category": "Assistance category",
+        "bands_by_district": "District",
+        "band_gain_large": "Gain > 5% of income",
+        "band_gain_small": "Gain ≤ 5%",
+        "band_unchanged": "No change",
+        "band_lose_small": "Lose ≤ 5%",
+        "band_lose_large": "Lose > 5% of income",
+        "bands_title_decile": "Winners and losers by household income decile (persons)",
+        "bands_title_category": "Winners and losers by household category (persons)",
+        "bands_title_district": "Winners and losers by district (persons)",
+        "share_of_persons": "Share of persons",
+        "decile_n": "D{d}",
+        "bands_note": (
+            "Change = the household's out-of-pocket after the reform − before, split at 5% of household "
+            "income; {gain} of persons pay less, {lose} pay more."
+        ),
+        "winners_households": "Households paying less and more (weighted)",
+        "households_axis": "Households",
         "gs_target": "Target figure",
         "gs_value": "Goal (%)",
         "gs_params": "Parameters to move (one or two)",
         "gs_budget": "Budget cap (10k yuan/year, 0 = none)",
         "gs_run": "Solve",
         "gs_reached": "Target reached: {target} = {achieved}",
-        "gs_not_reached": "Out of reach: {msg}",
         "gs_cost": "Added public cost",
         "gs_apply": "Apply the answer to the scenario",
         "gs_bounds": "Range of {param} (%)",
         "gs_pick_param": "Pick at least one parameter.",
         "gs_error": "Goal-seek failed: {msg}",
+        "gs_running": "Solving…",
+        "gs_best_values": "Closest to the goal within the chosen range, and the cost (not reached):",
+        "gs_checking_range": "The chosen range falls short; checking the parameter's whole range…",
+        "gs_done": "Solved ({n} evaluations)",
+        "gs_not_reached_title": "**The goal cannot be reached within the chosen range.**",
+        "gs_best_within": "Within {ranges}, the {target} reaches at best {achieved} (goal {goal}).",
+        "gs_widen": "Widening the range to {ranges} reaches the goal.",
+        "gs_never": (
+            "Even the whole range ({ranges}) gets no further than {best}: add a second parameter or lower t"
+            "he goal."
+        ),
+        "gs_over_budget": (
+            "Within the budget of {budget} a year, the {target} reaches at best {achieved} (goal {goal}): r"
+            "aise "
+            "the budget or lower the goal."
+        ),
         "warn_title": "Early-warning list",
         "warn_flags": "Flags",
         "flag_warning": "Illness-poverty warning",
@@ -887,12 +1101,14 @@ TEXT: dict[str, dict[str, str]] = {
         "report_excel": "Download Excel",
         "report_html": "Download HTML",
         "report_pdf": "Download PDF",
+        "report_pdf_build": "Build the PDF",
+        "report_pdf_building": "Building the PDF report (layout and charts, about {expected:.0f} s expected)",
+        "report_pdf_ready": "PDF built ({seconds:.0f} s).",
         "report_hint": "Built from the current scenario and population; edits are compared with the preset.",
         "report_error": "The report could not be built: {msg}",
         "caveat": "Model estimates, not an official budget.",
         "bool_on": "on",
         "lever_range": "Range: {lo} to {hi}",
-        "decile_n": "D{d}",
         "download_data": "Download the data (CSV)",
         "csv_series": "Series",
         "csv_x": "Category",

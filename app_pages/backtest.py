@@ -10,7 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _charts as charts
-from app_pages._common import cat_label, lang, money, pct, preset_scenario, scenario, scenario_key, t
+from app_pages._common import (
+    cat_label,
+    chart,
+    lang,
+    money,
+    pct,
+    preset_scenario,
+    scenario,
+    scenario_key,
+    t,
+    table,
+)
 from app_pages._limits import too_big
 from simulation import WorkbenchError
 from simulation.parameters import SETTING_LABELS
@@ -146,7 +157,7 @@ with st.expander(t("bt_mapping"), expanded=mode == "upload"):
     )
     ft = rep.fields_table(lang())
     yes_no = {True: "✓", False: ""}
-    st.dataframe(
+    table(
         pd.DataFrame(
             {
                 t("bt_field"): ft["field"],
@@ -155,6 +166,8 @@ with st.expander(t("bt_mapping"), expanded=mode == "upload"):
                 t("bt_required"): ft["required"].map(yes_no),
             }
         ),
+        "tb_bt_mapping",
+        "field_mapping",
         hide_index=True,
         width="stretch",
         height=260,
@@ -181,7 +194,7 @@ def _exact(tier: str, by) -> str:
     return "✓" if Backtest.exact(tier, by) else ""
 
 
-st.dataframe(
+table(
     pd.DataFrame(
         {
             t("bt_tier"): [tier_label(k, lang()) for k in tot.index],
@@ -191,19 +204,21 @@ st.dataframe(
             t("bt_rel"): [_rel(v) for v in tot["relative_gap"]],
         }
     ),
+    "tb_bt_totals",
+    "backtest_by_tier",
     hide_index=True,
     width="stretch",
 )
 paid = tot.loc[[k.key for k in TIERS[2:]]]
-chart = pd.DataFrame(
+chart_data = pd.DataFrame(
     {"observed": paid["observed"].to_numpy() / 1e4, "simulated": paid["simulated"].to_numpy() / 1e4},
     index=[tier_label(k, lang()) for k in paid.index],
 )
-st.plotly_chart(
+chart(
     charts.side_bars(
-        chart, {"observed": t("bt_observed"), "simulated": t("bt_simulated")}, t("bt_chart"), ""
+        chart_data, {"observed": t("bt_observed"), "simulated": t("bt_simulated")}, t("bt_chart"), ""
     ),
-    key="ch_bt_tiers",
+    "ch_bt_tiers",
 )
 
 by = st.multiselect(
@@ -239,7 +254,7 @@ shown.update(
         t("bt_exact"): [_exact(str(k), by) for k in tb["tier"]],
     }
 )
-st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch", height=360)
+table(pd.DataFrame(shown), "tb_bt_groups", "backtest_by_group", hide_index=True, width="stretch", height=360)
 st.caption(t("bt_exact_note"))
 
 st.subheader(t("bt_gaps"))
@@ -247,17 +262,17 @@ gaps = bt.largest_gaps(20)
 if gaps.empty:
     st.success(t("bt_gaps_none"))
 else:
-    table = {
+    gap_rows = {
         t("bt_setl"): gaps["setl_id"],
         t("bt_psn"): gaps["psn_no"],
         **{t(f"bt_dim_{d}"): [_dim(d, v) for v in gaps[d]] for d in DIMENSIONS},
         t("bt_abs_gap"): [money(v) for v in gaps["abs_gap"]],
     }
     for k in ("basic_paid", "critical_paid", "assistance_paid", "person_paid"):
-        table[f"{tier_label(k, lang())}：{t('bt_gap')}"] = [
+        gap_rows[f"{tier_label(k, lang())}：{t('bt_gap')}"] = [
             money(s - o) for s, o in zip(gaps[f"sim_{k}"], gaps[f"obs_{k}"])
         ]
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    table(pd.DataFrame(gap_rows), "tb_bt_gaps", "largest_gaps", hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------------------- in-year monitoring
 st.subheader(t("bt_monitor"))
@@ -284,7 +299,7 @@ if this_year is not None:
     fund_labels = {k: v[i] for k, v in FUND_LABELS.items()}
     f = mon.funds
     status = {s: t(f"bt_status_{s}") for s in ("ok", "risk", "over")}
-    st.dataframe(
+    table(
         pd.DataFrame(
             {
                 t("bt_fund"): [fund_labels[x] for x in f["fund"]],
@@ -301,9 +316,9 @@ if this_year is not None:
                 t("bt_months_payable"): [f"{v:.1f}" for v in f["months_payable"]],
             }
         ),
+        "tb_bt_monitor",
+        "in_year_monitor",
         hide_index=True,
         width="stretch",
     )
-    st.plotly_chart(
-        charts.monitor_paths(mon.path, fund_labels, t("bt_monitor_chart"), ""), key="ch_bt_monitor"
-    )
+    chart(charts.monitor_paths(mon.path, fund_labels, t("bt_monitor_chart"), ""), "ch_bt_monitor")

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import _charts as charts
 from app_pages._common import (
     cat_label,
+    chart,
     fmt_figure,
     label,
     lang,
@@ -19,6 +20,7 @@ from app_pages._common import (
     scenario,
     scenario_key,
     t,
+    table,
 )
 from simulation import WorkbenchError
 from simulation.best_buy import FIGURES as BUY_FIGURES
@@ -127,7 +129,7 @@ else:
                 metric_title("premium_per_capita", lang()),
                 t("dec_probability"),
             )
-            st.plotly_chart(fig, key="ch_dec_curve")
+            chart(fig, "ch_dec_curve")
         with st.expander(t("dec_draws_table")):
             d = pr.draws.copy()
             shown = pd.DataFrame(
@@ -139,7 +141,7 @@ else:
                     label("insurer_surplus_returned"): d["surplus_returned"].map(money),
                 }
             )
-            st.dataframe(shown, width="stretch", hide_index=True)
+            table(shown, "tb_dec_draws", "pricing_draws", width="stretch", hide_index=True)
 
 # ---------------------------------------------------------------------------- 2. the best buy
 st.subheader(t("dec_best_buy"))
@@ -164,8 +166,8 @@ else:
         t("dec_per_budget"),
         percent=rank_by != "warnings_remaining",
     )
-    st.plotly_chart(fig, key="ch_dec_buy")
-    st.dataframe(marginal_table(me, scn, lang()), width="stretch", hide_index=True)
+    chart(fig, "ch_dec_buy")
+    table(marginal_table(me, scn, lang()), "tb_dec_marginal", "best_buy", width="stretch", hide_index=True)
 
 st.markdown(f"**{t('dec_frontier')}**")
 options = [lv.path for lv in movable(scn)]
@@ -202,9 +204,9 @@ if fr is not None:
         t("dec_points"),
         t("dec_frontier_line"),
     )
-    st.plotly_chart(fig, key="ch_dec_frontier")
+    chart(fig, "ch_dec_frontier")
     st.caption(t("dec_frontier_note", n=len(fr.points), k=len(fr.frontier)))
-    st.dataframe(frontier_table(fr, scn, lang()), width="stretch", hide_index=True)
+    table(frontier_table(fr, scn, lang()), "tb_dec_frontier", "frontier", width="stretch", hide_index=True)
 
 st.markdown(f"**{t('dec_clearing')}**")
 if me is None:
@@ -233,7 +235,9 @@ else:
                 label("added_cost"): [money(v) if np.isfinite(v) else "—" for v in cl["added_cost"]],
             }
         )
-        st.dataframe(shown.head(500), width="stretch", hide_index=True)
+        table(
+            shown.head(500), "tb_dec_clearing", "warned_households_clearing", width="stretch", hide_index=True
+        )
 
 # ---------------------------------------------------------------------------- 3. sensitivity
 st.subheader(t("dec_tornado"))
@@ -269,6 +273,12 @@ else:
         scale=scale,
         percent=scale == 1.0,
     )
-    st.plotly_chart(fig, key="ch_dec_tornado")
+    chart(fig, "ch_dec_tornado")
     st.caption(t("dec_tornado_note", n=len(tn.table), central=fmt_figure(by, tn.central[by])))
-    st.dataframe(tornado_table(tn, lang(), int(n_bars), by), width="stretch", hide_index=True)
+    table(
+        tornado_table(tn, lang(), int(n_bars), by),
+        "tb_dec_tornado",
+        "tornado",
+        width="stretch",
+        hide_index=True,
+    )

@@ -18,7 +18,7 @@ from app_pages._common import (
     t,
 )
 from simulation import WorkbenchError
-from simulation.goal_seek import goal_seek
+from simulation.goal_seek import goal_seek, reach_range
 from simulation.targets import target_specs
 
 ss = st.session_state
@@ -66,30 +66,95 @@ for p in params:
 budget = st.number_input(t("gs_budget"), 0.0, 1e7, 0.0, step=100.0, format="%.0f", key="gs_budget")
 sense = "at_most" if target == "catastrophic_rate" else "at_least"
 
+
+def _range_text(lo: float, hi: float) -> str:
+    return f"{pct(lo)}–{pct(hi)}"
+
+
+def _lever_range(p: str) -> tuple[float, float]:
+    """The lever's whole range (its schema bounds, narrowed by the scenario's constraints)."""
+    lo, hi = rates[p].bounds
+    return (0.0 if lo is None else float(lo), 1.0 if hi is None else float(hi))
+
+
+def _explain(gs, reach) -> list[str]:
+    """Why the goal was not reached, in the page's language: how far the chosen ranges get, and
+    which ranges would reach it (or that none would)."""
+    names = [rates[p].label_in(lang()) if p in rates else p for p in gs.values]
+    goal_s = fmt_figure(gs.target, gs.goal)
+    if gs.over_budget:
+        return [
+            t(
+                "gs_over_budget",
+                budget=money(budget * 1e4),
+                target=label(gs.target),
+                achieved=fmt_figure(gs.target, gs.achieved),
+                goal=goal_s,
+            )
+        ]
+    sep = "；" if lang() == "zh" else "; "
+    chosen = sep.join(f"{n} {_range_text(*b)}" for n, b in zip(names, gs.bounds))
+    lines = [
+        t(
+            "gs_best_within",
+            ranges=chosen,
+            target=label(gs.target),
+            achieved=fmt_figure(gs.target, gs.achieved),
+            goal=goal_s,
+        )
+    ]
+    if reach is None:
+        return lines
+    if reach.ranges is not None:
+        wider = sep.join(f"{n} {_range_text(*b)}" for n, b in zip(names, reach.ranges))
+        lines.append(t("gs_widen", ranges=wider))
+    else:
+        whole = sep.join(f"{n} {_range_text(*_lever_range(p))}" for n, p in zip(names, gs.values))
+        lines.append(t("gs_never", ranges=whole, best=fmt_figure(gs.target, reach.best)))
+    return lines
+
+
 if st.button(t("gs_run"), key="gs_run"):
     if not params:
         st.warning(t("gs_pick_param"))
     else:
         try:
-            ss["gs"] = goal_seek(
-                population(),
-                scn,
-                params,
-                target,
-                goal / 100,
-                bounds[0] if len(params) == 1 else bounds,
-                sense=sense,
-                budget=budget * 1e4 if budget else None,
-            )
+            with st.status(t("gs_running"), expanded=False) as status:
+                gs = goal_seek(
+                    population(),
+                    scn,
+                    params,
+                    target,
+                    goal / 100,
+                    bounds[0] if len(params) == 1 else bounds,
+                    sense=sense,
+                    budget=budget * 1e4 if budget else None,
+                )
+                reach = None
+                if not gs.reached and not gs.over_budget:
+                    status.update(label=t("gs_checking_range"))
+                    reach = reach_range(
+                        population(),
+                        scn,
+                        params,
+                        target,
+                        goal / 100,
+                        [_lever_range(p) for p in params] if len(params) == 2 else _lever_range(params[0]),
+                        sense=sense,
+                    )
+                status.update(label=t("gs_done", n=gs.evaluations), state="complete")
+            ss["gs"] = (gs, reach)
         except WorkbenchError as e:
             ss.pop("gs", None)
             st.error(t("gs_error", msg=str(e)))
-gs = ss.get("gs")
-if gs is not None:
+found = ss.get("gs")
+if found is not None:
+    gs, reach = found
     if gs.reached:
         st.success(t("gs_reached", target=label(gs.target), achieved=fmt_figure(gs.target, gs.achieved)))
     else:
-        st.warning(t("gs_not_reached", msg=gs.message))
+        st.warning("\n\n".join([t("gs_not_reached_title"), *_explain(gs, reach)]))
+        st.caption(t("gs_best_values"))
     cols = st.columns(len(gs.values) + 1)
     for col, (p, v) in zip(cols, gs.values.items()):
         col.metric(cap(rates[p].label_in(lang())) if p in rates else p, pct(v), border=True)

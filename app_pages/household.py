@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages._charts import payer_waterfall
 from app_pages._common import (
+    chart,
     label,
     lang,
     money,
@@ -20,6 +21,7 @@ from app_pages._common import (
     result,
     scenario,
     t,
+    table,
 )
 from app_pages._text import TEXT
 from simulation import PopulationError, WorkbenchError
@@ -61,14 +63,14 @@ def error_text(e: Exception) -> str:
     d = getattr(e, "detail", None)
     if not d:
         return t("hh_error", msg=str(e))
-    table = t("hh_table_claims") if str(d["source"]).endswith("claims") else t("hh_table_persons")
+    which = t("hh_table_claims") if str(d["source"]).endswith("claims") else t("hh_table_persons")
     rows = ("、" if lang() == "zh" else ", ").join(str(r) for r in d["rows"])
     got = t("hh_error_got", got=d["got"]) if d.get("got") else ""
     column = d["column"]
     col = t(f"hh_col_{column}") if f"hh_col_{column}" in TEXT["zh"] else column
     expected = d["expected_zh"] if lang() == "zh" else d["expected"]
     return t(
-        "hh_error", msg=t("hh_error_cell", table=table, rows=rows, column=col, expected=expected, got=got)
+        "hh_error", msg=t("hh_error_cell", table=which, rows=rows, column=col, expected=expected, got=got)
     )
 
 
@@ -211,21 +213,15 @@ def summary_of(e, w) -> dict:
 
 if changed and ex.baseline is not None:
     left, right = st.columns(2)
-    left.plotly_chart(
-        payer_waterfall(summary_of(ex, pick), labels, f"{t('hh_current')}{SEP}{t('hh_waterfall')}",
-                        labels["total_cost"], lang(), height=340),
-        width="stretch", key="hh_wf_current",
-    )  # fmt: skip
-    right.plotly_chart(
-        payer_waterfall(summary_of(ex.baseline, pick), labels, f"{t('hh_preset')}{SEP}{t('hh_waterfall')}",
-                        labels["total_cost"], lang(), height=340),
-        width="stretch", key="hh_wf_preset",
-    )  # fmt: skip
+    chart(payer_waterfall(summary_of(ex, pick), labels, f"{t('hh_current')}{SEP}{t('hh_waterfall')}",
+                        labels["total_cost"], lang(), height=340), "hh_wf_current", where=left)  # fmt: skip
+    chart(payer_waterfall(summary_of(ex.baseline, pick), labels, f"{t('hh_preset')}{SEP}{t('hh_waterfall')}",
+                        labels["total_cost"], lang(), height=340), "hh_wf_preset", where=right)  # fmt: skip
 else:
-    st.plotly_chart(
+    chart(
         payer_waterfall(summary_of(ex, pick), labels, t("hh_waterfall"), labels["total_cost"], lang()),
-        width="stretch", key="hh_wf",
-    )  # fmt: skip
+        "hh_wf",
+    )
 
 # ---------------------------------------------------------------------------- steps
 st.subheader(t("hh_steps"))
@@ -287,8 +283,7 @@ else:
     d = ex.difference[ex.difference["difference"].abs() > 0.005]
     if len(d):
         st.caption(t("hh_step_changes"))
-        st.dataframe(
-            pd.DataFrame(
+        table(pd.DataFrame(
                 {
                     t("hh_col_member"): d["person_id"].astype(str),
                     t("hh_col_claim"): d["claim"].astype(object).where(d["claim"].notna(), "—").astype(str),
@@ -297,9 +292,7 @@ else:
                     t("hh_preset"): d["baseline_amount"].map(yuan),
                     t("hh_difference"): d["difference"].map(signed),
                 }
-            ),
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+            ), "tb_hh_changes", "changed_steps", hide_index=True, width="stretch")  # fmt: skip
 
 # ---------------------------------------------------------------------------- on paper
 name = f"{scn.id}_household_{ex.household_id}"

@@ -3,7 +3,16 @@ imported lazily so the app still runs when that module is absent."""
 
 import streamlit as st
 
-from app_pages._common import baseline_result, lang, result, scenario, t
+from app_pages._common import (
+    baseline_result,
+    changes_key,
+    lang,
+    population_key,
+    result,
+    scenario,
+    t,
+    with_progress,
+)
 from app_pages._limits import safe_file_name
 
 st.header(t("report_title"))
@@ -17,6 +26,9 @@ st.caption(t("report_hint"))
 scn = scenario()
 res = result()
 base = baseline_result() if scn.changes else None
+
+
+PDF_EXPECTED_S = 10.0  # a PDF report on this project's 2-core machines (the charts drawn by kaleido)
 
 
 def _builder(fn):
@@ -41,6 +53,29 @@ for col, name, key, ext, mime in (
     fn = getattr(rep, name, None)
     if fn is None:
         col.error(t("report_missing", msg=name))
+        continue
+    if ext == "pdf":
+        # the PDF takes seconds (layout, charts through a browser): built on a button, with progress
+        pdf_key = (population_key(), st.session_state["preset"], changes_key(), lang())
+        built = st.session_state.get("report_pdf")
+        if not built or built[0] != pdf_key:
+            if col.button(t("report_pdf_build"), key="build_pdf"):
+                with col:
+                    data, seconds = with_progress(
+                        _builder(fn), t("report_pdf_building", expected=PDF_EXPECTED_S), PDF_EXPECTED_S
+                    )
+                st.session_state["report_pdf"] = built = (pdf_key, data, seconds)
+        if not built or built[0] != pdf_key:
+            continue
+        col.caption(t("report_pdf_ready", seconds=built[2]))
+        col.download_button(
+            t(key),
+            data=built[1],
+            file_name=safe_file_name(f"{scn.id}_report.{ext}", f"report.{ext}"),
+            mime=mime,
+            on_click="ignore",
+            key=f"dl_{ext}",
+        )
         continue
     col.download_button(
         t(key),

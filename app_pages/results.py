@@ -2,6 +2,8 @@
 the catastrophic-spending households. Fast path: res.summary and bincount aggregates only (no
 person tables, no fund projection), so a slider move redraws quickly at 1e6 persons."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -26,12 +28,14 @@ from app_pages._common import (
     population_key,
     preset_scenario,
     result,
+    result_precision,
     scenario,
     t,
     table,
     title,
 )
 from simulation.protection import FIGURES as PROTECTION_FIGURES
+from simulation.registry import fmt_points, metric_kind
 from simulation.targets import check, target_specs
 
 st.header(t("page_results"))
@@ -59,6 +63,27 @@ KPIS = [
     "total_cost",
     "oop",
 ]
+prec = result_precision()
+
+
+def _pm(key: str) -> str:
+    """The 95% ± of a figure at the population size in use, in its own unit (percentage points of a
+    rate, the money figure's own scale); "" when it is not estimated."""
+    if prec is None or key not in prec.index or not np.isfinite(prec.at[key, "half_width"]):
+        return ""
+    hw = float(prec.at[key, "half_width"])
+    if metric_kind(key) == "rate":
+        return t("pm_points", pm=fmt_points(hw, lang()).lstrip("+"))
+    shown = fmt_figure(key, float(prec.at[key, "value"]))
+    # money: in the card's scale and digits (11.60 亿元 → ± 0.93 亿元; ¥1.16 bn → ± ¥0.09 bn)
+    m = re.match(r"^(\D*?)(-?[\d,]+(?:\.(\d+))?)(.*)$", shown)
+    if m is None or not prec.at[key, "value"]:
+        return ""
+    prefix, number, decimals, suffix = m.groups()
+    factor = float(number.replace(",", "")) / float(prec.at[key, "value"])
+    return t("pm_points", pm=f"{prefix}{hw * factor:,.{len(decimals or '')}f}{suffix}")
+
+
 cols = st.columns(4)
 for i, key in enumerate(KPIS):
     v = float(s.get(key, np.nan))
@@ -72,15 +97,19 @@ for i, key in enumerate(KPIS):
         goal = f"≥{lo_s}" if hi is None else f"≤{hi_s}" if lo is None else f"{lo_s}–{hi_s}"
         delta = t("target_ok", goal=goal) if ok else t("target_fail", goal=goal)
         color = "normal" if ok else "inverse"
-    with cols[i % 4]:
+    # a card: the figure, its target, and its precision at this population size beneath
+    with cols[i % 4].container(border=True):
         st.metric(
             label(key),
             fmt_figure(key, v),
             delta=delta,
             delta_color=color,
             delta_arrow="off" if ok is None else ("up" if ok else "down"),
-            border=True,
         )
+        st.caption(_pm(key) or "&nbsp;")  # the same height in every card
+
+if prec is not None:
+    st.caption(t("precision_note", n=len(population().persons), groups=int(prec["groups"].iloc[0])))
 
 st.subheader(t("who_pays"))
 labels = {k: label(k) for k in (*PAYERS_SHOWN, "oop", "total_cost")}

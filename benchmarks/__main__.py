@@ -24,6 +24,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: the repository on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.results_section import kept_sections
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "RESULTS.md"
@@ -338,11 +342,14 @@ def write_results(rows: list[dict], args, m: dict, load: tuple, seconds: float) 
     if args.note:
         head.append(f"- Note: {args.note}")
     text = "\n".join(head) + "\n\n## Results\n\n" + tables(rows, args) + "\n"
-    # the measurements of earlier runs and sessions, under "## History", are kept as they are
+    # the sections other scripts write (precision, browser timings) and the measurements of
+    # earlier runs and sessions, under "## History", are kept as they are
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if "\n## History\n" in old:
-        text += "\n" + old[old.index("\n## History\n") + 1 :]
-    RESULTS.write_text(text, encoding="utf-8")
+    history = old[old.index("\n## History\n") + 1 :] if "\n## History\n" in old else ""
+    kept = kept_sections(old[: len(old) - len(history)]) if old else ""
+    RESULTS.write_text(
+        text + ("\n" + kept if kept else "") + ("\n" + history if history else ""), encoding="utf-8"
+    )
     print(f"wrote {RESULTS}")
 
 

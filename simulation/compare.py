@@ -22,6 +22,11 @@ TIERS = ("total_cost", *PAID_COLUMNS, "premium_subsidy", "oop")
 # the public payers (basic, critical, assistance, other, cap, premium subsidies): from the registry
 PUBLIC_TIERS = PUBLIC_PAYERS
 TOLERANCE = 0.01  # yuan: a household whose OOP moves less than this is unchanged
+# winners and losers in five bands of the change in out-of-pocket as a share of household income
+# (a gain is a fall in OOP): the usual distributional chart of a reform, the 5% line between a
+# small and a large change; a household without income whose OOP moves falls in a large band
+BAND_SHARE = 0.05
+BANDS = ("gain_large", "gain_small", "unchanged", "lose_small", "lose_large")
 
 
 @dataclass
@@ -37,6 +42,12 @@ class Comparison:
     # and the protection figures by income quintile (of the baseline's household per-capita income)
     protection: pd.DataFrame | None = None
     protection_by_quintile: pd.DataFrame | None = None
+    # winners and losers, first year: share of persons (households weighted by their members) in
+    # each of BANDS, by household income decile (1-10), by the household's category and by district
+    # (index the group; columns BANDS, summing to 1, and `persons`)
+    bands_by_decile: pd.DataFrame | None = None
+    bands_by_category: pd.DataFrame | None = None
+    bands_by_district: pd.DataFrame | None = None
 
     @property
     def added_public_cost(self) -> float:
@@ -115,6 +126,50 @@ def income_deciles(res) -> np.ndarray:
     return dec
 
 
+def change_band(d_oop: np.ndarray, income: np.ndarray) -> np.ndarray:
+    """Band (index into BANDS) of each household from its change in out-of-pocket (reform −
+    baseline, yuan) and its income: |change| ≤ TOLERANCE unchanged; otherwise a gain (OOP falls) or
+    a loss, large when the change exceeds BAND_SHARE of income (always, without income)."""
+    d = np.asarray(d_oop, dtype=float)
+    inc = np.asarray(income, dtype=float)
+    large = np.abs(d) > BAND_SHARE * np.maximum(inc, 0.0)
+    band = np.where(d < 0, np.where(large, 0, 1), np.where(large, 4, 3))
+    return np.where(np.abs(d) <= TOLERANCE, 2, band).astype(np.int64)
+
+
+def band_shares(band: np.ndarray, group: np.ndarray, persons: np.ndarray, names) -> pd.DataFrame:
+    """Share of `persons` (weighted persons per household) in each band, per group (codes into
+    `names`); a `persons` column holds each group's weighted persons."""
+    k = len(names)
+    counts = np.zeros((k, len(BANDS)))
+    np.add.at(counts, (np.asarray(group, dtype=np.int64), band), persons)
+    total = counts.sum(axis=1)
+    shares = np.divide(counts, total[:, None], out=np.zeros_like(counts), where=total[:, None] > 0)
+    df = pd.DataFrame(shares, columns=list(BANDS), index=pd.Index(list(names)))
+    df["persons"] = total
+    return df
+
+
+def _bands(b, r) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Winners and losers of the first year by income decile, household category and district."""
+    hb, hr = b._household_arrays, r._household_arrays
+    band = change_band(hr["oop"] - hb["oop"], hb["income"])
+    persons = hb["weight"] * hb["size"]
+    dec = income_deciles(b)
+    by_decile = band_shares(band, dec - 1, persons, list(range(1, 11)))
+    by_decile.index.name = "decile"
+    cats, cat_codes = np.unique(np.asarray(b.household_category, dtype=str), return_inverse=True)
+    by_category = band_shares(band, cat_codes, persons, [str(c) for c in cats])
+    by_category.index.name = "category"
+    pop = b._population
+    codes, names = pop.districts
+    hd = np.zeros(len(persons), dtype=np.int64)
+    hd[pop.arrays.household] = codes
+    by_district = band_shares(band, hd, persons, [str(n) for n in names])
+    by_district.index.name = "district"
+    return by_decile, by_category, by_district
+
+
 def compare(baseline, reform) -> Comparison:
     """Compare a reform with a baseline (two Results, or two Projections of the same years)."""
     rb, rr = _results(baseline), _results(reform)
@@ -177,6 +232,7 @@ def compare(baseline, reform) -> Comparison:
     # a reform moves OOP, not income: the quintiles hold the same households in both runs
     by_quintile = _side_by_side(pb.by_quintile, pr.by_quintile)
     by_quintile.index.name = "quintile"
+    bands_by_decile, bands_by_category, bands_by_district = _bands(b, r)
     return Comparison(
         tiers=tiers,
         funds=funds,
@@ -186,4 +242,7 @@ def compare(baseline, reform) -> Comparison:
         summary=summary,
         protection=protection,
         protection_by_quintile=by_quintile,
+        bands_by_decile=bands_by_decile,
+        bands_by_category=bands_by_category,
+        bands_by_district=bands_by_district,
     )

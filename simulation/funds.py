@@ -203,3 +203,27 @@ class FundChain:
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=FUND_COLUMNS)
+
+
+# ---------------------------------------------------------------------------- exhaustion
+
+
+def active_funds(funds: pd.DataFrame) -> list[str]:
+    """The funds of a fund table with any money flowing (a scenario without long-term care has an
+    all-zero row for it), in `FUNDS` order."""
+    moving = funds.groupby("fund")[["income", "expenditure", "opening"]].apply(
+        lambda g: bool((g.abs() > 0).any().any())
+    )
+    return [f for f in FUNDS if bool(moving.get(f, False))]
+
+
+def exhaustion_years(funds: pd.DataFrame) -> pd.Series:
+    """The first year each fund's year-end balance is below zero (穿底), from a fund table (columns
+    year, fund, balance); NaN where it stays at or above zero over the horizon. Index: fund, in
+    `FUNDS` order (the funds of the table)."""
+    present = [f for f in FUNDS if f in set(funds["fund"])]
+    below = funds[funds["balance"] < 0]
+    first = below.groupby("fund")["year"].min()
+    return pd.Series(
+        [first.get(f, np.nan) for f in present], index=pd.Index(present, name="fund"), name="year"
+    )

@@ -37,6 +37,8 @@ class GoalSeekResult:
     evaluations: int
     scenario: Scenario | None = None  # the scenario with `values` applied
     trace: list[dict] = field(default_factory=list, repr=False)
+    bounds: list[tuple[float, float]] = field(default_factory=list)  # the ranges searched, per parameter
+    over_budget: bool = False  # reachable within the bounds, but not within the budget
 
 
 def _public_cost(summary) -> float:
@@ -137,6 +139,8 @@ def goal_seek(
             evaluations=len(ev.cache),
             scenario=ev.scenario_for(list(values.values())),
             trace=ev.trace,
+            bounds=[(float(lo), float(hi)) for lo, hi in bnds],
+            over_budget=not reached and msg.startswith("out of reach within the budget"),
         )
 
     if len(names) == 1:
@@ -227,3 +231,63 @@ def _over_budget(ev, names, bnds, target, value, budget, x, f, c, finish):
         f"out of reach within the budget: {names[0]} = {x:.6g} reaches {target} = {value:g} but adds "
         f"{c:,.0f} yuan (budget {budget:,.0f}); the budget buys {names[0]} = {xb:.6g}, {target} = {fb:.6g}",
     )
+
+
+@dataclass
+class Reach:
+    """`reach_range`'s answer: the ranges (one (low, high) a parameter) within which the goal is
+    reached, or None; `best`, the best value of the target within the whole ranges."""
+
+    ranges: list[tuple[float, float]] | None
+    best: float
+
+
+def reach_range(
+    pop,
+    scenario: Scenario,
+    params: str | Sequence[str],
+    target: str,
+    value: float,
+    full_bounds: Sequence[float] | Sequence[Sequence[float]],
+    *,
+    sense: str = "at_least",
+    year: int | None = None,
+    xtol: float = 1e-4,
+) -> Reach:
+    """Where the goal can be reached within each parameter's whole range (`full_bounds`, e.g. the
+    lever's bounds), for a goal-seek that could not reach it within a narrower one: for one
+    parameter, the part of its range where the goal holds (the response is monotone, so it runs
+    from the crossing to the favourable end); for two, their whole ranges when a corner of them
+    reaches the goal; `ranges` None when nothing within the whole ranges reaches it, and `best` the
+    best value of the target over them (at an end, or a corner, of the ranges)."""
+    names = [params] if isinstance(params, str) else list(params)
+    bnds = (
+        [tuple(full_bounds)]
+        if len(names) == 1 and np.isscalar(full_bounds[0])
+        else [tuple(b) for b in full_bounds]
+    )
+    if len(bnds) != len(names) or not 1 <= len(names) <= 2:
+        raise WorkbenchError("reach_range: one (low, high) pair per parameter, one or two parameters")
+    sign = 1.0 if sense == "at_least" else -1.0
+    ev = _Evaluator(pop, scenario, names, target, year)
+
+    def ok(v: float) -> bool:
+        return sign * (v - value) >= -1e-9
+
+    if len(names) == 2:
+        values = [ev([a, b])[0] for a in bnds[0] for b in bnds[1]]
+        best = max(values, key=lambda v: sign * v)
+        whole = [(float(lo), float(hi)) for lo, hi in bnds]
+        return Reach(whole if ok(best) else None, best)
+    lo, hi = map(float, bnds[0])
+    f_lo, f_hi = ev([lo])[0], ev([hi])[0]
+    best = max(f_lo, f_hi, key=lambda v: sign * v)
+    if ok(f_lo) and ok(f_hi):
+        return Reach([(lo, hi)], best)
+    if not ok(f_lo) and not ok(f_hi):
+        return Reach(None, best)
+    x = float(optimize.brentq(lambda t: ev([t])[0] - value, lo, hi, xtol=xtol * max(hi - lo, 1e-12)))
+    # the crossing rounded outwards by xtol, so the range's end surely reaches the goal
+    if ok(f_hi):
+        return Reach([(min(hi, x + xtol * (hi - lo)), hi)], best)
+    return Reach([(lo, max(lo, x - xtol * (hi - lo)))], best)

@@ -202,6 +202,9 @@ _OUTPUTS: tuple[Output, ...] = (
     _o("premium_subsidy_city", "资助参保：市级承担", "premium subsidies: city", "money"),
     _o("premium_subsidy_county", "资助参保：县级承担", "premium subsidies: county", "money"),
     _o("warnings", "因病致贫预警户数", "households flagged by early warning", "count"),
+    # the district view (simulation.districts): shares of a district's households
+    _o("warning_rate", "预警户占比", "share of households flagged", "rate"),
+    _o("catastrophic_households", "灾难性支出家庭户数", "households with catastrophic spending", "count"),
     _o(
         "warning_cleared_rate",
         "高额医疗费用动态清零化解率",

@@ -34,6 +34,8 @@ class MonteCarlo:
     assumptions: pd.DataFrame  # one row per draw: seed and each drawn growth rate
     bands: pd.DataFrame  # year, fund, p10, p50, p90 of the balance
     exhaustion: pd.Series  # fund -> probability that the balance goes below zero within the horizon
+    # year x fund: probability that the fund's balance has gone below zero in that year or before
+    exhaustion_by_year: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         p = ", ".join(f"{k} {v:.0%}" for k, v in self.exhaustion.items())
@@ -136,4 +138,17 @@ def monte_carlo(
         assumptions=pd.DataFrame(assumptions),
         bands=bands,
         exhaustion=exhaustion,
+        exhaustion_by_year=exhaustion_by_year(all_draws),
     )
+
+
+def exhaustion_by_year(draws: pd.DataFrame) -> pd.DataFrame:
+    """From the draws' fund tables (draw, year, fund, balance): for each year and fund the share of
+    draws whose balance has been below zero in that year or an earlier one (cumulative, so it never
+    falls; the last year's equals `exhaustion`). Index year; columns the funds in `FUNDS` order."""
+    d = draws.sort_values(["draw", "fund", "year"])
+    # once below zero, exhausted from then on (a later surplus does not undo a missed payment)
+    below = (d["balance"] < 0).astype(int).groupby([d["draw"], d["fund"]]).cummax()
+    p = below.groupby([d["year"], d["fund"]]).mean().unstack("fund")
+    cols = [f for f in FUNDS if f in p.columns]
+    return p[cols].rename_axis(index="year", columns="fund")

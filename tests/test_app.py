@@ -26,6 +26,7 @@ PAGES = [
     "funds",
     "compare",
     "goal_seek",
+    "district",
     "warnings",
     "decisions",
     "household",
@@ -307,3 +308,40 @@ def test_household_page_every_source_and_a_bad_family():
     assert (
         at.error and "claims, row 1" in at.error[0].value and "policy_cost ≤ total_cost" in at.error[0].value
     )
+
+
+def test_goal_seek_pressed_on_open_explains_in_the_page_language():
+    """求解 as the page opens: the default goal (90%) is out of reach within the default range; the
+    page says how far the range gets and which range would reach it, in Chinese, no raw float."""
+    at = app()
+    at.switch_page("app_pages/goal_seek.py").run()
+    at.button(key="gs_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = " ".join([w.value for w in at.warning] + [s.value for s in at.success])
+    assert shown
+    for raw in ("out of reach", "coverage_rate_poor", "inpatient_ratio"):
+        assert raw not in shown, shown
+    assert not re.search(r"\d\.\d{4,}", shown), shown  # no raw float
+    if at.warning:
+        assert "住院救助比例" in shown and "%" in shown
+
+
+def test_new_figure_builders():
+    assert charts.money_scale([3.77e5, -1.0]) == "wan"
+    assert charts.money_scale([2.1e8]) == "yi" and charts.money_scale([12.0]) == "yuan"
+    funds = pd.DataFrame(
+        {
+            "year": [2024, 2025, 2024, 2025],
+            "fund": ["a", "a", "b", "b"],
+            "balance": [3e9, 2e9, 5e4, -1e4],
+        }
+    )
+    fig = charts.fund_panels(funds, {"a": "A", "b": "B"}, "t", "zh")
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[:2] == ["A（亿元）", "B（万元）"]  # each fund in its own unit
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
+    bands = pd.DataFrame({b: [0.2] * 2 for b in ("g1", "g2", "u", "l1", "l2")}, index=[1, 2])
+    bb = charts.band_bars(bands, list(bands.columns), {b: b for b in bands.columns}, "t", "x")
+    assert len(bb.data) == 5 and bb.layout.barmode == "stack"
+    tg = charts.tile_grid(["甲", "乙", "丙"], np.array([0.1, 0.2, 0.3]), ["10%", "20%", "30%"], "t", cols=2)
+    assert tg.data[0].z.shape == (2, 2) and "甲" in tg.data[0].text[0][0]

@@ -71,3 +71,44 @@ def test_different_populations_are_refused(presets):
     other = population([person(99)], [])
     with pytest.raises(WorkbenchError, match="same population"):
         compare(simulate(pop(), scn), simulate(other, scn))
+
+
+def test_change_bands_by_hand():
+    from simulation.compare import BANDS, change_band
+
+    # income 10,000: a fall of 600 (6%) a large gain, of 400 a small one; 0.005 yuan unchanged;
+    # a rise of 400 a small loss, of 600 a large one; without income any change is large
+    d = np.array([-600.0, -400.0, 0.005, 400.0, 600.0, -1.0, 1.0])
+    inc = np.array([10_000.0] * 5 + [0.0, 0.0])
+    assert [BANDS[b] for b in change_band(d, inc)] == [
+        "gain_large",
+        "gain_small",
+        "unchanged",
+        "lose_small",
+        "lose_large",
+        "gain_large",
+        "lose_large",
+    ]
+
+
+def test_bands_of_a_reform(presets):
+    from simulation.compare import BANDS
+
+    base = presets["linan_2024"].with_changes({"supplement.enabled": False, "family_cap.enabled": False})
+    reform = base.with_changes({"medical_assistance.inpatient_ratio.dibao": 1.0})
+    p = pop()
+    rb = simulate(p, base)
+    c = compare(rb, simulate(p, reform))
+    for table in (c.bands_by_decile, c.bands_by_category, c.bands_by_district):
+        assert np.allclose(table[list(BANDS)].sum(axis=1)[table["persons"] > 0], 1.0)
+    assert list(c.bands_by_decile.index) == list(range(1, 11))
+    # household 1 (two 低保 persons, income 8,000 + 0) gains 10% of what basic left of person 1's
+    # 10,000: a large gain if that exceeds 5% of 8,000 = 400 yuan
+    d = 0.1 * (rb.persons.loc[1, "oop"] + rb.persons.loc[1, "assistance_paid"])
+    band = "gain_large" if d > 400.0 else "gain_small"
+    assert c.bands_by_category.loc["dibao", band] == pytest.approx(1.0)
+    assert c.bands_by_category.loc["dibao", "persons"] == pytest.approx(2.0)
+    assert c.bands_by_category.loc["none", "unchanged"] == pytest.approx(1.0)
+    assert c.bands_by_district["persons"].sum() == pytest.approx(5.0)
+    same = compare(simulate(p, base), simulate(p, base))
+    assert same.bands_by_decile["unchanged"][same.bands_by_decile["persons"] > 0].eq(1.0).all()

@@ -247,6 +247,7 @@ PAGE_ADDRESSES = {
     "funds": "funds_title",
     "compare": "compare_title",
     "goal_seek": "page_goal_seek",
+    "district": "page_district",
     "warnings": "warn_title",
     "decisions": "page_decisions",
     "household": "hh_title",

@@ -85,3 +85,23 @@ def test_two_parameters_out_of_reach(linan):
     )
     assert not gs.reached and "out of reach" in gs.message
     assert gs.values[RATIO] == pytest.approx(0.5)
+
+
+def test_reach_range_says_which_range_reaches(linan):
+    from simulation.goal_seek import reach_range
+
+    # coverage = 1 − 1755 (1 − r) / 10000 ≥ 0.90  ⇔  r ≥ 1 − 1000/1755 = 0.43020
+    gs = goal_seek(pop(), linan, RATIO, "coverage_rate_poor", 0.90, bounds=(0.0, 0.3))
+    assert not gs.reached and gs.bounds == [(0.0, 0.3)] and not gs.over_budget
+    r = reach_range(pop(), linan, RATIO, "coverage_rate_poor", 0.90, (0.0, 1.0))
+    ((lo, hi),) = r.ranges
+    assert hi == 1.0 and r.best == pytest.approx(1.0)
+    assert lo == pytest.approx(1 - 1000 / 1755, abs=2e-4) and lo >= 1 - 1000 / 1755
+    # nothing in [0, 40%] reaches it; 40% gives 1 − 1755 × 0.6 / 10000
+    r = reach_range(pop(), linan, RATIO, "coverage_rate_poor", 0.90, (0.0, 0.4))
+    assert r.ranges is None and r.best == pytest.approx(1 - 1755 * 0.6 / 10_000)
+    # at_most: the lower end of the range reaches a ceiling
+    ((lo, hi),) = reach_range(
+        pop(), linan, RATIO, "coverage_rate_poor", 0.90, (0.0, 1.0), sense="at_most"
+    ).ranges
+    assert lo == 0.0 and hi == pytest.approx(1 - 1000 / 1755, abs=2e-4)

@@ -24,8 +24,8 @@ from app_pages._text import TEXT
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = [
-    "scenario", "population", "results", "funds", "compare", "goal_seek", "warnings", "decisions",
-    "household", "backtest", "report",
+    "scenario", "population", "results", "funds", "compare", "district", "goal_seek", "warnings",
+    "decisions", "household", "backtest", "report",
 ]  # fmt: skip
 CHANGE = {"medical_assistance.inpatient_ratio.dibao": "0.95", "family_cap.cap.dibao": "20000"}
 

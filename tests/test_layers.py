@@ -73,6 +73,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             # the rest of simulation.settlements: apportioning a run to the settlements, the
             # back-test, in-year monitoring and the synthetic extract (all run simulate)
             "settlements",
+            # the district view (临安 三(二) 医保立体防贫地图) and the figures' split-sample precision
+            "districts",
+            "precision",
         ),
     ),
     ("presentation", ("cli", "__main__", "report")),

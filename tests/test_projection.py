@@ -334,3 +334,30 @@ def test_the_cap_is_paid_the_year_after(presets):
     paid_now = project(pop, same_year, years=2)
     now = paid_now.funds[paid_now.funds["fund"] == "charity"].set_index("year")["expenditure"]
     assert now[years[1]] == pytest.approx(cap[1])
+
+
+def test_exhaustion_years_and_active_funds():
+    import pandas as pd
+
+    from simulation.funds import active_funds, exhaustion_years
+
+    funds = pd.DataFrame(
+        [
+            # (year, fund, opening, income, expenditure, balance)
+            (2025, "assistance", 10.0, 5.0, 8.0, 7.0),
+            (2026, "assistance", 7.0, 5.0, 8.0, 4.0),
+            (2027, "assistance", 4.0, 5.0, 10.0, -1.0),  # runs out in 2027
+            (2025, "charity", 1.0, 2.0, 1.0, 2.0),
+            (2026, "charity", 2.0, 2.0, 1.0, 3.0),
+            (2027, "charity", 3.0, 2.0, 1.0, 4.0),
+            (2025, "long_term_care", 0.0, 0.0, 0.0, 0.0),  # no such fund in the scenario
+            (2026, "long_term_care", 0.0, 0.0, 0.0, 0.0),
+            (2027, "long_term_care", 0.0, 0.0, 0.0, 0.0),
+        ],
+        columns=["year", "fund", "opening", "income", "expenditure", "balance"],
+    )
+    ex = exhaustion_years(funds)
+    assert list(ex.index) == ["assistance", "charity", "long_term_care"]  # FUNDS order
+    assert ex["assistance"] == 2027
+    assert np.isnan(ex["charity"]) and np.isnan(ex["long_term_care"])
+    assert active_funds(funds) == ["assistance", "charity"]

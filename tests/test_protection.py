@@ -154,3 +154,15 @@ def test_reports_carry_the_protection_tables(runs, tmp_path):
     html = (write_report(res, tmp_path / "r.html", lang="en")).read_text(encoding="utf-8")
     assert "Financial protection by household income quintile" in html
     assert "Concentration index" in html
+
+
+def test_concentration_indices_equal_one_at_a_time():
+    rng = np.random.default_rng(3)
+    n = 500
+    w = rng.uniform(0.5, 3.0, n)
+    rank = pr.fractional_rank(rng.lognormal(9, 1, n), w)
+    flags = rng.random((n, 6)) < np.array([0.0, 0.01, 0.1, 0.5, 0.9, 1.0])
+    batched = pr.concentration_indices(flags, rank, w)
+    one = [pr.concentration_index(flags[:, k].astype(float), rank, w) for k in range(flags.shape[1])]
+    assert np.isnan(batched[0]) and np.isnan(one[0])  # nobody flagged: undefined
+    np.testing.assert_allclose(batched[1:], one[1:], rtol=1e-9, atol=1e-12)

@@ -51,3 +51,32 @@ def test_with_the_generator(presets):
     mc = monte_carlo(presets["linan_2024"], persons=2_000, draws=3, years=2, seed=1)
     assert len(mc.bands) == 2 * len(FUNDS)
     assert mc.assumptions["seed"].nunique() == 3
+
+
+def test_exhaustion_by_year_by_hand():
+    import pandas as pd
+
+    from simulation.uncertainty import exhaustion_by_year
+
+    # draw 0 runs out in 2026 and recovers in 2027 (still counted), draw 1 in 2027, draw 2 never
+    rows = []
+    for draw, balances in enumerate(([5.0, -1.0, 3.0], [5.0, 2.0, -4.0], [1.0, 1.0, 1.0])):
+        for year, b in zip((2025, 2026, 2027), balances):
+            rows.append({"draw": draw, "year": year, "fund": "assistance", "balance": b})
+            rows.append({"draw": draw, "year": year, "fund": "charity", "balance": 1.0})
+    p = exhaustion_by_year(pd.DataFrame(rows))
+    assert list(p.columns) == ["assistance", "charity"]
+    assert p["assistance"].tolist() == pytest.approx([0.0, 1 / 3, 2 / 3])
+    assert p["charity"].tolist() == pytest.approx([0.0, 0.0, 0.0])
+
+
+def test_exhaustion_by_year_ends_at_exhaustion(presets):
+    scn = presets["shuozhou_2021"].with_changes(
+        {"financing.assistance_fiscal_per_capita": 0.0, "financing.opening_reserve_months.assistance": 0.0}
+    )
+    mc = monte_carlo(scn, draws=4, years=3, seed=1, populations=2, population_factory=factory)
+    by_year = mc.exhaustion_by_year
+    assert list(by_year.index) == sorted(set(mc.draws["year"]))
+    assert (by_year.diff().fillna(0.0) >= 0).all().all()  # cumulative: never falls
+    for fund in by_year.columns:
+        assert by_year[fund].iloc[-1] == pytest.approx(mc.exhaustion[fund])

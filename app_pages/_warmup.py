@@ -1,0 +1,111 @@
+"""The first start, in the open: a thread started with the server compiles the loops (or loads
+them from numba's on-disk cache), builds the default population and runs the default preset on it,
+while every page waits behind a status that says what is happening, how long it usually takes and
+how long it has taken so far, instead of a bare spinner. The run and the population land in the
+app's caches, so the first page then draws at once; the default projection follows in the
+background (the Funds and Compare pages). `python -m simulation warmup` at install compiles every
+variant ahead, and the wait is then a cache load and the population build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+import streamlit as st
+
+from simulation import generate_population, simulate
+from simulation.warmup import cache_dir
+
+from ._common import (
+    DEFAULT_PERSONS,
+    DEFAULT_SEED,
+    _precision,
+    _projection,
+    _run,
+    generated_population,
+    preset_scenario,
+)
+from ._text import text
+
+SMALL = 2_000
+# usual waits on this project's 2-core machines, each with the default population's build and run:
+# compiling the loops the first page needs (an empty numba cache: 43 s, load average 2-4) and
+# loading them once compiled (1-3 s)
+EXPECTED_COMPILE_S = 45.0
+EXPECTED_LOAD_S = 5.0
+
+
+def compiled_before() -> bool:
+    """Whether numba's cache holds compiled loops (a warm-up or an earlier start wrote them)."""
+    d = cache_dir()
+    return d.is_dir() and any(d.glob("kernels.*.nbi"))
+
+
+class Warmup:
+    """The warm-up thread's state (one a server process: `warmup_state`)."""
+
+    def __init__(self, preset: str):
+        self.preset = preset
+        self.cached = compiled_before()
+        self.started = time.perf_counter()
+        self.seconds: float | None = None
+        self.error: str | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="workbench-warmup", daemon=True).start()
+
+    @property
+    def expected(self) -> float:
+        return EXPECTED_LOAD_S if self.cached else EXPECTED_COMPILE_S
+
+    def elapsed(self) -> float:
+        return self.seconds if self.seconds is not None else time.perf_counter() - self.started
+
+    def _run(self) -> None:
+        pop = scn = None
+        key = f"gen:{self.preset}:{DEFAULT_PERSONS}:{DEFAULT_SEED}"  # _common.population_key's
+        try:
+            scn = preset_scenario(self.preset)
+            # a small population first: the serial loops (a population below kernels.PARALLEL_MIN
+            # runs them), then the default one, whose size may take the parallel copies
+            small = simulate(generate_population(scn, persons=SMALL, seed=DEFAULT_SEED), scn)
+            _ = small.summary, small.person_arrays(), small.household_arrays(), small.protection()
+            pop = generated_population(self.preset, DEFAULT_PERSONS, DEFAULT_SEED)
+            res = _run(key, self.preset, "{}", pop, scn)
+            # what the Results page asks of a run: the summary, the arrays, protection, precision
+            _ = res.summary, res.person_arrays(), res.household_arrays(), res.protection()
+            _precision(key, self.preset, "{}", res)
+        except Exception as e:  # the page's own run then reports it in the page's language
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            self.seconds = time.perf_counter() - self.started
+            self.done.set()
+        if self.error is None:
+            # the default projection, for the Funds and Compare pages (nobody waits for it; on an
+            # error the Funds page builds it again and reports it)
+            with contextlib.suppress(Exception):
+                _projection(key, self.preset, "{}", pop, scn)
+
+
+@st.cache_resource(show_spinner=False)
+def warmup_state(preset: str) -> Warmup:
+    return Warmup(preset)
+
+
+def wait_for_warmup(preset: str, lang: str) -> None:
+    """Block the page until the warm-up is done, showing what happens and for how long."""
+    w = warmup_state(preset)
+    if w.done.is_set():
+        return
+    key = "warmup_loading" if w.cached else "warmup_compiling"
+    box = st.empty()
+    with box.container():
+        status = st.status(text(lang, key, expected=w.expected, n=DEFAULT_PERSONS), expanded=True)
+        bar = status.progress(0.0)
+        note = status.empty()
+        while not w.done.wait(0.5):
+            el = w.elapsed()
+            bar.progress(min(el / w.expected, 0.95))
+            note.caption(text(lang, "warmup_elapsed", elapsed=el, expected=w.expected))
+    box.empty()
