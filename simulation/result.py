@@ -320,8 +320,11 @@ class Result:
         # is assistance's; moved between the two payers, so the identity's sum is unchanged
         parts["family_planning_paid"] = 0.0
         if self._family_planning is not None:
-            a = y.population.arrays
-            own = kernels.wdot(a.weight, self._person_arrays["family_planning_paid"])
+            # summed over the fund's persons only (a few in a hundred), in person order as the
+            # column's: the other persons add exact zeros, so the sum is the column's, bit for bit
+            idx = np.flatnonzero(self._family_planning)
+            a3 = y.assistance3[idx]
+            own = kernels.wdot(y.population.arrays.weight[idx], (a3[:, 0] + a3[:, 1]) + a3[:, 2])
             parts["family_planning_paid"] = own
             parts["assistance_paid"] -= own
         # the households' weighted counts, summed in the year's own pass (no household table)
