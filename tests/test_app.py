@@ -327,7 +327,8 @@ def test_goal_seek_pressed_on_open_explains_in_the_page_language():
 
 
 def test_new_figure_builders():
-    assert charts.money_scale([3.77e5, -1.0]) == "wan"
+    assert charts.money_scale([3.77e5, -120.0]) == "wan"  # (the registry's: every non-zero amount reads)
+    assert charts.money_scale([3.77e5, -1.0]) == "yuan"
     assert charts.money_scale([2.1e8]) == "yi" and charts.money_scale([12.0]) == "yuan"
     funds = pd.DataFrame(
         {
