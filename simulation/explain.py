@@ -1010,13 +1010,22 @@ def _flags(scn: Scenario, params: ScenarioModel, reader: _Reader, hh: pd.Series,
         else f"; income per head {_money(income / max(size, 1), 'en')} (limit {_money(limit, 'en')})"
     )
     op = "≥" if hh["expenditure_poor"] else "<"
+    # 第二类 counts the OOP at 本市定点 only: the household test's own argument, as the pass ran it
+    counted = next(
+        (float(c.args["counted"]) for c in reader.calls
+         if c.where == "_household_counts" and c.rule == "expenditure_poor"),
+        oop,
+    )  # fmt: skip
+    local = not np.isclose(counted, oop, rtol=0, atol=0.005)
+    where_zh = f"（其中本市定点 {_money(counted, 'zh')}）" if local else ""
+    where_en = f" (at the city's designated providers {_money(counted, 'en')})" if local else ""
     flag(
         "expenditure_poor",
         hh["expenditure_poor"],
         _w(
-            f"家庭自付 {_money(oop, 'zh')} {op} 家庭年收入 {_money(income, 'zh')} 的 {_pct(share)}"
+            f"家庭自付 {_money(oop, 'zh')}{where_zh} {op} 家庭年收入 {_money(income, 'zh')} 的 {_pct(share)}"
             f"（{_money(share * income, 'zh')}）{lim_zh}",
-            f"household out-of-pocket {_money(oop, 'en')} {op} {_pct(share)} of household income "
+            f"household out-of-pocket {_money(oop, 'en')}{where_en} {op} {_pct(share)} of household income "
             f"{_money(income, 'en')} ({_money(share * income, 'en')}){lim_en}",
         ),
         ["flags.expenditure_poor_share", "flags.expenditure_poor_income_limit_per_capita"],

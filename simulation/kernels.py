@@ -96,13 +96,17 @@ def _claims_range(
     extra3,
     hospital3,
     excl3,
+    local_share,
 ):
     """Tier 1 per claim and the person x setting sums; see rules.basic_insurance for each rule.
 
     Persons lo..hi. Writes `paid` and `base` per claim and the (n, 3) sums
     of total, policy, basic, base, deductible part, extra, hospital cost and the assistance base
     of out-of-city claims at or above code `ooc_lowest` (rules.medical_assistance.out_of_city_excluded;
-    3: none); base, deductible part and the out-of-city base at row p - row0 (a block's scratch)."""
+    3: none); base, deductible part and the out-of-city base at row p - row0 (a block's scratch).
+    With such claims, `local_share[p]`: the share of what the person's claims leave after basic
+    insurance that is left on the others (rules.flags.expenditure_poor counts that part of the OOP
+    for 第二类: 本市定点 only)."""
     any_ooc = ooc_lowest < 3
     # each person's row of every sum is written once, at the end of its claims (no zeroed arrays,
     # no read-modify-write in memory)
@@ -115,6 +119,7 @@ def _claims_range(
         i = offsets[p] & NONNEG
         j = offsets[p + 1] & NONNEG
         acc[:, :] = 0.0  # (no claim this year: the loop below is empty, the sums are zeros)
+        ooc_left = 0.0  # what the excluded out-of-city claims leave after basic insurance
         sch = 0 if employee[p] else 1
         # the term set: the first special set whose categories and scheme the person has, else 0
         # (rules.basic_insurance.person_term_set)
@@ -198,6 +203,7 @@ def _claims_range(
                 acc[6, s] += hospital[k]
             if any_ooc and out_of_city[k] >= ooc_lowest:
                 acc[7, s] += bk if ma_from_base else bk - ap
+                ooc_left += total[k] - paid_k
         # the person's sums, written here, not in a helper: a compiled call taking the ten arrays
         # counts references to each, twice a person (measured: the claims pass 2x slower)
         q = (p - row0) & NONNEG
@@ -213,6 +219,9 @@ def _claims_range(
                 hospital3[p, s] = acc[6, s]
             if any_ooc:
                 excl3[q, s] = acc[7, s]
+        if any_ooc:
+            left = ((acc[0, 0] - acc[2, 0]) + (acc[0, 1] - acc[2, 1])) + (acc[0, 2] - acc[2, 2])
+            local_share[p] = 1.0 - ooc_left / left if left > 0 else 1.0
 
 
 @njit(cache=True, nogil=True)
@@ -793,7 +802,8 @@ N_SUMMARY_SUMS = len(SUMMARY_SUMS)
 def _person_sums(
     lo, hi, total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap, oop_pre,
     premium, aid_subsidy, weight, employee, cat_mask, enrolled, age, disabled, household, income,
-    warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums, counts, fresh,
+    local_share, warn, warn2, ci_covered, fiscal_bits, fiscal_min_age, fiscal_disabled, sup_on, size, hsums,
+    counts, fresh,
 ):  # fmt: skip
     # fresh: households contiguous, their sums zeroed at the first member here (else they come in zeroed)
     # the sums in locals, not an array: a store into the household arrays would order every later
@@ -850,7 +860,7 @@ def _person_sums(
         h = household[p] & NONNEG
         if fresh and (p == lo or household[p - 1] != h):
             size[h] = 0
-            for k in range(7):
+            for k in range(8):
                 hsums[k, h] = 0.0
             counts[0, h] = 0.0
             counts[1, h] = 0.0
@@ -862,6 +872,7 @@ def _person_sums(
         hsums[4, h] += other[p]
         hsums[5, h] += cap[p]
         hsums[6, h] += oop
+        hsums[7, h] += oop * local_share[p] if len(local_share) > 0 else oop  # 第二类's count: 本市定点
         counts[0, h] += warn[p]
         counts[1, h] += warn2[p]
     return np.array([s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
@@ -892,7 +903,7 @@ def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophi
         oop = hsums[6, h]
         ratio = oop_share(oop, income)
         hit = counts[0, h] > 0
-        poor2, _ = expenditure_poor(income, oop, size[h], income_limit, share, np.inf)
+        poor2, _ = expenditure_poor(income, oop, hsums[7, h], size[h], income_limit, share, np.inf)
         h0 += hw
         h1 += hw * (1.0 if ratio > catastrophic else 0.0)
         h2 += hw * (1.0 if ratio > 0.25 else 0.0)
@@ -904,17 +915,20 @@ def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophi
 
 
 @njit(cache=True, nogil=True)
-def _household_flags(size, income, oop, income_limit, share, dibao_monthly, ratio, type2, type1):
+def _household_flags(size, income, oop, counted, income_limit, share, dibao_monthly, ratio, type2, type1):
     for h in range(len(size)):
         ratio[h] = oop_share(oop[h], income[h])
-        type2[h], type1[h] = expenditure_poor(income[h], oop[h], size[h], income_limit, share, dibao_monthly)
+        type2[h], type1[h] = expenditure_poor(
+            income[h], oop[h], counted[h], size[h], income_limit, share, dibao_monthly
+        )
 
 
-def household_flags(size, income, oop, income_limit: float, share: float, dibao_monthly: float):
-    """Per household: OOP share of income and the 支出型贫困 type-2 and type-1 tests (rules.flags)."""
+def household_flags(size, income, oop, counted, income_limit: float, share: float, dibao_monthly: float):
+    """Per household: OOP share of income and the 支出型贫困 type-2 (on the OOP `counted`: 本市定点)
+    and type-1 tests (rules.flags)."""
     n = len(size)
     out = (np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool))
-    _household_flags(size, income, oop, income_limit, share, dibao_monthly, *out)
+    _household_flags(size, income, oop, counted, income_limit, share, dibao_monthly, *out)
     return out
 
 
@@ -945,8 +959,8 @@ def _add_rows(partial: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _found_range(
-    lo, hi, household, oop_pre, other, cap, income, cat_mask, income_limit, share, dibao_monthly,
-    hh_oop, hh_income, hh_size, hh_assisted, newly, fresh,
+    lo, hi, household, oop_pre, other, cap, income, cat_mask, local_share, income_limit, share, dibao_monthly,
+    hh_oop, hh_income, hh_size, hh_assisted, hh_counted, newly, fresh,
 ):  # fmt: skip
     """政策找人 for the households of persons lo..hi (all their members in the range): `newly` set for
     each; the hh_* scratch comes in zeroed (fresh: households contiguous, zeroed here at each
@@ -958,7 +972,10 @@ def _found_range(
             hh_income[h] = 0.0
             hh_size[h] = 0
             hh_assisted[h] = 0.0
-        hh_oop[h] += (oop_pre[p] - other[p]) - cap[p]
+            hh_counted[h] = 0.0
+        left = (oop_pre[p] - other[p]) - cap[p]
+        hh_oop[h] += left
+        hh_counted[h] += left * local_share[p] if len(local_share) > 0 else left
         hh_income[h] += income[p]
         hh_size[h] += 1
         hh_assisted[h] += 1.0 if cat_mask[p] != 0 else 0.0
@@ -969,7 +986,7 @@ def _found_range(
         if hh_size[h] == 0:  # decided at its first member
             continue
         type2, type1 = expenditure_poor(
-            hh_income[h], hh_oop[h], hh_size[h], income_limit, share, dibao_monthly
+            hh_income[h], hh_oop[h], hh_counted[h], hh_size[h], income_limit, share, dibao_monthly
         )
         hh_size[h] = 0
         newly[h] = (type2 or type1) and not hh_assisted[h] > 0
@@ -1071,8 +1088,8 @@ def _year_pass(
     found_on, found_bit, income, found_args, warn_args, prem_args, aid_args, excl_on, views, sum_args,
     hh_args, paid, base, total3, policy3, basic3, extra3, hospital3,
     crit, asst, sup, sup_out, mut, category, oop,
-    other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, newly,
-    new_mask, warn_before, warn_after, premium, aid, sums, size, hsums, counts, hparts,
+    other, cap_paid, hh_cap, hh_counted, hh_oop, hh_income, hh_size, hh_assisted, hh_local, newly,
+    new_mask, warn_before, warn_after, premium, aid, local, sums, size, hsums, counts, hparts,
 ):  # fmt: skip
     """Every rule of the year for the persons of each block (`blocks`: bounds of whole households),
     and the summary's sums (`_person_sums`, one row of `sums` per block; `views`: the tiers that are
@@ -1092,7 +1109,7 @@ def _year_pass(
             lo = blocks[b]
             hi = blocks[b + 1]
             _claims_range(lo, hi, lo, *claims_args, paid, base, total3, policy3, basic3, base3, ded3, extra3,
-                          hospital3, excl3)  # fmt: skip
+                          hospital3, excl3, local)  # fmt: skip
             for p in range(lo, hi):
                 new_mask[p] = cat_mask[p]
             _tiers_range(lo, hi, every, lo, new_mask, total3, policy3, basic3, base3, ded3, excl3,
@@ -1100,8 +1117,8 @@ def _year_pass(
             _cap_chunk(lo, hi, lo, counted, new_mask, household, *cap_args, other, cap_paid, hh_cap,
                        hh_counted, share, True)  # fmt: skip
             if found_on and _found_range(
-                lo, hi, household, oop, other, cap_paid, income, new_mask, *found_args, hh_oop, hh_income,
-                hh_size, hh_assisted, newly, True,
+                lo, hi, household, oop, other, cap_paid, income, new_mask, local, *found_args, hh_oop,
+                hh_income, hh_size, hh_assisted, hh_local, newly, True,
             ):  # fmt: skip
                 # the found households' members hold expenditure_poor: their tiers again, the cap again
                 m = 0
@@ -1124,7 +1141,7 @@ def _year_pass(
             sums[b, :] = _person_sums(
                 lo, hi, total3, policy3, basic3, crit, asst, sup_r, sup_out_r, hosp_r, mut_r, extra_r,
                 other, cap_paid, oop, premium, aid_r, weight, employee, new_mask, enrolled, age, disabled,
-                household, income, warn_before, warn_after, covered, bits, min_age, disabled_in,
+                household, income, local, warn_before, warn_after, covered, bits, min_age, disabled_in,
                 len(sup) > 0, size, hsums, counts, True,
             )  # fmt: skip
             hparts[b, :] = _household_counts(lo, hi, household, size, hsums, counts, newly, *hh_args)
@@ -1182,12 +1199,14 @@ def year_pass(
     # every household's sums, cap and 政策找人 scratch start at its first member inside the pass (each
     # block's own households, in its core's cache), not in a serial fill of ten arrays before it
     nf = n_households if found_on else 0
-    found_scratch = (np.empty(nf), np.empty(nf), np.empty(nf, np.int64), np.empty(nf))
+    found_scratch = (np.empty(nf), np.empty(nf), np.empty(nf, np.int64), np.empty(nf), np.empty(nf))
     newly = np.zeros(n_households, dtype=bool)
     tail = dict(new_mask=np.empty(n, dtype=cat_mask.dtype), warn_before=np.empty(n, dtype=bool),
                 warn_after=np.empty(n, dtype=bool), premium=np.empty(n))  # fmt: skip
     aid_on = bool(((aid.bits != 0) & (aid.amount > 0)).any())
     tail["aid"] = np.empty(n if aid_on else 0)
+    # each person's share of OOP on care the city settles (第二类 counts it; empty: all of it)
+    tail["local"] = np.empty(n if any_out_of_city else 0)
     views = (
         out["sup"] if sup_on else zeros3(n), out["sup_out"] if sup_on else zeros(n),
         out["mut"] if n_plans else zeros3(n), out["extra3"] if any_unreferred else zeros3(n),
@@ -1195,7 +1214,7 @@ def year_pass(
     )  # fmt: skip
     summary = (
         np.zeros((len(blocks) - 1, N_SUMMARY_SUMS)), np.empty(n_households, dtype=np.int64),
-        np.empty((7, n_households)), np.empty((2, n_households)), np.zeros((len(blocks) - 1, 7)),
+        np.empty((8, n_households)), np.empty((2, n_households)), np.zeros((len(blocks) - 1, 7)),
     )  # fmt: skip
     _pick(*_year, n)(
         blocks, max_block, household, cat_mask, claims_args, tiers_args, cap_args, found_on, found_bit,

@@ -423,8 +423,8 @@ class Result:
 
 def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
     """The household columns from the per-household sums of the year's pass (`kernels.year_pass`):
-    member count, the seven money sums and the two warning counts."""
-    income, weight_sum, total, oop_pre, other, cap, oop = sums
+    member count, the eight money sums (the last the OOP 第二类 counts) and the two warning counts."""
+    income, weight_sum, total, oop_pre, other, cap, oop, counted = sums
     p = y.scenario
     fl = p.flags
     limit = fl.expenditure_poor_income_limit_per_capita
@@ -432,6 +432,7 @@ def household_table(y: YearArrays, size, sums, counts) -> dict[str, np.ndarray]:
         size,
         income,
         oop,
+        counted,  # 第二类's OOP: at 本市定点 only
         np.inf if limit is None else float(limit),
         fl.expenditure_poor_share,
         fl.dibao_monthly,

@@ -17,20 +17,24 @@ def oop_share(oop, income):
 
 
 @rule
-def expenditure_poor(income, oop, size, income_limit, share, dibao_monthly):
+def expenditure_poor(income, oop, counted, size, income_limit, share, dibao_monthly):
     """(type 2, type 1) tests of one household (沪府办规〔2022〕19号 四).
 
-    Type 2: 家庭年医疗费用支出达到或超过家庭年可支配收入40%: the year's medical OOP ≥ the share
-    of household disposable income.
+    Type 2: 家庭年医疗费用支出达到或超过家庭年可支配收入40%, the cost counted being 在本市医保定点
+    医疗机构发生的由个人实际负担的医疗费用: `counted`, the household's OOP less its part on
+    out-of-city care the city does not settle (the care the assistance base leaves out, 二(二)3;
+    `engine` apportions a person's OOP over their claims by what each leaves after basic
+    insurance), at least the share of household disposable income.
     Type 1: 因医疗费用等必需支出过大，导致家庭月人均可支配收入低于本市城乡居民最低生活保障标准: the
-    medical cost must cause the fall, so monthly income per head is at or above the dibao standard
-    before the OOP and below it after (a household already below the line is a 低保 matter, not
-    one the cost caused).
+    medical cost (`oop`, all of it) must cause the fall, so monthly income per head is at or above
+    the dibao standard before the OOP and below it after (a household already below the line is a
+    低保 matter, not one the cost caused).
     Both need some OOP and per-capita income below the scenario's limit (inf: none)."""
     m = max(size, 1)
-    ok = income / m < income_limit and oop > 0
-    type2 = ok and oop >= share * income
-    type1 = ok and income / m / 12.0 >= dibao_monthly and (income - oop) / m / 12.0 < dibao_monthly
+    ok = income / m < income_limit
+    type2 = ok and counted > 0 and counted >= share * income
+    before, after = income / m / 12.0, (income - oop) / m / 12.0
+    type1 = ok and oop > 0 and before >= dibao_monthly and after < dibao_monthly
     return type2, type1
 
 
