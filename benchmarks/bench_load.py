@@ -22,14 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,19 +34,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.app_server import ARGS, CHROMIUM, IDLE, start_app  # noqa: E402
 from simulation import generate_population, load_scenario, simulate  # noqa: E402
 from simulation.registry import category_label, format_value, metric_label  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PRESET = "linan_2024"
 PATH = "medical_assistance.inpatient_ratio.dibao"
 KPIS = (
@@ -64,12 +51,6 @@ KPIS = (
     "oop",
 )
 STEP = 0.005  # one key press on a rate slider: 0.5 percentage points
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Peak:
@@ -184,22 +165,9 @@ def main(argv=None) -> None:
             memo[value] = {k: format_value(k, float(s.get(k, float("nan"))), "zh") for k in KPIS}
         return memo[value]
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_app()
     rows = []
     try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
         server = psutil.Process(proc.pid)
         asyncio.run(one_round(url, 1, args.persons, 1, expected))  # population built, kernels loaded
         for n in args.sessions:
