@@ -133,18 +133,7 @@ def _stats(outcomes: list[_DrawOutcome], premium_pc: float, ci) -> dict:
             )
         )
     a = np.asarray(rows, dtype=float)
-    keys = (
-        "expected_margin_rate",
-        "expected_margin",
-        "p_loss",
-        "p_surplus",
-        "deposit",
-        "expected_loss",
-        "p_loss_beyond_deposit",
-        "fund_cost",
-        "resident_fund_cost",
-    )
-    return dict(zip(keys, (float(x) for x in a.mean(axis=0))))
+    return dict(zip(PRICING_FIGURES, (float(x) for x in a.mean(axis=0))))
 
 
 def _year_result(pop, scenario: Scenario, year: int, seed: int, overrides: dict | None):
