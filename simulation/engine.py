@@ -29,7 +29,7 @@ from .records import (
     TierInputs,
     WarningInputs,
 )
-from .rules.basic_insurance import build_tables, chain_ids, effective_referral, map_levels
+from .rules.basic_insurance import build_tables, map_levels
 from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_tables
@@ -222,13 +222,12 @@ def claim_inputs(a, offsets, level, tables, hospital_claim, ma) -> ClaimInputs:
     """Tier 1's inputs (records.ClaimInputs) from the claims, the persons and the basic-insurance
     terms (`tables`: rules.basic_insurance.build_tables)."""
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
-    referred = effective_referral(a.claim_referred, level, tables.level_referral)  # 毕节 二(七)
     return ClaimInputs(
         offsets=offsets,
         setting=a.claim_setting,
         level=level,
-        chain=chain_ids(a.claim_chain, level, tables.level_in_city),  # 毕节 二(四)1: 市内 chains only
-        referred=referred,
+        chain=a.claim_chain,
+        referred=a.claim_referred,
         policy=a.claim_policy,
         total=a.claim_total,
         hospital=hospital_claim,
@@ -252,7 +251,11 @@ def claim_inputs(a, offsets, level, tables, hospital_claim, ma) -> ClaimInputs:
         level_pays=tables.level_pays,
         set_masks=tables.set_masks,
         set_schemes=tables.set_schemes,
-        any_unreferred=bool((~referred).any()),
+        level_in_city=tables.level_in_city,
+        level_referral=tables.level_referral,
+        # a superset of the claims paid unreferred (rules.basic_insurance.paid_as_referred): the
+        # unreferred terms' running totals are kept whenever one might be
+        any_unreferred=bool(tables.level_referral.any() and not a.claim_referred.all()),
         any_hospital=bool(hospital_claim.any()),
     )
 

@@ -48,7 +48,7 @@ from .population.derive import derived_population
 from .population.model import Population, validate_claims, validate_persons
 from .registry import PAID_COLUMNS, category_label, fmt_money, metric_label, tiers
 from .result import Result
-from .rules.basic_insurance import build_tables, effective_referral, map_levels
+from .rules.basic_insurance import build_tables, map_levels, paid_as_referred
 from .rules.critical_illness import schedules_for
 from .scenario import SCENARIO_DIR, Scenario, load_scenario
 
@@ -446,7 +446,10 @@ class _Reader:
         level = map_levels(self.a.level_names, params, pop.source)[self.a.claim_level]
         tables = build_tables(params)
         self.level = level
-        self.referred = effective_referral(self.a.claim_referred, level, tables.level_referral)
+        self.referred = [
+            paid_as_referred(bool(r), bool(tables.level_referral[lv]))
+            for r, lv in zip(self.a.claim_referred, level)
+        ]
         self.any_unreferred = not bool(np.all(self.referred))
         self.codes = [CATEGORY_CODES[int(c)] for c in engine.tier_tables(params)["code"]]
 

@@ -23,7 +23,14 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .rules.basic_insurance import applied_ratio, chain_deductible, claim_base, claim_payment
+from .rules.basic_insurance import (
+    applied_ratio,
+    chain_deductible,
+    chain_of,
+    claim_base,
+    claim_payment,
+    paid_as_referred,
+)
 from .rules.critical_illness import band_payment, critical_payment
 from .rules.family_cap import (
     covered,
@@ -84,6 +91,8 @@ def _claims_range(
     level_pays,
     set_masks,
     set_schemes,
+    level_in_city,
+    level_referral,
     any_unreferred,
     any_hospital,
     paid,
@@ -145,12 +154,13 @@ def _claims_range(
             pin = pol if (fp and insured[p]) else 0.0
             d_ref = ded_t[ts, sch, s, lv]
             d_un = uded_t[ts, sch, s, lv]
-            if chain[k] >= 0 and s == INPATIENT:
+            ck = chain_of(chain[k], level_in_city[lv])
+            if ck >= 0 and s == INPATIENT:
                 # one deductible per referral chain: only what exceeds the highest one already paid
                 prior_r = 0.0
                 prior_u = 0.0
                 for q in range(i, k):
-                    if chain[q] == chain[k] and setting[q] == INPATIENT:
+                    if setting[q] == INPATIENT and chain_of(chain[q], level_in_city[level[q]]) == ck:
                         prior_r = max(prior_r, ded_t[ts, sch, INPATIENT, level[q]])
                         prior_u = max(prior_u, uded_t[ts, sch, INPATIENT, level[q]])
                 d_ref = chain_deductible(d_ref, prior_r)
@@ -168,8 +178,9 @@ def _claims_range(
 
             paid_k = paid_ref
             ex = 0.0  # the unreferred claim's payment below the referred one
+            referred_k = paid_as_referred(referred[k], level_referral[lv]) if any_unreferred else True
             if any_unreferred:
-                if referred[k]:
+                if referred_k:
                     d_a, r_a, py_a = d_ref, ratio_ref, per_year_t[ts, sch, s]
                 else:
                     d_a = d_un
@@ -179,7 +190,7 @@ def _claims_range(
                     d_a, r_a, py_a, earlier[s], pin, used_a[s], cap_s, capped, sch_used_a, scap
                 )
                 used_a[s] += raw
-                if not referred[k]:
+                if not referred_k:
                     paid_k = raw_c
                     ex = max(paid_ref - raw_c, 0.0)
             earlier[s] += pin

@@ -21,8 +21,8 @@ class ClaimInputs(NamedTuple):
     offsets: Any  # each person's first claim, then the number of claims
     setting: Any
     level: Any  # the scenario's level of each claim
-    chain: Any  # referral chain (毕节 二(四)1: 市内 chains only)
-    referred: Any
+    chain: Any  # referral chain as generated (毕节 二(四)1: the loop keeps 市内 chains only)
+    referred: Any  # as generated (毕节 二(七): the loop pays a level needing none as referred)
     policy: Any
     total: Any
     hospital: Any  # the part the hospital bears (off the claim before the tiers)
@@ -46,7 +46,9 @@ class ClaimInputs(NamedTuple):
     level_pays: Any
     set_masks: Any
     set_schemes: Any
-    any_unreferred: bool
+    level_in_city: Any  # [level]: a referral chain's deductible credit holds there
+    level_referral: Any  # [level]: an admission there needs a referral
+    any_unreferred: bool  # some claim at a level needing a referral has none
     any_hospital: bool
 
 

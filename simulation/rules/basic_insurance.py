@@ -133,32 +133,28 @@ def applied_ratio(ratio, retiree_bonus):
     return min(ratio + retiree_bonus, 1.0)
 
 
-def effective_referral(referred: np.ndarray, level: np.ndarray, required: np.ndarray) -> np.ndarray:
-    """Whether each claim is paid on the referred terms (毕节 医保扶贫方案 二(七) 参保人员在县级以上定点
+@rule
+def paid_as_referred(referred, required):
+    """Whether a claim is paid on the referred terms (毕节 医保扶贫方案 二(七) 参保人员在县级以上定点
     医疗机构住院治疗全部实行电子转诊; 表1 不需转诊起付线同经转诊): an admission at a level needing no
-    referral (`required` false, e.g. the township hospitals) keeps its terms without one. `level`:
-    the scenario's level index of each claim; returns `referred` itself when nothing changes."""
-    if required.all() or referred.all():
-        return referred
-    return referred | ~required[level]
+    referral (`required` false, e.g. the township hospitals) keeps its terms without one."""
+    return referred or not required
 
 
-def chain_ids(chain: np.ndarray, level: np.ndarray, in_city: np.ndarray) -> np.ndarray:
-    """The referral chain of each claim as the deductible rule reads it (毕节 医保扶贫方案 二(四)1
+@rule
+def chain_of(chain, in_city):
+    """The referral chain of a claim as the deductible rule reads it (毕节 医保扶贫方案 二(四)1
     参保患者在市内定点医疗机构间双向转诊，只收一次起付线): an admission at a hospital outside the city
-    (a level with `in_city` false: provincial, out-of-province) is in no chain, so it pays its own
-    full deductible and gives no credit to the chain's later admissions. `level`: the scenario's
-    level index of each claim; returns `chain` itself when nothing changes."""
-    if in_city.all() or not (chain >= 0).any():
-        return chain
-    return np.where(in_city[level], chain, -1)
+    (`in_city` false: provincial, out-of-province) is in no chain (-1), so it pays its own full
+    deductible and gives no credit to the chain's later admissions."""
+    return chain if in_city else -1
 
 
 @rule
 def chain_deductible(deductible, highest_paid):
     """One deductible per referral chain (毕节 医保扶贫方案 二(四)1): an admission in a chain pays only
     what its deductible exceeds the highest one already paid in the chain (an upward transfer tops up
-    the difference, a downward one pays none). Chains hold the city's hospitals only (`chain_ids`)."""
+    the difference, a downward one pays none). Chains hold the city's hospitals only (`chain_of`)."""
     return max(deductible - highest_paid, 0.0)
 
 
