@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .parameters import CAT_BIT_OF, CATEGORY_CODES, SCHEMES, SETTINGS, ScenarioModel
+from .parameters import CAT_BIT_OF, SCHEMES, ScenarioModel
 from .population.model import Population
 from .records import (
     AidInputs,
@@ -28,16 +28,15 @@ from .records import (
     SumInputs,
     TierInputs,
     WarningInputs,
+    fill,
 )
 from .rules.basic_insurance import build_tables, map_levels
-from .rules.critical_illness import schedules_for
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_tables
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
-from .rules.medical_assistance import assistance_ratios, out_of_city_lowest
-from .rules.mutual_aid import contribution_tables
+from .rules.medical_assistance import out_of_city_lowest
 from .rules.mutual_aid import members as mutual_aid_members
-from .rules.other_subsidies import SUBSIDY_KINDS
+from .rules.supplement import fiscal_terms
 
 # Household category when several members differ and no cap decides: most protected first
 CATEGORY_PRIORITY = (
@@ -53,126 +52,13 @@ CATEGORY_PRIORITY = (
 )
 
 
-def tier_tables(p: ScenarioModel) -> dict:
-    """Tiers 2-4's terms as `records.TierInputs` names them, one table row per category: row 0 is
-    `none`, then the scenario's categories in CATEGORY_CODES order (`code`: each row's index)."""
-    ci, ma, sup = p.critical_illness, p.medical_assistance, p.supplement
-    codes = ["none"] + [c for c in CATEGORY_CODES if c != "none" and c in p.categories]
-    s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio = [], [], [], [], [], [], [], []
-    for code in codes:
-        s_lo.append(len(thr))
-        for sched in schedules_for(ci, code):
-            thr.append(sched.threshold)
-            cap.append(sched.cap)
-            b_lo.append(len(upper))
-            upper.extend(sched.uppers)
-            ratio.extend(sched.ratios)
-            b_hi.append(len(upper))
-        s_hi.append(len(thr))
-    plans = p.mutual_aid
-    return dict(
-        cat_bit=np.array([CAT_BIT_OF[c] for c in codes], dtype=np.int64),
-        ci_enabled=bool(ci.enabled),
-        s_lo=np.array(s_lo, dtype=np.int64),
-        s_hi=np.array(s_hi, dtype=np.int64),
-        thr=np.array(thr, dtype=float),
-        cap=np.array(cap, dtype=float),
-        b_lo=np.array(b_lo, dtype=np.int64),
-        b_hi=np.array(b_hi, dtype=np.int64),
-        upper=np.array(upper, dtype=float),
-        ratio=np.array(ratio, dtype=float),
-        ma_ratio=np.array([assistance_ratios(ma, c) for c in codes], dtype=float),
-        ma_ded=np.array([ma.deductible.get(c, 0.0) for c in codes], dtype=float),
-        ma_out_limit=np.array([_or_inf(ma.outpatient_annual_limit.get(c)) for c in codes]),
-        ma_limit=np.array([_or_inf(ma.annual_limit.get(c)) for c in codes]),
-        plan_on=np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
-        plan_ratio=np.array([pl.ratio for pl in plans], dtype=float),
-        plan_ded=np.array([pl.deductible for pl in plans], dtype=float),
-        plan_limit=np.array([_or_inf(pl.annual_limit) for pl in plans], dtype=float),
-        sup_on=bool(sup.enabled),
-        sup_before=sup.order == "before_assistance",
-        sup_ded=float(sup.deductible),
-        sup_rp=float(sup.ratio_policy),
-        sup_ro=float(sup.ratio_out_of_catalogue),
-        sup_cap=_or_inf(sup.cap),
-        sup_listed=float(sup.listed_share),
-        code=np.array([CATEGORY_CODES.index(c) for c in codes], dtype=np.int8),
-    )
-
-
-def cap_tables(p: ScenarioModel) -> dict:
-    """The other subsidies, the 负面清单 share and the household cap as `records.CapInputs` names
-    them (per cap line: its category bits, amount, whether it is the person's own)."""
-    rules, fc = p.other_subsidies, p.family_cap
-    bits = [int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0])) for r in rules]
-    return dict(
-        rule_kind=np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
-        rule_bits=np.array(bits, dtype=np.int64),
-        rule_ratio=np.array([r.ratio for r in rules], dtype=float),
-        rule_limit=np.array([_or_inf(r.annual_limit) for r in rules], dtype=float),
-        keep=1.0 - fc.negative_list_share,
-        cap_bits=np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
-        cap_amount=np.array(list(fc.cap.values()), dtype=float),
-        cap_on=bool(fc.enabled),
-        cap_share=float(fc.share),
-        cap_personal=np.array([c in fc.personal for c in fc.cap], dtype=bool),
-        cap_needs_enrolment=bool(fc.requires_enrolment),
-    )
-
-
-def premium_tables(p: ScenarioModel) -> dict:
-    """The premium-subsidy rules as `records.PremiumInputs` names them (rules.premium_subsidy)."""
-    rules, contribution = p.premium_subsidy, p.financing.resident_individual
-    return dict(
-        bits=np.array([int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in r.categories] or [0]))
-                       for r in rules], dtype=np.int64),
-        min_age=np.array([r.min_age for r in rules], dtype=float),
-        max_age=np.array([np.inf if r.max_age is None else r.max_age for r in rules], dtype=float),
-        scheme_ok=np.array([[s in r.schemes for s in SCHEMES] for r in rules],
-                           dtype=bool).reshape(-1, len(SCHEMES)),
-        amount=np.array([contribution if r.amount == "full" else min(float(r.amount), contribution)
-                         for r in rules], dtype=float),
-    )  # fmt: skip
-
-
-def warning_tables(fl) -> dict:
-    """The early-warning rules as `records.WarningInputs` names them (scheme -1: any; inclusive:
-    the line itself fires)."""
-    return dict(
-        threshold=np.array([r.threshold for r in fl.warning], dtype=float),
-        scheme=np.array(
-            [-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in fl.warning], dtype=np.int64
-        ),
-        assistance_only=np.array([r.assistance_objects for r in fl.warning], dtype=bool),
-        inclusive=np.array([r.inclusive for r in fl.warning], dtype=bool),
-    )
-
-
-def summary_tables(p: ScenarioModel) -> dict:
-    """Who 大病's premium covers and the supplement's fiscal enrolment, as `records.SumInputs`
-    names them (covered per scheme, category bits, minimum age, disabled)."""
-    ci, sup = p.critical_illness, p.supplement
-    fiscal_bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sup.fiscal_enrolment_categories] or [0])
-    min_age = sup.fiscal_enrolment_min_age
-    return dict(
-        ci_covered=np.array([sch in ci.schemes for sch in SCHEMES]),
-        fiscal_bits=int(fiscal_bits),
-        fiscal_min_age=np.inf if min_age is None else float(min_age),
-        fiscal_disabled=bool(sup.fiscal_enrolment_disabled),
-    )
-
-
 def _take_up(p: ScenarioModel, a) -> np.ndarray:
     """The supplement's expected take-up per person (rules.supplement.take_up)."""
-    f = summary_tables(p)  # the same fiscal-enrolment tables
+    f = fiscal_terms(p)  # the fiscal enrolment the summary counts
     return kernels.take_up_pass(
         a.cat_mask, a.age, a.disabled, a.enrolled, f["fiscal_bits"], f["fiscal_min_age"],
         f["fiscal_disabled"], float(p.supplement.uptake),
     )  # fmt: skip
-
-
-def _or_inf(x) -> float:
-    return np.inf if x is None else float(x)
 
 
 @dataclass
@@ -218,11 +104,13 @@ class YearArrays:
     claim_policy_used: np.ndarray | None = None
 
 
-def claim_inputs(a, offsets, level, tables, hospital_claim, ma) -> ClaimInputs:
-    """Tier 1's inputs (records.ClaimInputs) from the claims, the persons and the basic-insurance
-    terms (`tables`: rules.basic_insurance.build_tables)."""
+def claim_inputs(a, offsets, level, hospital_claim, p: ScenarioModel) -> ClaimInputs:
+    """Tier 1's inputs (records.ClaimInputs) from the claims, the persons and the scenario."""
+    ma = p.medical_assistance
     lowest = out_of_city_lowest(ma) if a.claim_out_of_city is not None else 3
-    return ClaimInputs(
+    return fill(
+        ClaimInputs,
+        p,
         offsets=offsets,
         setting=a.claim_setting,
         level=level,
@@ -238,69 +126,36 @@ def claim_inputs(a, offsets, level, tables, hospital_claim, ma) -> ClaimInputs:
         age=a.age,
         cat_mask=a.cat_mask,
         insured=a.enrolled,
-        ded_t=tables.deductible,
-        ratio_t=tables.ratio,
-        per_year_t=tables.per_year,
-        uded_t=tables.unref_deductible,
-        uratio_t=tables.unref_ratio,
-        uper_year_t=tables.unref_per_year,
-        setting_cap_t=tables.setting_cap,
-        scheme_cap_t=tables.scheme_cap,
-        retiree_bonus=tables.retiree_bonus.astype(float),
-        retirement_age=tables.retirement_age.astype(float),
-        level_pays=tables.level_pays,
-        set_masks=tables.set_masks,
-        set_schemes=tables.set_schemes,
-        level_in_city=tables.level_in_city,
-        level_referral=tables.level_referral,
         # a superset of the claims paid unreferred (rules.basic_insurance.paid_as_referred): the
         # unreferred terms' running totals are kept whenever one might be
-        any_unreferred=bool(tables.level_referral.any() and not a.claim_referred.all()),
+        any_unreferred=bool(build_tables(p).level_referral.any() and not a.claim_referred.all()),
         any_hospital=bool(hospital_claim.any()),
     )
 
 
-def _year_in_blocks(grouped, p, a, level, tables, hospital_claim, aid_members) -> dict:
+def _year_in_blocks(grouped, p, a, level, hospital_claim, aid_members) -> dict:
     """Every rule of the year in one compiled pass over blocks of whole households
     (kernels.year_pass), its inputs built by name (simulation.records); `grouped`: the population's
     arrays with households contiguous, `a` the same with the claims' cost after any hospital's part."""
-    ci, ma, fl = p.critical_illness, p.medical_assistance, p.flags
-    claims = claim_inputs(a, grouped.claim_offsets, level, tables, hospital_claim, ma)
-    tt = tier_tables(p)
-    code = tt.pop("code")
-    tiers = TierInputs(
-        ci_from_base=ci.base_includes_below_deductible,
-        ma_from_base=ma.base_includes_below_deductible,
-        ci_settings=np.array([s in ci.settings for s in SETTINGS], dtype=float),
-        enrolled=a.enrolled,
-        employee=a.employee,
-        ci_schemes=np.array([s in ci.schemes for s in SCHEMES]),
-        ci_on=bool(ci.enabled),
-        ma_needs_enrolment=bool(ma.requires_enrolment),
-        take_up=_take_up(p, a),
-        members=np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons),
-        **tt,
-        code=code,
-        out_share=p.family_cap.out_of_catalogue_reasonable_share,
-    )
-    limit = _or_inf(fl.expenditure_poor_income_limit_per_capita)
-    aid_bits, aid_amount = contribution_tables(p.mutual_aid)
+    fl = p.flags
+    members = np.array(aid_members, dtype=bool).reshape(len(aid_members), a.n_persons)
+    tiers = fill(TierInputs, p, enrolled=a.enrolled, employee=a.employee, take_up=_take_up(p, a),
+                 members=members)  # fmt: skip
     return kernels.year_pass(
-        grouped.household_starts, a.household, a.n_households, a.cat_mask, claims, tiers,
-        CapInputs(disabled=a.disabled, veteran=a.veteran, union_member=a.union_member, **cap_tables(p),
-                  enrolled=a.enrolled),
+        grouped.household_starts, a.household, a.n_households, a.cat_mask,
+        claim_inputs(a, grouped.claim_offsets, level, hospital_claim, p), tiers,
+        fill(CapInputs, p, disabled=a.disabled, veteran=a.veteran, union_member=a.union_member,
+             enrolled=a.enrolled),
         n_claims=len(a.claim_total), sup_on=bool(p.supplement.enabled), n_plans=len(p.mutual_aid),
         found_on=bool(fl.policy_finds_people and "expenditure_poor" in p.categories),
         found_bit=CAT_BIT_OF["expenditure_poor"], income=a.income,
-        found=FoundInputs(income_limit=limit, share=fl.expenditure_poor_share,
-                          dibao_monthly=fl.dibao_monthly),
-        warn=WarningInputs(employee=a.employee, **warning_tables(fl)),
-        prem=PremiumInputs(age=a.age, employee=a.employee, enrolled=a.enrolled, **premium_tables(p)),
-        aid=AidInputs(members=tiers.members, bits=aid_bits, amount=aid_amount),
-        sums=SumInputs(weight=a.weight, employee=a.employee, enrolled=a.enrolled, age=a.age,
-                       disabled=a.disabled, **summary_tables(p)),
-        households=HouseholdInputs(catastrophic=fl.catastrophic_threshold, income_limit=limit,
-                                   share=fl.expenditure_poor_share),
+        found=fill(FoundInputs, p),
+        warn=fill(WarningInputs, p, employee=a.employee),
+        prem=fill(PremiumInputs, p, age=a.age, employee=a.employee, enrolled=a.enrolled),
+        aid=fill(AidInputs, p, members=members),
+        sums=fill(SumInputs, p, weight=a.weight, employee=a.employee, enrolled=a.enrolled, age=a.age,
+                  disabled=a.disabled),
+        households=fill(HouseholdInputs, p),
     )  # fmt: skip
 
 
@@ -357,8 +212,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     small = np.int8 if len(p.hospital_levels) < 128 else np.int16
     level = map_levels(a.level_names, p, pop.source).astype(small)[a.claim_level]
     aid_members = [mutual_aid_members(m, a.age, a.employee, a.enrolled) for m in p.mutual_aid]
-    y = _year_in_blocks(grouped, p, a, level, tables=build_tables(p), hospital_claim=hospital_claim,
-                        aid_members=aid_members)  # fmt: skip
+    y = _year_in_blocks(grouped, p, a, level, hospital_claim=hospital_claim, aid_members=aid_members)
     y["hospital_claim"] = hospital_claim
     y["claim_total_used"], y["claim_policy_used"] = a.claim_total, a.claim_policy
     if persons is not None:  # back in the table's order

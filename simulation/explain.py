@@ -43,7 +43,7 @@ from numba.core.dispatcher import Dispatcher
 
 from . import engine
 from .errors import PopulationError, WorkbenchError
-from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
+from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel, table_rows
 from .population.derive import derived_population
 from .population.model import Population, validate_claims, validate_persons
 from .registry import PAID_COLUMNS, category_label, fmt_money, metric_label, tiers
@@ -451,7 +451,7 @@ class _Reader:
             for r, lv in zip(self.a.claim_referred, level)
         ]
         self.any_unreferred = not bool(np.all(self.referred))
-        self.codes = [CATEGORY_CODES[int(c)] for c in engine.tier_tables(params)["code"]]
+        self.codes = table_rows(params)
 
     def need(self, c: Call, *keys: str) -> list[int]:
         missing = [k for k in keys if k not in c.at]

@@ -277,18 +277,16 @@ def _tiers_range(
     base3,
     ded3,
     ma_excl3,
-    ci_from_base,
-    ma_from_base,
-    ci_settings,
     enrolled,
     employee,
-    ci_schemes,
-    ci_on,
-    ma_needs_enrolment,
     take_up,
     members,
     cat_bit,
-    ci_enabled,
+    code,
+    ci_from_base,
+    ci_settings,
+    ci_schemes,
+    ci_on,
     s_lo,
     s_hi,
     thr,
@@ -297,6 +295,8 @@ def _tiers_range(
     b_hi,
     upper,
     ratio,
+    ma_from_base,
+    ma_needs_enrolment,
     ma_ratio,
     ma_ded,
     ma_out_limit,
@@ -312,7 +312,6 @@ def _tiers_range(
     sup_ro,
     sup_cap,
     sup_listed,
-    code,
     out_share,
     crit,
     asst,
@@ -394,7 +393,7 @@ def _tiers_range(
                 # (rules.critical_illness) the best banded payment over the category's schedules, at
                 # most the base; bands not walked at or below the threshold (the common case)
                 ci_tot = 0.0
-                if ci_enabled:
+                if ci_on:
                     best_ci = -np.inf
                     for js in range(s_lo[c], s_hi[c]):
                         out = 0.0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # ---------------------------------------------------------------- code lists (one each, with labels)
@@ -735,3 +736,48 @@ class ScenarioModel(_Model):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+
+# ---------------------------------------------------------------- the loops' tables ("terms")
+# Each tier's module declares, beside its rules, the tables its loop reads from a scenario: a
+# builder of the scenario returning them by name, marked with `terms(...)` and the names in the
+# order the loop takes them (`simulation.records` composes each loop's record from these).
+
+
+def terms(*fields: str):
+    """Marks `build(p: ScenarioModel) -> dict` as a builder of the tables `fields` (its dict's keys)."""
+
+    def mark(build):
+        build.fields = fields
+        return build
+
+    return mark
+
+
+def or_inf(x) -> float:
+    """A limit as a float: None (no limit) is infinity."""
+    return float("inf") if x is None else float(x)
+
+
+def category_bits(categories) -> int:
+    """The bit mask of `categories` (CAT_BIT_OF): 0 for none."""
+    bits = 0
+    for c in categories:
+        bits |= CAT_BIT_OF[c]
+    return bits
+
+
+def table_rows(p: ScenarioModel) -> list[str]:
+    """The categories the tiers' tables have a row for: `none` (row 0), then the scenario's
+    categories in CATEGORY_CODES order."""
+    return ["none"] + [c for c in CATEGORY_CODES if c != "none" and c in p.categories]
+
+
+@terms("cat_bit", "code")
+def row_terms(p: ScenarioModel) -> dict:
+    """Per table row, its category's bit and its CATEGORY_CODES index (`code`)."""
+    rows = table_rows(p)
+    return dict(
+        cat_bit=np.array([CAT_BIT_OF[c] for c in rows], dtype=np.int64),
+        code=np.array([CATEGORY_CODES.index(c) for c in rows], dtype=np.int8),
+    )

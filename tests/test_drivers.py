@@ -195,3 +195,18 @@ def test_records_name_the_loops_parameters():
         if first is not None:
             at = params.index(first)
             assert params[at : at + len(fields)] == fields, record.__name__
+
+
+def test_terms_builders_give_their_declared_names():
+    """Each tier's builder of its loop's tables (`parameters.terms`, beside the tier's rules)
+    returns exactly the names it declares, in every preset: the record filled from them
+    (records.fill) then holds the loop's parameters by name."""
+    from simulation import load_scenario, records
+
+    builders = {b for r in records.READERS for b in r.builders}
+    assert len(builders) >= 14
+    for preset in ("linan_2024", "shanghai_2023", "bijie_2019", "jiaxing_2025", "shuozhou_2021"):
+        p = load_scenario(preset).params
+        for build in builders:
+            assert tuple(build(p)) == build.fields, (preset, build.__name__)
+

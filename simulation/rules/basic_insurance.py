@@ -26,6 +26,7 @@ from ..parameters import (
     ScenarioModel,
     SettingTerms,
     Terms,
+    terms,
 )
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
@@ -108,6 +109,31 @@ def build_tables(p: ScenarioModel) -> TermTables:
         level_pays=np.array([p.hospital_levels[lv].pays for lv in levels]),
         level_in_city=np.array([p.hospital_levels[lv].in_city for lv in levels], dtype=bool),
         level_referral=np.array([p.hospital_levels[lv].referral_required for lv in levels], dtype=bool),
+    )
+
+
+@terms("ded_t", "ratio_t", "per_year_t", "uded_t", "uratio_t", "uper_year_t", "setting_cap_t", "scheme_cap_t",
+       "retiree_bonus", "retirement_age", "level_pays", "set_masks", "set_schemes", "level_in_city",
+       "level_referral")  # fmt: skip
+def claim_terms(p: ScenarioModel) -> dict:
+    """`build_tables` as the claims' loop reads them (kernels._claims_range)."""
+    t = build_tables(p)
+    return dict(
+        ded_t=t.deductible,
+        ratio_t=t.ratio,
+        per_year_t=t.per_year,
+        uded_t=t.unref_deductible,
+        uratio_t=t.unref_ratio,
+        uper_year_t=t.unref_per_year,
+        setting_cap_t=t.setting_cap,
+        scheme_cap_t=t.scheme_cap,
+        retiree_bonus=t.retiree_bonus.astype(float),
+        retirement_age=t.retirement_age.astype(float),
+        level_pays=t.level_pays,
+        set_masks=t.set_masks,
+        set_schemes=t.set_schemes,
+        level_in_city=t.level_in_city,
+        level_referral=t.level_referral,
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..jit import rule
-from ..parameters import Band, CriticalIllness
+from ..parameters import SCHEMES, SETTINGS, Band, CriticalIllness, ScenarioModel, table_rows, terms
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,46 @@ def schedules_for(ci: CriticalIllness, category: str) -> list[BandSchedule]:
             bands = tilt.bands if tilt.bands is not None else t.bands
             out.append(_schedule(thr, bands, tilt.ratio_bonus, None if tilt.uncapped else t.cap))
     return out
+
+
+@terms("ci_from_base", "ci_settings", "ci_schemes", "ci_on", "s_lo", "s_hi", "thr", "cap", "b_lo", "b_hi",
+       "upper", "ratio")  # fmt: skip
+def critical_terms(p: ScenarioModel) -> dict:
+    """The schedules of each table row (parameters.table_rows) flattened: row r's schedules are
+    s_lo[r]..s_hi[r] (threshold `thr`, `cap`), schedule j's bands b_lo[j]..b_hi[j] (`upper`,
+    `ratio`); and who and what the tier covers (kernels._tiers_range)."""
+    ci = p.critical_illness
+    s_lo, s_hi, thr, cap, b_lo, b_hi, upper, ratio = [], [], [], [], [], [], [], []
+    for code in table_rows(p):
+        s_lo.append(len(thr))
+        for sched in schedules_for(ci, code):
+            thr.append(sched.threshold)
+            cap.append(sched.cap)
+            b_lo.append(len(upper))
+            upper.extend(sched.uppers)
+            ratio.extend(sched.ratios)
+            b_hi.append(len(upper))
+        s_hi.append(len(thr))
+    return dict(
+        ci_from_base=ci.base_includes_below_deductible,
+        ci_settings=np.array([s in ci.settings for s in SETTINGS], dtype=float),
+        ci_schemes=np.array([s in ci.schemes for s in SCHEMES]),
+        ci_on=bool(ci.enabled),
+        s_lo=np.array(s_lo, dtype=np.int64),
+        s_hi=np.array(s_hi, dtype=np.int64),
+        thr=np.array(thr, dtype=float),
+        cap=np.array(cap, dtype=float),
+        b_lo=np.array(b_lo, dtype=np.int64),
+        b_hi=np.array(b_hi, dtype=np.int64),
+        upper=np.array(upper, dtype=float),
+        ratio=np.array(ratio, dtype=float),
+    )
+
+
+@terms("ci_covered")
+def covered_terms(p: ScenarioModel) -> dict:
+    """Per scheme, whether 大病's premium covers its enrolled (the summary's count)."""
+    return dict(ci_covered=np.array([sch in p.critical_illness.schemes for sch in SCHEMES]))
 
 
 @dataclass(frozen=True)

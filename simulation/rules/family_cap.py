@@ -10,7 +10,10 @@ personal line is settled on it alone, outside the family's pool."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..jit import rule
+from ..parameters import CAT_BIT_OF, ScenarioModel, terms
 
 
 @rule
@@ -52,3 +55,26 @@ def person_cap_payment(counted, line, share):
     """二(三) 特困人员5000元: a personal line's holder is paid, at the fund's share, what they alone
     counted above it."""
     return share * max(counted - line, 0.0)
+
+
+@terms("keep", "cap_bits", "cap_amount", "cap_on", "cap_share", "cap_personal", "cap_needs_enrolment")
+def cap_terms(p: ScenarioModel) -> dict:
+    """The 负面清单 share kept (1 − share) and per cap line its category bit, amount and whether
+    it is the person's own (the household driver, kernels._cap_chunk)."""
+    fc = p.family_cap
+    return dict(
+        keep=1.0 - fc.negative_list_share,
+        cap_bits=np.array([CAT_BIT_OF[c] for c in fc.cap], dtype=np.int64),
+        cap_amount=np.array(list(fc.cap.values()), dtype=float),
+        cap_on=bool(fc.enabled),
+        cap_share=float(fc.share),
+        cap_personal=np.array([c in fc.personal for c in fc.cap], dtype=bool),
+        cap_needs_enrolment=bool(fc.requires_enrolment),
+    )
+
+
+@terms("out_share")
+def reasonable_terms(p: ScenarioModel) -> dict:
+    """The share of out-of-catalogue cost the cap counts as reasonable (the persons' loop,
+    kernels._tiers_range, counts it with `reasonable_cost`)."""
+    return dict(out_share=p.family_cap.out_of_catalogue_reasonable_share)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import rule
+from ..parameters import SCHEMES, ScenarioModel, or_inf, terms
 
 
 @rule
@@ -52,3 +53,40 @@ def warned(oop, threshold, inclusive):
     """A warning fires on OOP above the rule's line (超过), or at or above it where the rule says
     so (`inclusive`: 临安 封顶制方案 三(一) 超过2万元及以上, i.e. ≥ 20,000)."""
     return oop >= threshold if inclusive else oop > threshold
+
+
+@terms("threshold", "scheme", "assistance_only", "inclusive")
+def warning_terms(p: ScenarioModel) -> dict:
+    """Per warning rule: its threshold, scheme (-1: any), whether it reads assistance objects only
+    and whether the line itself fires (kernels._warnings_range)."""
+    rules = p.flags.warning
+    return dict(
+        threshold=np.array([r.threshold for r in rules], dtype=float),
+        scheme=np.array([-1 if r.scheme is None else SCHEMES.index(r.scheme) for r in rules], dtype=np.int64),
+        assistance_only=np.array([r.assistance_objects for r in rules], dtype=bool),
+        inclusive=np.array([r.inclusive for r in rules], dtype=bool),
+    )
+
+
+@terms("income_limit", "share", "dibao_monthly")
+def found_terms(p: ScenarioModel) -> dict:
+    """政策找人's type-1/2 tests (kernels._found_range): the per-capita income limit (inf: none),
+    the OOP share of income and the monthly 低保 standard."""
+    fl = p.flags
+    return dict(
+        income_limit=or_inf(fl.expenditure_poor_income_limit_per_capita),
+        share=fl.expenditure_poor_share,
+        dibao_monthly=fl.dibao_monthly,
+    )
+
+
+@terms("catastrophic", "income_limit", "share")
+def household_terms(p: ScenarioModel) -> dict:
+    """The households' weighted counts (kernels._household_counts): the catastrophic share and
+    the 支出型贫困 tests' income limit and share."""
+    fl = p.flags
+    return dict(
+        catastrophic=fl.catastrophic_threshold,
+        income_limit=or_inf(fl.expenditure_poor_income_limit_per_capita),
+        share=fl.expenditure_poor_share,
+    )

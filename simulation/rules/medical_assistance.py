@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import rule
-from ..parameters import MedicalAssistance
+from ..parameters import MedicalAssistance, ScenarioModel, or_inf, table_rows, terms
 
 
 def paid_by_family_planning_fund(ma: MedicalAssistance, codes) -> np.ndarray:
@@ -27,6 +27,22 @@ def out_of_city_lowest(ma: MedicalAssistance) -> int:
     1 registered, 2 unregistered (population.model.OUT_OF_CITY_CODES). Shanghai counts registered
     out-of-city care only (沪府办规〔2022〕19号 二(二)3)."""
     return {"all": 3, "registered": 2}.get(ma.out_of_city, 1)
+
+
+@terms("ma_from_base", "ma_needs_enrolment", "ma_ratio", "ma_ded", "ma_out_limit", "ma_limit")
+def assistance_terms(p: ScenarioModel) -> dict:
+    """Per table row (parameters.table_rows): the ratios per setting, the deductible and the
+    outpatient and annual limits; and whether the base counts the cost below the basic deductible
+    and whether aid needs enrolment (kernels._tiers_range)."""
+    ma, rows = p.medical_assistance, table_rows(p)
+    return dict(
+        ma_from_base=ma.base_includes_below_deductible,
+        ma_needs_enrolment=bool(ma.requires_enrolment),
+        ma_ratio=np.array([assistance_ratios(ma, c) for c in rows], dtype=float),
+        ma_ded=np.array([ma.deductible.get(c, 0.0) for c in rows], dtype=float),
+        ma_out_limit=np.array([or_inf(ma.outpatient_annual_limit.get(c)) for c in rows]),
+        ma_limit=np.array([or_inf(ma.annual_limit.get(c)) for c in rows]),
+    )
 
 
 # ---------------------------------------------------------------------------- the rules of one person

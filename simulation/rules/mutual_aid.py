@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import rule
-from ..parameters import CAT_BIT_OF, MutualAidPlan
+from ..parameters import CAT_BIT_OF, SETTINGS, MutualAidPlan, ScenarioModel, or_inf, terms
 
 
 def members(plan: MutualAidPlan, age: np.ndarray, employee: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
@@ -22,15 +22,31 @@ def members(plan: MutualAidPlan, age: np.ndarray, employee: np.ndarray, enrolled
     return ok
 
 
-def contribution_tables(plans) -> tuple[np.ndarray, np.ndarray]:
-    """Each plan's subsidised category bits and contribution (yuan), 0 and 0.0 for a plan paying none."""
+@terms("bits", "amount")
+def contribution_terms(p: ScenarioModel) -> dict:
+    """Each plan's subsidised category bits and contribution (yuan), 0 and 0.0 for a plan paying
+    none (kernels._contribution_range)."""
+    plans = p.mutual_aid
     bits = np.zeros(len(plans), dtype=np.int64)
     amount = np.zeros(len(plans))
     for j, plan in enumerate(plans):
         if plan.subsidised_categories and plan.contribution > 0:
             bits[j] = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories]))
             amount[j] = float(plan.contribution)
-    return bits, amount
+    return dict(bits=bits, amount=amount)
+
+
+@terms("plan_on", "plan_ratio", "plan_ded", "plan_limit")
+def plan_terms(p: ScenarioModel) -> dict:
+    """Per plan: the settings it pays in (1.0/0.0), ratio, deductible and annual limit
+    (kernels._tiers_range)."""
+    plans = p.mutual_aid
+    return dict(
+        plan_on=np.array([[s in pl.settings for s in SETTINGS] for pl in plans], dtype=float).reshape(-1, 3),
+        plan_ratio=np.array([pl.ratio for pl in plans], dtype=float),
+        plan_ded=np.array([pl.deductible for pl in plans], dtype=float),
+        plan_limit=np.array([or_inf(pl.annual_limit) for pl in plans], dtype=float),
+    )
 
 
 # ---------------------------------------------------------------------------- the rules of one person

@@ -4,7 +4,10 @@ reasonable cost still borne, up to its annual limit; the cap's base is what rema
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..jit import rule
+from ..parameters import ScenarioModel, category_bits, or_inf, terms
 
 # kinds of `OtherSubsidy.eligible`, as the household driver reads them (kernels._cap_chunk)
 SUBSIDY_KINDS = ("all", "poor", "disabled", "veteran", "union_member")
@@ -34,3 +37,16 @@ def subsidy_payment(still_borne, ratio, annual_limit, reached):
     annual limit (the next department pays on what is left after it)."""
     pay = ratio * still_borne * (1.0 if reached else 0.0)
     return min(pay, annual_limit)
+
+
+@terms("rule_kind", "rule_bits", "rule_ratio", "rule_limit")
+def subsidy_terms(p: ScenarioModel) -> dict:
+    """Per subsidy in the scenario's order: its kind (SUBSIDY_KINDS), category bits (0: any),
+    ratio and annual limit (the household driver, kernels._cap_chunk)."""
+    rules = p.other_subsidies
+    return dict(
+        rule_kind=np.array([SUBSIDY_KINDS.index(r.eligible) for r in rules], dtype=np.int64),
+        rule_bits=np.array([category_bits(r.categories) for r in rules], dtype=np.int64),
+        rule_ratio=np.array([r.ratio for r in rules], dtype=float),
+        rule_limit=np.array([or_inf(r.annual_limit) for r in rules], dtype=float),
+    )

@@ -4,7 +4,10 @@ at the scenario's uptake (persons enrolled by the government take it up in full)
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..jit import rule
+from ..parameters import ScenarioModel, category_bits, or_inf, terms
 
 
 @rule
@@ -59,3 +62,31 @@ def supplement_payment(
             taken_up * pay_out,
         )
     return 0.0 * amount, 0.0 * amount, 0.0 * amount, taken_up * pay_out
+
+
+@terms("sup_on", "sup_before", "sup_ded", "sup_rp", "sup_ro", "sup_cap", "sup_listed")
+def supplement_terms(p: ScenarioModel) -> dict:
+    """The supplement's terms as the persons' loop reads them (kernels._tiers_range)."""
+    sup = p.supplement
+    return dict(
+        sup_on=bool(sup.enabled),
+        sup_before=sup.order == "before_assistance",
+        sup_ded=float(sup.deductible),
+        sup_rp=float(sup.ratio_policy),
+        sup_ro=float(sup.ratio_out_of_catalogue),
+        sup_cap=or_inf(sup.cap),
+        sup_listed=float(sup.listed_share),
+    )
+
+
+@terms("fiscal_bits", "fiscal_min_age", "fiscal_disabled")
+def fiscal_terms(p: ScenarioModel) -> dict:
+    """Who the government enrols (`fiscally_enrolled`): category bits, minimum age (inf: none)
+    and whether the disabled are (the take-up and the summary's enrolment count read them)."""
+    sup = p.supplement
+    min_age = sup.fiscal_enrolment_min_age
+    return dict(
+        fiscal_bits=category_bits(sup.fiscal_enrolment_categories),
+        fiscal_min_age=np.inf if min_age is None else float(min_age),
+        fiscal_disabled=bool(sup.fiscal_enrolment_disabled),
+    )
