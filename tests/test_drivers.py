@@ -209,4 +209,3 @@ def test_terms_builders_give_their_declared_names():
         p = load_scenario(preset).params
         for build in builders:
             assert tuple(build(p)) == build.fields, (preset, build.__name__)
-
