@@ -590,12 +590,14 @@ def person_columns(total3, *args):
 
 
 @njit(cache=True, nogil=True)
-def wdot(w, x):
-    """Weighted sum w·x in one sequential pass (numpy's dot goes through BLAS threads, which cost
-    ~10x on a busy machine for a 1e6 vector; x may be bool)."""
+def wdot_rows_where(w, x3, code, own):
+    """Σ w[p]·((x3[p,0] + x3[p,1]) + x3[p,2]) over the persons whose `code` row of `own` is true, in
+    person order, in one sequential pass without gathering them (numpy's dot goes through BLAS
+    threads, which cost ~10x on a busy machine for a 1e6 vector)."""
     s = 0.0
-    for i in range(len(w)):
-        s += w[i] * x[i]
+    for p in range(len(w)):
+        if own[code[p]]:
+            s += w[p] * ((x3[p, 0] + x3[p, 1]) + x3[p, 2])
     return s
 
 

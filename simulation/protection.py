@@ -59,26 +59,53 @@ FIGURES = (
 )
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _household_parts(inc, paid, m, w, dibao_monthly, t10, t25, t_ctp):
+    """One household's weighted `PARTS` (w: its weighted member count)."""
+    capacity = capacity_to_pay(inc, m, dibao_monthly)
+    impoverished, further, gap_before, gap_after = impoverishment(inc, paid, m, dibao_monthly)
+    return (
+        w,
+        w * (1.0 if catastrophic_share(paid, inc, t10) else 0.0),
+        w * (1.0 if catastrophic_share(paid, inc, t25) else 0.0),
+        w * (1.0 if catastrophic_capacity(paid, capacity, t_ctp) else 0.0),
+        w * (1.0 if impoverished else 0.0),
+        w * (1.0 if further else 0.0),
+        w * gap_before,
+        w * gap_after,
+        w * overshoot(paid, inc, t10),
+    )
+
+
 @njit(cache=True, nogil=True)
 def _household_loop(group, n_groups, size, income, oop, persons, dibao_monthly, t10, t25, t_ctp):
     """Per group, the weighted sums of `PARTS` over households, in household order."""
     out = np.zeros((n_groups, 9))
     for h in range(len(size)):
         g = group[h]
-        w = persons[h]
-        inc, paid, m = income[h], oop[h], size[h]
-        capacity = capacity_to_pay(inc, m, dibao_monthly)
-        impoverished, further, gap_before, gap_after = impoverishment(inc, paid, m, dibao_monthly)
-        out[g, 0] += w
-        out[g, 1] += w * (1.0 if catastrophic_share(paid, inc, t10) else 0.0)
-        out[g, 2] += w * (1.0 if catastrophic_share(paid, inc, t25) else 0.0)
-        out[g, 3] += w * (1.0 if catastrophic_capacity(paid, capacity, t_ctp) else 0.0)
-        out[g, 4] += w * (1.0 if impoverished else 0.0)
-        out[g, 5] += w * (1.0 if further else 0.0)
-        out[g, 6] += w * gap_before
-        out[g, 7] += w * gap_after
-        out[g, 8] += w * overshoot(paid, inc, t10)
+        x = _household_parts(income[h], oop[h], size[h], persons[h], dibao_monthly, t10, t25, t_ctp)
+        for k in range(9):
+            out[g, k] += x[k]
     return out
+
+
+@njit(cache=True, nogil=True)
+def _household_totals(size, income, oop, persons, dibao_monthly, t10, t25, t_ctp):
+    """The sums of `PARTS` over all households, in household order: `_household_loop` with one
+    group, its sums held in registers (the same additions in the same order)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = 0.0
+    for h in range(len(size)):
+        x = _household_parts(income[h], oop[h], size[h], persons[h], dibao_monthly, t10, t25, t_ctp)
+        s0 += x[0]
+        s1 += x[1]
+        s2 += x[2]
+        s3 += x[3]
+        s4 += x[4]
+        s5 += x[5]
+        s6 += x[6]
+        s7 += x[7]
+        s8 += x[8]
+    return np.array([s0, s1, s2, s3, s4, s5, s6, s7, s8])
 
 
 @njit(cache=True, nogil=True)
@@ -125,7 +152,10 @@ def group_parts(
 
 def protection_parts(size, income, oop, persons, dibao_monthly: float) -> dict[str, float]:
     """The additive parts of the summary's protection figures over all households."""
-    return dict(zip(PARTS, group_parts(size, income, oop, persons, dibao_monthly)[0].tolist()))
+    size, income, oop, persons = _arrays(size, income, oop, persons)
+    t10, t25 = BUDGET_THRESHOLDS
+    totals = _household_totals(size, income, oop, persons, float(dibao_monthly), t10, t25, CAPACITY_THRESHOLD)
+    return dict(zip(PARTS, totals.tolist()))
 
 
 def protection_figures(parts) -> dict[str, float]:

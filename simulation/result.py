@@ -319,12 +319,11 @@ class Result:
         # the family-planning fund's share of the assistance sum (毕节 二(四)3): a booking, the rule
         # is assistance's; moved between the two payers, so the identity's sum is unchanged
         parts["family_planning_paid"] = 0.0
-        if self._family_planning is not None:
-            # summed over the fund's persons only (a few in a hundred), in person order as the
-            # column's: the other persons add exact zeros, so the sum is the column's, bit for bit
-            idx = np.flatnonzero(self._family_planning)
-            a3 = y.assistance3[idx]
-            own = kernels.wdot(y.population.arrays.weight[idx], (a3[:, 0] + a3[:, 1]) + a3[:, 2])
+        fp = paid_by_family_planning_fund(y.scenario.medical_assistance, CATEGORY_CODES)
+        if fp.any():
+            # summed over the fund's persons only, in person order as the column's: the other
+            # persons add exact zeros, so the sum is the column's, bit for bit
+            own = kernels.wdot_rows_where(y.population.arrays.weight, y.assistance3, y.category, fp)
             parts["family_planning_paid"] = own
             parts["assistance_paid"] -= own
         # the households' weighted counts, summed in the year's own pass (no household table)
