@@ -23,32 +23,51 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .parameters import row_terms
 from .rules.basic_insurance import (
     applied_ratio,
     chain_deductible,
     chain_of,
     claim_base,
     claim_payment,
+    claim_terms,
     paid_as_referred,
 )
-from .rules.critical_illness import band_payment, critical_payment
+from .rules.critical_illness import band_payment, covered_terms, critical_payment, critical_terms
 from .rules.family_cap import (
+    cap_terms,
     covered,
     household_cap_payment,
     member_part,
     negative_list_off,
     person_cap_payment,
     reasonable_cost,
+    reasonable_terms,
 )
-from .rules.flags import expenditure_poor, oop_share, warned, warning_applies
+from .rules.flags import (
+    expenditure_poor,
+    found_terms,
+    household_terms,
+    oop_share,
+    warned,
+    warning_applies,
+    warning_terms,
+)
 from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
 from .rules.long_term_care import care_year, contribution, financing_item, insured
 from .rules.long_term_care import eligible as care_eligible
-from .rules.medical_assistance import assistance_base, assistance_payment
-from .rules.mutual_aid import contribution_subsidy, plan_payment
-from .rules.other_subsidies import eligible, subsidy_payment
-from .rules.premium_subsidy import rule_met
-from .rules.supplement import fiscally_enrolled, listed_cost, supplement_payment, take_up
+from .rules.medical_assistance import assistance_base, assistance_payment, assistance_terms
+from .rules.mutual_aid import contribution_subsidy, contribution_terms, plan_payment, plan_terms
+from .rules.other_subsidies import eligible, subsidy_payment, subsidy_terms
+from .rules.premium_subsidy import premium_terms, rule_met
+from .rules.supplement import (
+    fiscal_terms,
+    fiscally_enrolled,
+    listed_cost,
+    supplement_payment,
+    supplement_terms,
+    take_up,
+)
 
 INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 # Every index here is >= 0 (rows, claims, households, codes: validated on input), but numba adds a
@@ -56,6 +75,11 @@ INPATIENT, OUTPATIENT, CHRONIC = 0, 1, 2
 # tells the compiler the sign bit is clear, which removes them: 15% fewer instructions in the year
 # pass (callgrind, 1e5 persons), 7-9% less time.
 NONNEG = np.int64(0x7FFFFFFFFFFFFFFF)
+
+
+# each loop's tables from the scenario, the tiers' builders (parameters.terms, beside the rules) in
+# the order of its parameters: simulation.records composes the loop's record from them
+CLAIM_TERMS = (claim_terms,)
 
 
 @njit(cache=True, nogil=True)
@@ -262,6 +286,9 @@ def _hospital_pass(bounds, args, out):
     """`_hospital_range` over chunks of claims on the cores."""
     for ch in prange(len(bounds) - 1):
         _hospital_range(bounds[ch], bounds[ch + 1], *args, *out)
+
+
+TIER_TERMS = (row_terms, critical_terms, assistance_terms, plan_terms, supplement_terms, reasonable_terms)
 
 
 @njit(cache=True, nogil=True)
@@ -652,6 +679,9 @@ def grown_weights(w0, old, employee, f_old: float, target_employee: float, targe
     return out
 
 
+CAP_TERMS = (subsidy_terms, cap_terms)
+
+
 @njit(cache=True, nogil=True)
 def _cap_chunk(
     lo, hi, row0, counted, cat_mask, household, disabled, veteran, union_member, rule_kind, rule_bits,
@@ -721,6 +751,9 @@ def household_chunks(household_starts, n: int) -> np.ndarray:
     return np.unique(np.concatenate([[0], household_starts[at], [n]])).astype(np.int64)
 
 
+WARNING_TERMS = (warning_terms,)
+
+
 @njit(cache=True, nogil=True)
 def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, scheme, assistance_only, before,
                     after, inclusive):  # fmt: skip
@@ -739,6 +772,9 @@ def _warnings_range(lo, hi, oop, other, cap, employee, cat_mask, threshold, sche
             w2 = w2 or warned(o2, threshold[r], inclusive[r])
         before[p] = w1
         after[p] = w2
+
+
+PREMIUM_TERMS = (premium_terms,)
 
 
 @njit(cache=True, nogil=True)
@@ -782,6 +818,9 @@ def take_up_pass(
     return out
 
 
+AID_TERMS = (contribution_terms,)
+
+
 @njit(cache=True, nogil=True)
 def _contribution_range(lo, hi, members, cat_mask, bits, amount, out):
     """rules.mutual_aid.contribution_subsidy for persons lo..hi: each paying plan's contribution, in
@@ -808,6 +847,9 @@ SUMMARY_SUMS = (
     "poor_persons", "unreferred_extra", "enrolled_persons", "supplement_fiscal_enrollees",
 )  # fmt: skip
 N_SUMMARY_SUMS = len(SUMMARY_SUMS)
+
+
+SUM_TERMS = (covered_terms, fiscal_terms)
 
 
 @njit(cache=True, nogil=True)
@@ -898,6 +940,9 @@ HOUSEHOLD_SUMS = (
 )  # fmt: skip
 
 
+HOUSEHOLD_TERMS = (household_terms,)
+
+
 @njit(cache=True, nogil=True)
 def _household_counts(lo, hi, household, size, hsums, counts, newly, catastrophic, income_limit, share):
     """HOUSEHOLD_SUMS over the households of persons lo..hi (whole and contiguous), each at its first
@@ -967,6 +1012,9 @@ def _add_rows(partial: np.ndarray) -> np.ndarray:
         for c in range(partial.shape[1]):
             sums[c] += partial[r, c]
     return sums
+
+
+FOUND_TERMS = (found_terms,)
 
 
 @njit(cache=True, nogil=True)

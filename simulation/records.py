@@ -3,10 +3,10 @@ and the population's arrays, and `kernels.year_pass` hands to the compiled loops
 `simulation.kernels`.
 
 A record is composed of its parts in the order its loop takes them: names the engine gives (the
-persons' arrays, what depends on the population) and the tables of each tier that loop runs, from
+persons' arrays, what depends on the population) and the tables of each tier the loop runs, from
 the builders each tier's module declares beside its rules (`parameters.terms`: the names, and a
-function of the scenario returning them). A new tier in an existing loop adds its builder to that
-loop's record here; its names and their construction stay in the tier's module.
+function of the scenario returning them) and each loop lists beside itself (`kernels.CAP_TERMS`
+etc.). A new tier in an existing loop adds its builder to that list; nothing here changes.
 
 Each record's fields are named as the parameters of the loop that reads them and stand in their
 order (tests/test_drivers.py holds every record's names equal to its loop's parameters), so a
@@ -18,16 +18,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .parameters import ScenarioModel, row_terms
-from .rules.basic_insurance import claim_terms
-from .rules.critical_illness import covered_terms, critical_terms
-from .rules.family_cap import cap_terms, reasonable_terms
-from .rules.flags import found_terms, household_terms, warning_terms
-from .rules.medical_assistance import assistance_terms
-from .rules.mutual_aid import contribution_terms, plan_terms
-from .rules.other_subsidies import subsidy_terms
-from .rules.premium_subsidy import premium_terms
-from .rules.supplement import fiscal_terms, supplement_terms
+from . import kernels
+from .parameters import ScenarioModel
 
 
 def _record(name: str, doc: str, *parts) -> type:
@@ -55,7 +47,7 @@ ClaimInputs = _record(
     "terms and the two switches (`any_unreferred`: some claim at a level needing a referral has none).",
     ("offsets", "setting", "level", "chain", "referred", "policy", "total", "hospital", "out_of_city",
      "ooc_lowest", "ma_from_base", "employee", "age", "cat_mask", "insured"),
-    claim_terms,
+    *kernels.CLAIM_TERMS,
     ("any_unreferred", "any_hospital"),
 )  # fmt: skip
 
@@ -65,12 +57,7 @@ TierInputs = _record(
     "reaches, then one table row per category (parameters.table_rows) of each tier's terms, and the "
     "cap's out-of-catalogue share.",
     ("enrolled", "employee", "take_up", "members"),
-    row_terms,
-    critical_terms,
-    assistance_terms,
-    plan_terms,
-    supplement_terms,
-    reasonable_terms,
+    *kernels.TIER_TERMS,
 )
 
 CapInputs = _record(
@@ -78,40 +65,43 @@ CapInputs = _record(
     "Departments' subsidies and the household cap (`kernels._cap_chunk`, after counted, cat_mask, "
     "household): the persons' attributes and the two tiers' terms.",
     ("disabled", "veteran", "union_member"),
-    subsidy_terms,
-    cap_terms,
+    *kernels.CAP_TERMS,
     ("enrolled",),
 )
 
-FoundInputs = _record("FoundInputs", "政策找人's type-1/2 tests (`kernels._found_range`).", found_terms)
+FoundInputs = _record(
+    "FoundInputs", "政策找人's type-1/2 tests (`kernels._found_range`).", *kernels.FOUND_TERMS
+)
 
 WarningInputs = _record(
-    "WarningInputs", "The early-warning rules (`kernels._warnings_range`).", ("employee",), warning_terms
+    "WarningInputs",
+    "The early-warning rules (`kernels._warnings_range`).",
+    ("employee",),
+    *kernels.WARNING_TERMS,
 )
 
 PremiumInputs = _record(
     "PremiumInputs",
     "The premium-subsidy rules (`kernels._premium_range`).",
     ("age", "employee", "enrolled"),
-    premium_terms,
+    *kernels.PREMIUM_TERMS,
 )
 
 AidInputs = _record(
     "AidInputs", "The mutual-aid contribution subsidy (`kernels._contribution_range`).", ("members",),
-    contribution_terms,
+    *kernels.AID_TERMS,
 )  # fmt: skip
 
 SumInputs = _record(
     "SumInputs",
     "What the summary's sums read beyond the year's arrays (`kernels._person_sums`).",
     ("weight", "employee", "enrolled", "age", "disabled"),
-    covered_terms,
-    fiscal_terms,
+    *kernels.SUM_TERMS,
 )
 
 HouseholdInputs = _record(
     "HouseholdInputs", "The households' weighted counts (`kernels._household_counts`, after the sums).",
-    household_terms,
+    *kernels.HOUSEHOLD_TERMS,
 )  # fmt: skip
 
 
