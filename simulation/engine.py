@@ -76,8 +76,11 @@ class YearArrays:
     supplement3: np.ndarray
     supplement_outside: np.ndarray
     extra3: np.ndarray
-    cap_paid: np.ndarray
-    other_paid: np.ndarray  # departments' subsidies before the cap (梯次减负)
+    # the payers of the person's year after tiers 2-4, per person, by registry name in settlement
+    # order (registry.PERSON_PAYERS: other_paid, the departments' subsidies before the cap, 梯次减负;
+    # cap_paid, the household cap): the Result, the settlements, the funds and the explanation
+    # read every payer from here
+    payers: dict[str, np.ndarray]
     mutual3: np.ndarray  # mutual-aid plans after basic insurance (per setting)
     mutual_aid_subsidy: np.ndarray  # mutual-aid contributions paid for poor children
     hospital3: np.ndarray  # cost the hospital bears (quota excess, out-of-catalogue excess)
@@ -102,6 +105,16 @@ class YearArrays:
     # (simulation.settlements) read them, no rule does
     claim_total_used: np.ndarray | None = None
     claim_policy_used: np.ndarray | None = None
+
+    @property
+    def other_paid(self) -> np.ndarray:
+        """The departments' subsidies before the cap (梯次减负), per person."""
+        return self.payers["other_paid"]
+
+    @property
+    def cap_paid(self) -> np.ndarray:
+        """The household cap's payment, per person."""
+        return self.payers["cap_paid"]
 
 
 def claim_inputs(a, offsets, level, hospital_claim, p: ScenarioModel) -> ClaimInputs:
@@ -181,8 +194,8 @@ def _long_term_care(ltc, pop: Population, cat_mask: np.ndarray) -> LtcArrays | N
 
 # the year's per-person arrays (rows in the grouped order inside `run_year`, put back after)
 _PERSON_OUT = (
-    "cat_mask", "total3", "policy3", "basic3", "crit", "asst", "sup", "sup_out", "extra3", "cap_paid",
-    "other", "mut", "aid", "hospital3", "warn_after", "premium", "category", "oop_pre", "warn_before",
+    "cat_mask", "total3", "policy3", "basic3", "crit", "asst", "sup", "sup_out", "extra3",
+    "mut", "aid", "hospital3", "warn_after", "premium", "category", "oop_pre", "warn_before",
 )  # fmt: skip
 
 
@@ -219,6 +232,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         for k in _PERSON_OUT:
             if len(y[k]) == len(persons):
                 y[k] = _unpermute(y[k], persons)
+        y["payers"] = {k: _unpermute(v, persons) for k, v in y["payers"].items()}
         for k in ("paid", "base", "hospital_claim", "claim_total_used", "claim_policy_used"):
             y[k] = _unpermute(y[k], claims)
     return YearArrays(
@@ -233,8 +247,7 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
         supplement3=y["sup"],
         supplement_outside=y["sup_out"],
         extra3=y["extra3"],
-        cap_paid=y["cap_paid"],
-        other_paid=y["other"],
+        payers=y["payers"],
         mutual3=y["mut"],
         mutual_aid_subsidy=y["aid"],
         hospital3=y["hospital3"],

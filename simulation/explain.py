@@ -46,7 +46,7 @@ from .errors import PopulationError, WorkbenchError
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel, table_rows
 from .population.derive import derived_population
 from .population.model import Population, validate_claims, validate_persons
-from .registry import PAID_COLUMNS, category_label, fmt_money, metric_label, tiers
+from .registry import OUTPUTS, PAID_COLUMNS, PERSON_PAYERS, category_label, fmt_money, metric_label, tiers
 from .result import Result
 from .rules.basic_insurance import build_tables, map_levels, paid_as_referred
 from .rules.critical_illness import schedules_for
@@ -76,6 +76,7 @@ class Call:
     where: str  # the loop (function) that called the rule
     at: dict[str, int]  # that loop's indices (PLACES)
     entry: int  # which call of a loop (a loop run twice, e.g. for 政策找人, has two entries)
+    module: str = ""  # the rule's module (simulation.rules.<tier>)
 
 
 @dataclass
@@ -121,6 +122,7 @@ def _rule_wrapper(fn, name: str):
                     where=frame.f_code.co_name,
                     at=at,
                     entry=tr.stack[-1] if tr.stack else 0,
+                    module=fn.__module__,
                 )
             )
         return out
@@ -392,18 +394,15 @@ def _clause(scn: Scenario, paths) -> tuple[str, str]:
 TIERS = {k: (zh, en) for k, zh, en in tiers()}
 SETTING_WORDS = {"inpatient": ("住院", "inpatient"), "outpatient": ("门诊", "outpatient"),
                  "chronic": ("门诊慢特病", "chronic")}  # fmt: skip
-# the tier of each payer (a `_paid` column), for the step's tier name
-PAYER_TIER = {
-    "hospital_paid": "hospital_liability",
-    "basic_paid": "basic_insurance",
-    "critical_paid": "critical_illness",
-    "mutual_aid_paid": "mutual_aid",
-    "supplement_paid": "supplement",
-    "assistance_paid": "medical_assistance",
-    "family_planning_paid": "medical_assistance",
-    "other_paid": "other_subsidies",
-    "cap_paid": "family_cap",
-}
+# the tier of each payer (a `_paid` column), for the step's tier name: the registry's Output.tier
+PAYER_TIER = {k: OUTPUTS[k].tier for k in PAID_COLUMNS}
+# the payers whose steps `_Reader` reads rule by rule in its own words; any other payer of the
+# person's year (registry.PERSON_PAYERS) is explained from its tier's traced rule calls
+# (`_Reader.generic`)
+READ_BY_RULE = (
+    "hospital_paid", "basic_paid", "critical_paid", "mutual_aid_paid", "supplement_paid", "assistance_paid",
+    "family_planning_paid", "other_paid", "cap_paid",
+)  # fmt: skip
 
 
 def _tier_names(payer: str) -> tuple[str, str]:
@@ -503,6 +502,10 @@ class _Reader:
                 if p not in done_p:
                     done_p.add(p)
                     self.cap(p)
+        for payer in PERSON_PAYERS:
+            if payer not in READ_BY_RULE:
+                for p in range(self.a.n_persons):
+                    self.generic(payer, p)
         return self.steps
 
     def add(self, seq, p, claim, payer, key, base, amount, rule, paths):
@@ -901,6 +904,43 @@ class _Reader:
                 )
                 paths = [f"family_cap.cap.{cat}", "family_cap.share", "family_cap.negative_list_share"]
                 self.add(call.seq, p, None, "cap_paid", "cap", own, call.result, rule, paths)
+
+    def generic(self, payer: str, p: int) -> None:
+        """A payer of the person's year with no words of its own: its amount is the engine's
+        (YearArrays.payers), its words the terms its tier's rules read (each argument named as a
+        lever of the tier: its label and value) and its clause theirs. The rules are those of
+        `simulation.rules.<tier>` the loops called for the person (or for the household: a call
+        without a person index), in the last pass over them (政策找人 runs the household part again)."""
+        tier = PAYER_TIER[payer]
+        amount = float(self.y.payers[payer][p])
+        calls = [c for c in self.calls if c.module == RULES_PACKAGE + tier and c.at.get("p", p) == p]
+        if calls:
+            last = max(c.entry for c in calls)
+            calls = [c for c in calls if c.entry == last]
+        if not calls and amount == 0.0:
+            return
+        terms_zh, terms_en, paths = [], [], []
+        for c in calls:
+            for name, value in c.args.items():
+                path = f"{tier}.{name}"
+                if path in paths:
+                    continue
+                try:
+                    lever = self.scn.lever(path)
+                except WorkbenchError:
+                    continue
+                paths.append(path)
+                terms_zh.append(f"{lever.label} {lever.format(value, 'zh')}")
+                terms_en.append(f"{lever.label_en} {lever.format(value, 'en')}")
+        label = OUTPUTS[payer]
+        rule = _w(
+            f"{label.label}（{'，'.join(terms_zh)}）：本人 {_money(amount, 'zh')}",
+            f"{label.label_en} ({', '.join(terms_en)}): {_money(amount, 'en')} for this member",
+        )
+        # the base: the first argument of the tier's first rule call (its base, by the rules' habit)
+        base = next((v for v in calls[0].args.values() if isinstance(v, float)), 0.0) if calls else 0.0
+        seq = calls[-1].seq if calls else len(self.calls)
+        self.add(seq, p, None, payer, tier, base, amount, rule, paths)
 
     def cap_category(self, line: float, personal: bool) -> str:
         fc = self.p.family_cap

@@ -3,9 +3,10 @@ over consecutive years with carried balances (`FundChain`, `fund_table`).
 
 employee_pool / resident_pool: contributions + subsidies − basic payments − the critical-illness
 premium transferred (+ surplus returned − policy-loss compensation for the resident side);
-critical_illness: what the insurer holds; assistance: fiscal income − assistance − premium
-subsidies; charity (暖心基金): donations + fiscal − household-cap payments (with
-`family_cap.paid_next_year`, year t's cap is paid in year t+1 over a projection); long_term_care
+critical_illness: what the insurer holds; assistance: fiscal income − what the registry says it
+pays (assistance, premium subsidies: `Output.funds`); charity (暖心基金): donations + fiscal − what
+the registry says it pays (household-cap payments; with `family_cap.paid_next_year`, year t's cap
+is paid in year t+1 over a projection); long_term_care
 (长期护理保险, an independent fund): individual contributions + the transfer carved out of the
 medical pools' contributions + fiscal subsidies − care benefits (all zero in a scenario without it;
 the transfer is taken off the pools' income). Opening balances are
@@ -20,6 +21,21 @@ import pandas as pd
 from . import kernels
 from .registry import FUND_LABELS as FUND_LABELS  # the funds and their labels: one list, in the registry
 from .registry import FUNDS as FUNDS
+from .registry import OUTPUTS
+
+# fund -> the summary's figures it pays, in the registry's order (`Output.funds`); the funds whose
+# spending is these figures' sum (assistance, charity) read it from here, so a payer the registry
+# books to one of them is spent from it with no edit here
+PAID_BY: dict[str, tuple[str, ...]] = {f: tuple(k for k, o in OUTPUTS.items() if f in o.funds) for f in FUNDS}
+
+
+def _spent(s, keys) -> float:
+    """The figures `keys` of summary `s` added in order."""
+    total = 0.0
+    for i, k in enumerate(keys):
+        total = s[k] if i == 0 else total + s[k]
+    return total
+
 
 # the scheme x enrolment cells of `fund_cells`, in kernels.scheme_cells' order
 CELLS = (
@@ -72,13 +88,10 @@ def fund_flows(res) -> dict[str, tuple[float, float]]:
             s["insurer_premium"] + s["insurer_loss_compensation"],
             s["insurer_claims"] + s["insurer_surplus_returned"],
         ),
-        "assistance": (
-            fin.assistance_fiscal_per_capita * s["persons"],
-            s["assistance_paid"] + s["premium_subsidy"],
-        ),
+        "assistance": (fin.assistance_fiscal_per_capita * s["persons"], _spent(s, PAID_BY["assistance"])),
         "charity": (
             (fin.charity_donations_per_capita + fin.charity_fiscal_per_capita) * s["persons"],
-            s["cap_paid"],
+            _spent(s, PAID_BY["charity"]),
         ),
         "long_term_care": (s["ltc_income"], s["ltc_benefit"]),
     }
@@ -162,9 +175,12 @@ class FundChain:
         if p.family_cap.paid_next_year:
             # 临安 封顶制方案 二(三) 对其上一年度承担的合理医疗费用: the charity fund pays year t's cap in
             # year t+1; the first year pays the year before's, taken equal to its own (steady state)
+            # (the fund's other payers, if any, pay in their own year)
             if self.prev_cap is None:
                 self.prev_cap = s["cap_paid"]
-            flows["charity"][1] = self.prev_cap
+            later = {k: s[k] for k in PAID_BY["charity"]}
+            later["cap_paid"] = self.prev_cap
+            flows["charity"][1] = _spent(later, PAID_BY["charity"])
             self.prev_cap = s["cap_paid"]
         fin = p.financing
         res_enrolled = res.fund_cells["weight_resident_enrolled"]

@@ -571,9 +571,10 @@ def zeros(n: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _person_row(p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap):
+def _person_row(p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, payers):
     """A person's result columns from the setting sums: (total, basic, critical, mutual aid,
-    assistance, supplement, hospital, oop), the row sums in a fixed order (the identity's)."""
+    assistance, supplement, hospital, oop), the row sums in a fixed order (the identity's: the
+    tiers, then each payer of the person's year in `payers`' order, then the hospital's part)."""
     basic = (basic3[p, 0] + basic3[p, 1]) + basic3[p, 2]
     crit = (crit3[p, 0] + crit3[p, 1]) + crit3[p, 2]
     asst = (asst3[p, 0] + asst3[p, 1]) + asst3[p, 2]
@@ -581,19 +582,22 @@ def _person_row(p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, oth
     hospital = (hosp3[p, 0] + hosp3[p, 1]) + hosp3[p, 2]
     mutual = (mut3[p, 0] + mut3[p, 1]) + mut3[p, 2]
     total = ((total3[p, 0] + total3[p, 1]) + total3[p, 2]) + hospital
-    paid = basic + crit + mutual + asst + sup + other[p] + cap[p] + hospital
+    paid = basic + crit + mutual + asst + sup
+    for x in payers:
+        paid = paid + x[p]
+    paid = paid + hospital
     return total, basic, crit, mutual, asst, sup, hospital, max(total - paid, 0.0)
 
 
 @njit(cache=True, nogil=True)
 def _person_columns(
-    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, other, cap,
+    total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, payers,
     o_total, o_policy, o_basic, o_crit, o_mut, o_asst, o_sup, o_hosp, o_oop, o_extra,
 ):  # fmt: skip
     n = total3.shape[0]
     for p in range(n):
         total, basic, crit, mutual, asst, sup, hospital, oop = _person_row(
-            p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, other, cap
+            p, total3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, payers
         )
         o_total[p] = total
         o_policy[p] = (policy3[p, 0] + policy3[p, 1]) + policy3[p, 2]
@@ -607,12 +611,16 @@ def _person_columns(
         o_extra[p] = (extra3[p, 0] + extra3[p, 1]) + extra3[p, 2]
 
 
-def person_columns(total3, *args):
+def person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, payers):
     """The Result's per-person money columns in one pass (same sums, same order as numpy's):
-    rows total, policy, basic, critical, mutual aid, assistance, supplement, hospital, oop, extra."""
+    rows total, policy, basic, critical, mutual aid, assistance, supplement, hospital, oop, extra.
+    `payers`: the payers of the person's year (engine.YearArrays.payers' arrays, in settlement
+    order), each taken off the OOP after the supplement and before the hospital's part."""
     n = total3.shape[0]
     out = tuple(np.empty(n) for _ in range(10))
-    _person_columns(total3, *args, *out)
+    # one array type for all, so the compiled loop iterates the tuple (a zero view would differ)
+    payers = tuple(np.ascontiguousarray(x, dtype=np.float64) for x in payers)
+    _person_columns(total3, policy3, basic3, crit3, asst3, sup3, sup_out, hosp3, mut3, extra3, payers, *out)
     return out
 
 
@@ -1231,7 +1239,9 @@ def year_pass(
     plain tuples in their fields' order.
 
     Returns a dict of the year's arrays: paid and base per claim; total3, policy3, basic3, extra3,
-    hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; other, cap_paid, hh_cap; newly
+    hospital3; crit, asst, sup, sup_out, mut, category, oop_pre; `payers`: the payers of the
+    person's year after tiers 2-4, by their registry names in settlement order (other_paid, the
+    departments' subsidies; cap_paid, the household cap: registry.PERSON_PAYERS); hh_cap; newly
     (per household), cat_mask (a new mask if any household was found), warn_before, warn_after,
     premium, aid (the mutual-aid contribution subsidy, 0 for a plan paying none); and `summary`:
     the SUMMARY_SUMS, per household the member count, the seven money sums and the two warning
@@ -1291,6 +1301,7 @@ def year_pass(
     if not n_plans:
         out["mut"] = zeros3(n)
     out["newly"] = newly
+    out["payers"] = {"other_paid": out.pop("other"), "cap_paid": out.pop("cap_paid")}
     out["cat_mask"] = tail.pop("new_mask") if newly.any() else cat_mask
     if not aid_on:
         tail["aid"] = zeros(n)

@@ -82,6 +82,14 @@ class Output:
     funds: tuple[str, ...] = ()  # fund accounts (FUNDS) that pay it
     identity: bool = False  # a term of total_cost = Σ *_paid + oop
     public: bool = False  # spent by a public payer (compare.added_public_cost)
+    # a payer's tier: the scenario section whose rules pay it (the explanation's tier name and clause)
+    tier: str = ""
+    # a payer of the person's year as a whole, computed in the household part of the year's pass
+    # after tiers 2-4 (kernels.year_pass's `payers`, engine.YearArrays.payers): its per-claim share
+    # follows what each claim still leaves the person (settlements.apportion's rule B)
+    per_person: bool = False
+    # the settlement fields a payer is compared with in a back-test (settlements.codes.TIERS)
+    settlement: str = ""
 
     @property
     def unit(self) -> str:
@@ -118,6 +126,8 @@ _OUTPUTS: tuple[Output, ...] = (
         funds=("employee_pool", "resident_pool"),
         identity=True,
         public=True,
+        tier="basic_insurance",
+        settlement="basic_paid",
     ),
     _o(
         "critical_paid",
@@ -127,9 +137,17 @@ _OUTPUTS: tuple[Output, ...] = (
         funds=("critical_illness",),
         identity=True,
         public=True,
+        tier="critical_illness",
+        settlement="critical_paid",
     ),
     _o(
-        "mutual_aid_paid", "医疗互助（职工互助、少儿住院互助基金）", "mutual aid paid", "money", identity=True
+        "mutual_aid_paid",
+        "医疗互助（职工互助、少儿住院互助基金）",
+        "mutual aid paid",
+        "money",
+        identity=True,
+        tier="mutual_aid",
+        settlement="other_payers",
     ),
     _o(
         "assistance_paid",
@@ -139,6 +157,8 @@ _OUTPUTS: tuple[Output, ...] = (
         funds=("assistance",),
         identity=True,
         public=True,
+        tier="medical_assistance",
+        settlement="assistance_paid",
     ),
     _o(
         "family_planning_paid",
@@ -147,8 +167,18 @@ _OUTPUTS: tuple[Output, ...] = (
         "money",
         identity=True,
         public=True,
+        tier="medical_assistance",
+        settlement="other_payers",
     ),
-    _o("supplement_paid", "商业补充保险支付", "supplementary insurance paid", "money", identity=True),
+    _o(
+        "supplement_paid",
+        "商业补充保险支付",
+        "supplementary insurance paid",
+        "money",
+        identity=True,
+        tier="supplement",
+        settlement="other_payers",
+    ),
     _o(
         "other_paid",
         "部门梯次减负（残联、退役军人、工会等）",
@@ -156,6 +186,9 @@ _OUTPUTS: tuple[Output, ...] = (
         "money",
         identity=True,
         public=True,
+        tier="other_subsidies",
+        per_person=True,
+        settlement="other_payers",
     ),
     _o(
         "cap_paid",
@@ -165,8 +198,20 @@ _OUTPUTS: tuple[Output, ...] = (
         funds=("charity",),
         identity=True,
         public=True,
+        tier="family_cap",
+        per_person=True,
+        # paid after the year, outside the platform's settlement: the person bore it at settlement
+        settlement="person_paid",
     ),
-    _o("hospital_paid", "医疗机构承担（超定额、超目录外比例）", "borne by hospitals", "money", identity=True),
+    _o(
+        "hospital_paid",
+        "医疗机构承担（超定额、超目录外比例）",
+        "borne by hospitals",
+        "money",
+        identity=True,
+        tier="hospital_liability",
+        settlement="hospital_paid",
+    ),
     _o("oop", "个人负担", "out-of-pocket", "money", identity=True),
     _o("premium_subsidy", "资助参保", "premium subsidies", "money", funds=("assistance",), public=True),
     _o("coverage_rate_poor", "困难群众综合保障率", "comprehensive coverage rate of the poor", "rate"),
@@ -358,6 +403,8 @@ OUTPUTS: dict[str, Output] = {o.key: o for o in _OUTPUTS}
 PAID_COLUMNS: tuple[str, ...] = tuple(o.key for o in _OUTPUTS if o.payer)  # settlement order
 IDENTITY: tuple[str, ...] = (*PAID_COLUMNS, "oop")  # sums to total_cost, per person
 PUBLIC_PAYERS: tuple[str, ...] = tuple(o.key for o in _OUTPUTS if o.public)
+# the payers of the person's year computed after tiers 2-4 (engine.YearArrays.payers), in settlement order
+PERSON_PAYERS: tuple[str, ...] = tuple(k for k in PAID_COLUMNS if OUTPUTS[k].per_person)
 # the money columns of the persons table the summary sums with the weights (Result.summary)
 PERSON_SUMS: tuple[str, ...] = ("total_cost", "policy_cost", *PAID_COLUMNS, "oop", "premium_subsidy")
 

@@ -151,7 +151,7 @@ class Result:
         # one compiled pass (kernels.person_columns): the row sums and the OOP identity
         cols = kernels.person_columns(
             y.total3, y.policy3, y.basic3, y.critical3, y.assistance3, y.supplement3,
-            y.supplement_outside, y.hospital3, y.mutual3, y.extra3, y.other_paid, y.cap_paid,
+            y.supplement_outside, y.hospital3, y.mutual3, y.extra3, tuple(y.payers.values()),
         )  # fmt: skip
         assistance, family_planning = self._split_assistance(cols[5])
         return {
@@ -163,8 +163,7 @@ class Result:
             "assistance_paid": assistance,
             "family_planning_paid": family_planning,
             "supplement_paid": cols[6],
-            "other_paid": y.other_paid,
-            "cap_paid": y.cap_paid,
+            **y.payers,  # the payers of the person's year, in settlement order
             "hospital_paid": cols[7],
             "oop": cols[8],
             "premium_subsidy": y.premium_subsidy,
@@ -258,8 +257,8 @@ class Result:
         df["supplement_paid"] = y.supplement3[cp, s] * frac_pol + y.supplement_outside[cp] * frac_out
         person_cost = rowsum(y.total3)
         frac_cost = np.divide(total, person_cost[cp], out=np.zeros_like(total), where=person_cost[cp] > 0)
-        df["other_paid"] = y.other_paid[cp] * frac_cost
-        df["cap_paid"] = y.cap_paid[cp] * frac_cost
+        for k, v in y.payers.items():  # the payers of the person's year, in proportion to cost
+            df[k] = v[cp] * frac_cost
         df["hospital_paid"] = y.claim_hospital
         paid = df[list(PAID_COLUMNS)].sum(axis=1).to_numpy()
         df["oop"] = np.maximum(total - paid, 0.0)
@@ -376,8 +375,9 @@ class Result:
           the later tiers' bases), `claim_hospital` (the hospital's part);
         - per person x setting, (persons, 3): `critical3`, `mutual3`, `assistance3`,
           `family_planning3`, `supplement3`;
-        - per person: `supplement_outside` (the supplement on out-of-catalogue cost),
-          `other_paid`, `cap_paid`.
+        - per person: `supplement_outside` (the supplement on out-of-catalogue cost) and each payer
+          of the person's year after tiers 2-4 (`registry.PERSON_PAYERS`: `other_paid`,
+          `cap_paid`, ...).
 
         Shared arrays: do not modify them in place."""
         y = self._y
@@ -400,8 +400,7 @@ class Result:
             "family_planning3": self._split_assistance(y.assistance3)[1],
             "supplement3": y.supplement3,
             "supplement_outside": y.supplement_outside,
-            "other_paid": y.other_paid,
-            "cap_paid": y.cap_paid,
+            **y.payers,
         }
 
     def household_arrays(self) -> dict[str, np.ndarray]:

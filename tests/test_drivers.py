@@ -26,17 +26,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def assert_same_year(x, y, exact: bool = True) -> None:
-    """Every array of two years equal (those of nested arrays too: long-term care's)."""
+    """Every array of two years equal (those of nested arrays too: long-term care's, and each payer
+    of `payers`)."""
     for f in dataclasses.fields(x):
         a, b = getattr(x, f.name), getattr(y, f.name)
         if dataclasses.is_dataclass(a) and f.name != "scenario":
             assert_same_year(a, b, exact)
+        elif isinstance(a, dict):
+            assert list(a) == list(b), f.name
+            for k in a:
+                _same_array(a[k], b[k], exact, f"{f.name}.{k}")
         elif isinstance(a, np.ndarray):
-            assert a.shape == b.shape, f.name
-            if exact or a.dtype.kind != "f":
-                np.testing.assert_array_equal(a, b, err_msg=f.name)
-            else:
-                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=f.name)
+            _same_array(a, b, exact, f.name)
+
+
+def _same_array(a, b, exact: bool, name: str) -> None:
+    assert a.shape == b.shape, name
+    if exact or a.dtype.kind != "f":
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=name)
 
 
 def _finding(preset):

@@ -188,38 +188,79 @@ def test_every_summary_figure_is_registered_with_its_kind_and_unit(runs):
 
 
 def test_lists_that_were_copied_are_the_registrys():
-    from app_pages import _charts, _common
-    from simulation import compare, funds, labels, result
-    from simulation.report import data
+    from simulation import compare, result
 
     assert result.PAID_COLUMNS is reg.PAID_COLUMNS
     assert compare.PUBLIC_TIERS == reg.PUBLIC_PAYERS
-    assert compare.PUBLIC_TIERS == (
-        "basic_paid",
-        "critical_paid",
-        "assistance_paid",
-        "family_planning_paid",
-        "other_paid",
-        "cap_paid",
-        "premium_subsidy",
-    )
+    # the payers known today keep their order (a new tier's payer takes its place by its entry)
+    assert _known(compare.PUBLIC_TIERS, PUBLIC) == PUBLIC
+    assert _known(reg.PAID_COLUMNS, PAID) == PAID
+
+
+PUBLIC = (
+    "basic_paid",
+    "critical_paid",
+    "assistance_paid",
+    "family_planning_paid",
+    "other_paid",
+    "cap_paid",
+    "premium_subsidy",
+)
+PAID = (
+    "basic_paid",
+    "critical_paid",
+    "mutual_aid_paid",
+    "assistance_paid",
+    "family_planning_paid",
+    "supplement_paid",
+    "other_paid",
+    "cap_paid",
+    "hospital_paid",
+)
+
+
+def _known(keys, known) -> tuple[str, ...]:
+    return tuple(k for k in keys if k in known)
+
+
+def test_lists_derived_from_the_registry():
+    from app_pages import _charts, _common
+    from simulation import compare, funds, labels
+    from simulation.report import data
+
     assert ("total_cost", *reg.PAID_COLUMNS, "premium_subsidy", "oop") == compare.TIERS
     assert _charts.PAYERS == _common.PAYERS_SHOWN == reg.PAID_COLUMNS
     assert funds.FUNDS is reg.FUNDS and funds.FUND_LABELS is reg.FUND_LABELS
     assert data.CATEGORY_LABELS is CATEGORY_LABELS and data.SETTING_LABELS is SETTING_LABELS
     assert tuple(CATEGORY_LABELS) == CATEGORY_CODES == typing.get_args(Category)
     assert {k: (o.label, o.label_en) for k, o in reg.OUTPUTS.items()} == labels.METRICS
-    assert reg.PAID_COLUMNS == (
-        "basic_paid",
-        "critical_paid",
-        "mutual_aid_paid",
-        "assistance_paid",
-        "family_planning_paid",
-        "supplement_paid",
-        "other_paid",
-        "cap_paid",
-        "hospital_paid",
-    )
+
+
+def test_every_payer_has_a_tier_a_settlement_and_its_arrays():
+    """Each payer names the scenario section paying it (the explanation's tier and clause) and the
+    settlement fields it is compared with; the payers of the person's year are what the year's
+    pass returns, in settlement order, and each lands in the persons table, the claims and the
+    settlements' apportionment."""
+    from simulation.engine import run_year
+    from simulation.settlements import EXACT_LEVELS, codes
+
+    tiers = {k for k, _, _ in reg.tiers()}
+    booked = [k for t in codes.TIERS for k in t.model]
+    for k in reg.PAID_COLUMNS:
+        o = reg.OUTPUTS[k]
+        assert o.tier in tiers, k
+        assert o.settlement in codes.TIER_KEYS and booked.count(k) == 1, k
+        assert k in EXACT_LEVELS, k
+    assert {"other_paid", "cap_paid"} <= set(reg.PERSON_PAYERS)
+    assert set(reg.PERSON_PAYERS) <= set(reg.PAID_COLUMNS)
+    scn = load_scenario("linan_2024")
+    pop = generate_population(scn, persons=500, seed=3)
+    y = run_year(pop, scn.params)
+    assert tuple(y.payers) == reg.PERSON_PAYERS
+    res = simulate(pop, scn)
+    for k in reg.PERSON_PAYERS:
+        np.testing.assert_array_equal(res.persons[k].to_numpy(), y.payers[k])
+        assert k in res.claims.columns and k in res.claim_arrays()
 
 
 def test_group_figures():

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import PERSON_PAYERS
 from ..result import Result
 
 # model column -> the aggregation dimensions at which its apportioned sum is exact
@@ -45,8 +46,8 @@ EXACT_LEVELS: dict[str, tuple[str, ...]] = {
     "assistance_paid": ("setting", "category"),
     "family_planning_paid": ("setting", "category"),
     "supplement_paid": ("category",),
-    "other_paid": ("category",),
-    "cap_paid": ("category",),
+    # the payers of the person's year (rule B): other_paid, cap_paid, ...
+    **{k: ("category",) for k in PERSON_PAYERS},
     "oop": ("category",),
 }
 MODEL_COLUMNS: tuple[str, ...] = tuple(EXACT_LEVELS)
@@ -80,7 +81,7 @@ def claim_payments(res: Result) -> dict[str, np.ndarray]:
     c = res.claim_arrays()
     person = c["claim_person"]
     setting = c["claim_setting"].astype(np.int64)
-    n_persons = len(c["other_paid"])
+    n_persons = len(c["supplement_outside"])
     ps = person * 3 + setting
     basic = c["claim_basic"]
     total_used = c["claim_total_used"]
@@ -117,8 +118,7 @@ def claim_payments(res: Result) -> dict[str, np.ndarray]:
         "assistance_paid": cents(a["assistance_paid"]),
         "family_planning_paid": cents(a["family_planning_paid"]),
         "supplement_paid": cents(a["supplement_paid"] + c["supplement_outside"][person] * share_b),
-        "other_paid": cents(c["other_paid"][person] * share_b),
-        "cap_paid": cents(c["cap_paid"][person] * share_b),
+        **{k: cents(c[k][person] * share_b) for k in PERSON_PAYERS},
         "hospital_paid": cents(c["claim_hospital"]),
     }
     paid = sum(out_cents[k] for k in MODEL_COLUMNS if k.endswith("_paid"))

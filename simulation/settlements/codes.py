@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..registry import OUTPUTS, PAID_COLUMNS
+
 SPEC = "国家医疗保障局《医疗保障信息平台 定点医药机构接口规范》 2207/2304 setlinfo 及附录代码表"
 
 
@@ -188,7 +190,14 @@ class Tier:
     model: tuple[str, ...]
 
 
-# the reconciliation in settlement order. The household cap (封顶制, 暖心基金) is paid after the year
+def booked(key: str) -> tuple[str, ...]:
+    """The model's payers the registry books to the settlement fields `key` (`Output.settlement`),
+    in settlement order."""
+    return tuple(k for k in PAID_COLUMNS if OUTPUTS[k].settlement == key)
+
+
+# the reconciliation in settlement order; each tier's model columns are the payers the registry books
+# to it (`Output.settlement`). The household cap (封顶制, 暖心基金) is paid after the year
 # (临安 封顶制方案 二(三) 对其上一年度承担的合理医疗费用), outside the platform's settlement: what the
 # person bore at settlement is the model's OOP plus the cap it later refunds (an assumption for a
 # scenario that pays its cap at once). The model's mutual aid, supplementary insurance and
@@ -197,29 +206,33 @@ class Tier:
 TIERS: tuple[Tier, ...] = (
     Tier("total_cost", "医疗费总额", "total medical cost", ("medfee_sumamt",), ("total_cost",)),
     Tier("policy_cost", "符合政策范围金额", "policy-range cost", ("inscp_scp_amt",), ("policy_cost",)),
-    Tier("basic_paid", "基本医保统筹基金支出", "basic pooled fund", ("hifp_pay",), ("basic_paid",)),
+    Tier("basic_paid", "基本医保统筹基金支出", "basic pooled fund", ("hifp_pay",), booked("basic_paid")),
     Tier(
         "critical_paid",
         "大病保险（居民大病、职工大额）支出",
         "critical illness (residents' 大病, employees' 大额)",
         ("hifmi_pay", "hifob_pay"),
-        ("critical_paid",),
+        booked("critical_paid"),
     ),
-    Tier("assistance_paid", "医疗救助基金支出", "medical assistance", ("maf_pay",), ("assistance_paid",)),
+    Tier(
+        "assistance_paid", "医疗救助基金支出", "medical assistance", ("maf_pay",), booked("assistance_paid")
+    ),
     Tier(
         "other_payers",
         "其他支出（互助、计生资金、商业补充、部门减负等）",
         "other payers (mutual aid, family-planning fund, supplementary, departments)",
         ("oth_pay", "cvlserv_pay", "hifes_pay"),
-        ("mutual_aid_paid", "family_planning_paid", "supplement_paid", "other_paid"),
+        booked("other_payers"),
     ),
-    Tier("hospital_paid", "医院负担金额", "borne by the hospital", ("hosp_part_amt",), ("hospital_paid",)),
+    Tier(
+        "hospital_paid", "医院负担金额", "borne by the hospital", ("hosp_part_amt",), booked("hospital_paid")
+    ),
     Tier(
         "person_paid",
         "个人负担总金额（含年后封顶制返还）",
         "borne by the person (before the cap's later refund)",
         ("psn_part_amt",),
-        ("oop", "cap_paid"),
+        ("oop", *booked("person_paid")),
     ),
 )
 TIER_KEYS: tuple[str, ...] = tuple(t.key for t in TIERS)

@@ -152,9 +152,11 @@ def synthetic_extract(
     col = {k: v[order] for k, v in pay.items()}
     emp_c = employee[person]
     crit = col["critical_paid"]
-    other = col["mutual_aid_paid"] + col["family_planning_paid"] + col["supplement_paid"] + col["other_paid"]
+    # the payers as the back-test compares them (codes.TIERS: the registry's Output.settlement); in
+    # whole cents, so the order of the sums does not matter
+    other = sum(col[k] for k in C.tier("other_payers").model)
     funds = col["basic_paid"] + crit + col["assistance_paid"] + other
-    person_part = col["oop"] + col["cap_paid"]
+    person_part = sum(col[k] for k in C.tier("person_paid").model)
     zero = np.zeros(n, dtype=np.int64)
     psn_type = np.where(employee, np.where(age >= RETIREMENT_AGE, "1201", "1101"), "1401")
     df = pd.DataFrame(
