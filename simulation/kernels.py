@@ -700,6 +700,15 @@ def _cap_chunk(
     # year pass: no serial fill of two household arrays before it); else they come in as inf, 0.
     # hh_cap is the family's line; a member holding a personal line (cap_personal) is settled on it
     # alone and stays out of the family's count; a member the cap does not cover counts nothing
+    # the categories holding a personal line, and a family's: a person holding neither (most) skips
+    # the lines' loops
+    personal_bits = 0
+    family_bits = 0
+    for j in range(len(cap_bits)):
+        if cap_personal[j]:
+            personal_bits |= cap_bits[j]
+        else:
+            family_bits |= cap_bits[j]
     for p in range(lo, hi):  # counted and share at row p - row0 (a block's scratch)
         p &= NONNEG
         if fresh and (p == lo or household[p - 1] != household[p]):
@@ -719,15 +728,17 @@ def _cap_chunk(
         h = household[p] & NONNEG
         inside = covered(enrolled[p], cap_needs_enrolment)
         own = np.inf
-        for j in range(len(cap_bits)):
-            if inside and cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < own:
-                own = cap_amount[j]
+        if inside and (m & personal_bits) != 0:
+            for j in range(len(cap_bits)):
+                if cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < own:
+                    own = cap_amount[j]
         share[p - row0] = c if inside else 0.0
         if inside and not np.isfinite(own):
             hh_counted[h] += c
-            for j in range(len(cap_bits)):
-                if not cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
-                    hh_cap[h] = cap_amount[j]
+            if (m & family_bits) != 0:
+                for j in range(len(cap_bits)):
+                    if not cap_personal[j] and (m & cap_bits[j]) != 0 and cap_amount[j] < hh_cap[h]:
+                        hh_cap[h] = cap_amount[j]
     for p in range(lo, hi):
         p &= NONNEG
         h = household[p] & NONNEG
@@ -735,7 +746,7 @@ def _cap_chunk(
             cap_paid[p] = 0.0
             continue
         own = np.inf
-        if covered(enrolled[p], cap_needs_enrolment):
+        if covered(enrolled[p], cap_needs_enrolment) and (cat_mask[p] & personal_bits) != 0:
             for j in range(len(cap_bits)):
                 if cap_personal[j] and (cat_mask[p] & cap_bits[j]) != 0 and cap_amount[j] < own:
                     own = cap_amount[j]
