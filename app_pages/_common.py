@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -508,9 +509,42 @@ def scenario_key(scn) -> str:
     return json.dumps(dict(scn.changes), sort_keys=True)
 
 
+COMPUTE_THREAD = "workbench-compute"
+
+
+@st.cache_resource(show_spinner=False)
+def _compute_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=COMPUTE_THREAD)
+
+
+def in_compute_thread(fn):
+    """fn() run on the server's one long-lived compute thread (directly when already on it).
+
+    Streamlit runs every rerun on a new thread. A new thread takes a fresh glibc arena (its own
+    heaps, handed back when emptied) and, at its first parallel loop, a fresh OpenMP team with
+    fresh stacks: each slider move then touched its run's memory for the first time, about 22,000
+    page faults (88 MB) a move at 400,000 persons, which on this project's VMs cost ~10x a reused
+    page (simulation/memory_reuse.py). On one thread that lives as long as the server, a run
+    reuses the memory the evicted runs freed and the same worker threads."""
+    if threading.current_thread().name.startswith(COMPUTE_THREAD):
+        return fn()
+    return _compute_pool().submit(fn).result()
+
+
+def _simulated(pop, scn):
+    """A run with the arrays every page of a run reads (the person and household columns), all
+    made on the compute thread."""
+    res = simulate(pop, scn)
+    res.person_arrays()
+    res.household_arrays()
+    return res
+
+
 def _run(pop_key: str, preset: str, changes_json: str, pop, scn):
     return run_store().get(
-        (pop_key, preset, changes_json), lambda: simulate(pop, scn), pinned=changes_json == "{}"
+        (pop_key, preset, changes_json),
+        lambda: in_compute_thread(lambda: _simulated(pop, scn)),
+        pinned=changes_json == "{}",
     )
 
 
