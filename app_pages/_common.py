@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from simulation import (
     Population,
+    Scenario,
     ScenarioError,
     WorkbenchError,
     available_presets,
@@ -406,9 +407,10 @@ EVICT_DELAY = 1.0  # seconds before an evicted run is freed (off the redraw's cr
 
 def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:
     """Approximate bytes of numpy arrays and DataFrames reachable from a Result or Projection
-    (the population, shared by every run, is not counted)."""
+    (the population, shared by every run, is not counted, nor the scenario: thousands of small
+    objects and no array, whose walk took longer than the rest on every slider move)."""
     seen = set() if seen is None else seen
-    if id(x) in seen or depth > 4 or isinstance(x, (Population, str, bytes, int, float)):
+    if id(x) in seen or depth > 4 or isinstance(x, (Population, Scenario, str, bytes, int, float)):
         return 0
     seen.add(id(x))
     if isinstance(x, np.ndarray):
