@@ -392,8 +392,9 @@ def _build_with_progress(preset: str, persons: int, seed: int):
     return pop
 
 
-# Results and projections are large (about 430 bytes a person for a Result, one Result a year for
-# a projection: 0.43 GB and 2.1 GB at 1e6 persons), so they live in stores shared by every session,
+# Results and projections are large (about 470 bytes a person for a Result with its person and
+# household columns, one Result a year for a projection: 0.47 GB and 2.1 GB at 1e6 persons), so
+# they live in stores shared by every session,
 # bounded by bytes rather than by a count: one for runs (the Results page), one for projections
 # (Funds, Compare), so a projection never pushes the current run out. The small tables the pages
 # draw (fund table, targets, comparison) are cached apart under string keys and outlive the runs.
