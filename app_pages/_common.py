@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from simulation import (
     Population,
+    Scenario,
     ScenarioError,
     WorkbenchError,
     available_presets,
@@ -390,8 +392,9 @@ def _build_with_progress(preset: str, persons: int, seed: int):
     return pop
 
 
-# Results and projections are large (about 430 bytes a person for a Result, one Result a year for
-# a projection: 0.43 GB and 2.1 GB at 1e6 persons), so they live in stores shared by every session,
+# Results and projections are large (about 470 bytes a person for a Result with its person and
+# household columns, one Result a year for a projection: 0.47 GB and 2.1 GB at 1e6 persons), so
+# they live in stores shared by every session,
 # bounded by bytes rather than by a count: one for runs (the Results page), one for projections
 # (Funds, Compare), so a projection never pushes the current run out. The small tables the pages
 # draw (fund table, targets, comparison) are cached apart under string keys and outlive the runs.
@@ -405,9 +408,10 @@ EVICT_DELAY = 1.0  # seconds before an evicted run is freed (off the redraw's cr
 
 def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:
     """Approximate bytes of numpy arrays and DataFrames reachable from a Result or Projection
-    (the population, shared by every run, is not counted)."""
+    (the population, shared by every run, is not counted, nor the scenario: thousands of small
+    objects and no array, whose walk took longer than the rest on every slider move)."""
     seen = set() if seen is None else seen
-    if id(x) in seen or depth > 4 or isinstance(x, (Population, str, bytes, int, float)):
+    if id(x) in seen or depth > 4 or isinstance(x, (Population, Scenario, str, bytes, int, float)):
         return 0
     seen.add(id(x))
     if isinstance(x, np.ndarray):
@@ -508,9 +512,42 @@ def scenario_key(scn) -> str:
     return json.dumps(dict(scn.changes), sort_keys=True)
 
 
+COMPUTE_THREAD = "workbench-compute"
+
+
+@st.cache_resource(show_spinner=False)
+def _compute_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=COMPUTE_THREAD)
+
+
+def in_compute_thread(fn):
+    """fn() run on the server's one long-lived compute thread (directly when already on it).
+
+    Streamlit runs every rerun on a new thread. A new thread takes a fresh glibc arena (its own
+    heaps, handed back when emptied) and, at its first parallel loop, a fresh OpenMP team with
+    fresh stacks: each slider move then touched its run's memory for the first time, about 22,000
+    page faults (88 MB) a move at 400,000 persons, which on this project's VMs cost ~10x a reused
+    page (simulation/memory_reuse.py). On one thread that lives as long as the server, a run
+    reuses the memory the evicted runs freed and the same worker threads."""
+    if threading.current_thread().name.startswith(COMPUTE_THREAD):
+        return fn()
+    return _compute_pool().submit(fn).result()
+
+
+def _simulated(pop, scn):
+    """A run with the arrays every page of a run reads (the person and household columns), all
+    made on the compute thread."""
+    res = simulate(pop, scn)
+    res.person_arrays()
+    res.household_arrays()
+    return res
+
+
 def _run(pop_key: str, preset: str, changes_json: str, pop, scn):
     return run_store().get(
-        (pop_key, preset, changes_json), lambda: simulate(pop, scn), pinned=changes_json == "{}"
+        (pop_key, preset, changes_json),
+        lambda: in_compute_thread(lambda: _simulated(pop, scn)),
+        pinned=changes_json == "{}",
     )
 
 

@@ -10,6 +10,7 @@ variant ahead, and the wait is then a cache load and the population build.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import time
 
@@ -79,6 +80,7 @@ class Warmup:
         except Exception as e:  # the page's own run then reports it in the page's language
             self.error = f"{type(e).__name__}: {e}"
         finally:
+            freeze_startup_objects()
             self.seconds = time.perf_counter() - self.started
             self.done.set()
         if self.error is None:
@@ -86,6 +88,21 @@ class Warmup:
             # error the Funds page builds it again and reports it)
             with contextlib.suppress(Exception):
                 _projection(key, self.preset, "{}", pop, scn)
+
+
+def freeze_startup_objects() -> None:
+    """Move the objects alive after the warm-up (modules, compiled loops, plotly's validators,
+    the default population and run: about 275,000) out of the garbage collector's sight.
+
+    Streamlit runs a full collection after every script run (`runner.postScriptGC`), and a full
+    collection visits every tracked object: 0.08-0.26 s a run here, nearly all of it on these
+    objects, which live as long as the server. The collection runs after the run's last message
+    is queued but holds the interpreter lock, so the message waits for it to end before it is
+    sent: it was part of every slider move's wait (benchmarks/bench_browser.py). Frozen, the
+    collection visits only what was made since (sessions, runs, figures), and still frees the
+    cycles a run leaves behind. Garbage is collected first, so nothing dead is frozen."""
+    gc.collect()
+    gc.freeze()
 
 
 @st.cache_resource(show_spinner=False)

@@ -259,8 +259,41 @@ class Protection:
         )
 
 
-def protection(size, income, oop, persons, dibao_monthly: float, thresholds=CURVE_THRESHOLDS) -> Protection:
-    """The tables of `Protection` from household arrays (size, income, oop and weighted persons)."""
+def _households(size, income, persons) -> dict:
+    """What depends on the households alone, not on what they paid: weighted persons and
+    households, per-capita income, its fractional rank, the income quintiles and each quintile's
+    mean per-capita income."""
+    n = persons.sum()
+    hh = (persons / np.maximum(size, 1)).sum()
+    pc = income / np.maximum(size, 1)
+    rank = fractional_rank(pc, persons)
+    q = np.minimum((rank * QUINTILES).astype(np.int64) + 1, QUINTILES)
+    pc_q = []
+    for g in range(QUINTILES):
+        inq = q == g + 1
+        w = persons[inq]
+        pc_q.append(float(np.dot(w, pc[inq]) / w.sum()) if w.sum() > 0 else float("nan"))
+    return {"n": n, "hh": hh, "rank": rank, "q": q, "per_capita_income": pc_q}
+
+
+def _households_memo(size, income, persons, memo: dict | None) -> dict:
+    """`_households`, reused from `memo` when the households are the same (equal size, income and
+    persons; a slider's runs of one population): the ranking's sorts are most of the work."""
+    if memo is None:
+        return _households(size, income, persons)
+    key = memo.get("arrays")
+    if key is None or not all(np.array_equal(a, b) for a, b in zip(key, (size, income, persons))):
+        memo["arrays"] = (size.copy(), income.copy(), persons.copy())
+        memo["households"] = _households(size, income, persons)
+    return memo["households"]
+
+
+def protection(
+    size, income, oop, persons, dibao_monthly: float, thresholds=CURVE_THRESHOLDS, memo: dict | None = None
+) -> Protection:
+    """The tables of `Protection` from household arrays (size, income, oop and weighted persons).
+    `memo`: a dict the caller keeps for its households (`Result.protection` keeps one on the
+    population), where what does not depend on `oop` is kept between calls."""
     size, income, oop, persons = _arrays(size, income, oop, persons)
     th = np.asarray(sorted(float(t) for t in thresholds), dtype=np.float64)
     if len(th) == 0 or np.any(th < 0):
@@ -268,10 +301,8 @@ def protection(size, income, oop, persons, dibao_monthly: float, thresholds=CURV
     counts = np.zeros((len(th), 3))
     flag = np.zeros((len(size), len(th)), dtype=np.bool_)
     _headcounts(size, income, oop, persons, float(dibao_monthly), th, counts, flag)
-    n = persons.sum()
-    hh = (persons / np.maximum(size, 1)).sum()
-    pc = income / np.maximum(size, 1)
-    rank = fractional_rank(pc, persons)
+    hs = _households_memo(size, income, persons, memo)
+    n, hh, rank, q = hs["n"], hs["hh"], hs["rank"], hs["q"]
     ci = concentration_indices(flag, rank, persons)
     curve = pd.DataFrame(
         {
@@ -282,18 +313,15 @@ def protection(size, income, oop, persons, dibao_monthly: float, thresholds=CURV
         },
         index=pd.Index(np.round(th, 6), name="threshold"),
     )
-    q = np.minimum((rank * QUINTILES).astype(np.int64) + 1, QUINTILES)
     parts = group_parts(size, income, oop, persons, dibao_monthly, q - 1, QUINTILES)
     rows = []
     for g in range(QUINTILES):
         p = dict(zip(PARTS, parts[g].tolist()))
-        inq = q == g + 1
-        w = persons[inq]
         rows.append(
             {
                 "quintile": g + 1,
                 "persons": p["protection_persons"],
-                "per_capita_income": float(np.dot(w, pc[inq]) / w.sum()) if w.sum() > 0 else float("nan"),
+                "per_capita_income": hs["per_capita_income"][g],
                 **protection_figures(p),
             }
         )

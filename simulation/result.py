@@ -339,7 +339,12 @@ class Result:
         concentration index of catastrophic spending over household per-capita income, and the
         summary's protection figures by income quintile (`simulation.protection.Protection`)."""
         _, size, hs, _ = self._pass
-        return protection(size, hs[0], hs[6], hs[1], self._y.scenario.flags.dibao_monthly, thresholds)
+        # the income ranking depends on the households only: kept on the population, so the runs
+        # of one population (a slider's redraws) sort it once
+        memo = self._y.population.__dict__.setdefault("_protection_households", {})
+        return protection(
+            size, hs[0], hs[6], hs[1], self._y.scenario.flags.dibao_monthly, thresholds, memo=memo
+        )
 
     # ------------------------------------------------------------------ arrays (no DataFrames)
     def person_arrays(self) -> dict[str, np.ndarray]:

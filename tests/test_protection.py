@@ -166,3 +166,26 @@ def test_concentration_indices_equal_one_at_a_time():
     one = [pr.concentration_index(flags[:, k].astype(float), rank, w) for k in range(flags.shape[1])]
     assert np.isnan(batched[0]) and np.isnan(one[0])  # nobody flagged: undefined
     np.testing.assert_allclose(batched[1:], one[1:], rtol=1e-9, atol=1e-12)
+
+
+def test_the_households_memo_gives_the_same_tables():
+    """A memo kept for the households (Result.protection keeps one on the population) gives the
+    tables computed without it, exactly; other households (a changed income) are ranked anew."""
+    scn = load_scenario("linan_2024")
+    res = simulate(generate_population(scn, persons=3_000, seed=5), scn)
+    h = res.household_arrays()
+    size, income, oop, persons = h["size"], h["income"], h["oop"], h["weight"] * h["size"]
+    memo: dict = {}
+    for inc in (income, income, income * 1.5):  # the same households twice, then other incomes
+        fresh = pr.protection(size, inc, oop, persons, 800.0)
+        kept = pr.protection(size, inc, oop, persons, 800.0, memo=memo)
+        assert fresh.curve.equals(kept.curve)
+        assert fresh.by_quintile.equals(kept.by_quintile)
+        assert fresh.figures == kept.figures
+    # a slider's runs of one population: the run's own tables equal a fresh call's
+    other = simulate(res._y.population, scn.with_changes({"medical_assistance.inpatient_ratio.dibao": 0.95}))
+    for r in (res, other):
+        _, sz, hs, _ = r._pass
+        fresh = pr.protection(sz, hs[0], hs[6], hs[1], r._y.scenario.flags.dibao_monthly)
+        assert fresh.by_quintile.equals(r.protection().by_quintile)
+        assert fresh.curve.equals(r.protection().curve)
