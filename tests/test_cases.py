@@ -5,7 +5,8 @@ claims (defaults as `tests.conftest.person` / `claim`), optional scenario `chang
 of the Result the clause fixes. Any other directory is a tier: its files name a `rule:` (the dotted
 import path of a function) and their cases give the rule's `inputs:` (keyword arguments) and
 `outputs:`. A preset directory may hold rule files too; their inputs may then read the preset's
-parameters, as `{scenario: dotted.path}`.
+parameters, as `{scenario: dotted.path}`, and such a file may also hold families (a case with
+`persons:` runs through `simulate`), so one clause's rule cases and families sit in one file.
 
     changes: {dotted.path: value}         # optional, preset directories: before each case's own
     rule: package.module.function         # rule files only
@@ -142,7 +143,10 @@ def load_case_file(path: Path) -> list[Case]:
         label = f"{where}: case {i + 1}"
         if isinstance(data, dict) and isinstance(data.get("name"), str) and data["name"].strip():
             label = f"{where}: case '{data['name']}'"
-        _keys(data, SIMULATION_KEYS if func is None else RULE_KEYS, label, required=("name", "clause"))
+        # a preset's file naming a rule may hold families too: a case with persons is a simulation's
+        family = preset is not None and isinstance(data, dict) and "persons" in data
+        is_rule = func is not None and not family
+        _keys(data, RULE_KEYS if is_rule else SIMULATION_KEYS, label, required=("name", "clause"))
         name, clause = data["name"], data["clause"]
         for key, value in (("name", name), ("clause", clause)):
             if not isinstance(value, str) or not value.strip():
@@ -151,10 +155,10 @@ def load_case_file(path: Path) -> list[Case]:
             raise CaseFileError(f"{label}: a second case of that name in the file")
         names.add(name)
         _tolerances(data, label)
-        if func is None:
-            _check_simulation_case(data, label)
-        else:
+        if is_rule:
             _check_rule_case(data, func, preset, label)
+        else:
+            _check_simulation_case(data, label)
         changes = tuple(c for c in (file_changes, _mapping(data.get("changes", {}), label)) if c)
         cases.append(
             Case(
@@ -164,7 +168,7 @@ def load_case_file(path: Path) -> list[Case]:
                 data=data,
                 preset=preset,
                 changes=changes,
-                rule=func,
+                rule=func if is_rule else None,
                 returns=returns,
             )
         )
@@ -423,6 +427,34 @@ cases:
     (wrong,) = load_case_file(_write(tmp_path, "flags", text % "0.5"))
     with pytest.raises(pytest.fail.Exception, match=r"outputs\.result = .*expected 0\.5"):
         check(wrong)
+
+
+def test_a_preset_file_holds_a_rules_cases_and_families(tmp_path):
+    """One clause's cases in one file: a preset's file naming a rule runs its rule cases through the
+    rule and its families (persons:) through simulate; a wrong value fails in either."""
+    rule_case = """\
+rule: simulation.rules.family_cap.household_cap_payment
+cases:
+  - name: the cap's payment
+    clause: 临安 封顶制方案 二(三)
+    inputs: {counted: 40_000.0, cap: 30_000.0, share: 1.0}
+    outputs: {result: %s}
+"""
+    changes, family = GOOD.split("cases:\n", 1)
+    text = changes + rule_case + family
+    rule_right, family_right = load_case_file(_write(tmp_path, "linan_2024", text % ("10_000", "10_000")))
+    assert rule_right.rule is not None and family_right.rule is None
+    check(rule_right)  # 40,000 − 30,000
+    check(family_right)
+    with pytest.raises(pytest.fail.Exception, match=r"cap_paid = "):
+        check(load_case_file(_write(tmp_path, "linan_2024", text % ("10_000", "10_001")))[1])
+    with pytest.raises(pytest.fail.Exception, match=r"outputs\.result = "):
+        check(load_case_file(_write(tmp_path, "linan_2024", text % ("10_001", "10_000")))[0])
+    # a tier's directory has no preset to simulate: a family there is refused
+    with pytest.raises(CaseFileError, match=r"family_cap/topic.yaml: .*changes: need a preset directory"):
+        load_case_file(_write(tmp_path, "family_cap", text % ("10_000", "10_000")))
+    with pytest.raises(CaseFileError, match=r"family_cap/topic.yaml: case 'dibao household.*unknown key"):
+        load_case_file(_write(tmp_path, "family_cap", rule_case % "10_000" + family % "10_000"))
 
 
 @pytest.mark.parametrize(
