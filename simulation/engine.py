@@ -32,7 +32,7 @@ from .records import (
 )
 from .rules.basic_insurance import build_tables, map_levels
 from .rules.enrolment import with_enrolment
-from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_tables
+from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_category_bits
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
 from .rules.medical_assistance import out_of_city_lowest
 from .rules.mutual_aid import members as mutual_aid_members
@@ -214,11 +214,10 @@ def run_year(pop: Population, p: ScenarioModel) -> YearArrays:
     hl = p.hospital_liability
     if hl.disease_quota or hl.out_of_catalogue_share_max is not None:
         quota = disease_quota(hl, a.disease_names) if hl.disease_quota else np.zeros(0)
-        quota, disease = quota_tables(hl, quota, a.claim_disease, a.claim_person, a.cat_mask)
         share = 0.0 if hl.out_of_catalogue_share_max is None else float(hl.out_of_catalogue_share_max)
         hospital_claim, total, policy = kernels.hospital_pass(
-            a.claim_total, a.claim_policy, disease, a.claim_person, a.cat_mask, quota,
-            out_of_catalogue_bits(hl), share,
+            a.claim_total, a.claim_policy, a.claim_disease, a.claim_person, a.cat_mask, quota,
+            quota_category_bits(hl), out_of_catalogue_bits(hl), share,
         )  # fmt: skip
         a = dataclasses.replace(a, claim_total=total, claim_policy=policy)  # tiers see what is left
     # the scenario's level of each claim, one byte a claim (two past 127 levels: never silently wrapped)

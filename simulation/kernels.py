@@ -53,7 +53,7 @@ from .rules.flags import (
     warning_applies,
     warning_terms,
 )
-from .rules.hospital_liability import out_of_catalogue_excess, quota_excess
+from .rules.hospital_liability import out_of_catalogue_excess, quota_binds, quota_excess
 from .rules.long_term_care import care_year, contribution, financing_item, insured
 from .rules.long_term_care import eligible as care_eligible
 from .rules.medical_assistance import assistance_base, assistance_payment, assistance_terms
@@ -260,16 +260,18 @@ def _claims_range(
 
 
 @njit(cache=True, nogil=True)
-def _hospital_range(lo, hi, total, policy, disease, person, cat_mask, quota, bits, share, paid, total_left,
-                    policy_left):  # fmt: skip
+def _hospital_range(lo, hi, total, policy, disease, person, cat_mask, quota, quota_bits, bits, share, paid,
+                    total_left, policy_left):  # fmt: skip
     """rules.hospital_liability for claims lo..hi, the same operations in the same order: the cost
-    above the disease's quota, then the poor's out-of-catalogue cost above `share` of the claim."""
+    above the disease's quota (where it binds the patient), then the poor's out-of-catalogue cost
+    above `share` of the claim."""
     for k in range(lo, hi):
         t = total[k]
         pol = policy[k]
         h = 0.0
         if len(quota) > 0:
-            over = quota_excess(t, quota[disease[k]])
+            q = quota[disease[k]] if quota_binds(cat_mask[person[k]], quota_bits) else np.inf
+            over = quota_excess(t, q)
             h = h + over
             t = t - over
             pol = min(pol, t)
@@ -538,14 +540,15 @@ def _pick(serial, parallel, size: int, scattered: bool = False):
 _hospital = (_compiled(_hospital_pass, False), _compiled(_hospital_pass, True))
 
 
-def hospital_pass(total, policy, disease, person, cat_mask, quota, bits: int, share: float):
+def hospital_pass(total, policy, disease, person, cat_mask, quota, quota_bits: int, bits: int, share: float):
     """(hospital's part, total left, policy left) per claim in one pass (rules.hospital_liability;
-    `quota` per disease code, empty: no quota; `bits` 0: no out-of-catalogue limit)."""
+    `quota` per disease code, empty: no quota; `quota_bits` the categories it binds, 0: all; `bits`
+    0: no out-of-catalogue limit)."""
     m = len(total)
     out = (np.empty(m), np.empty(m), np.empty(m))
     kernel = _pick(*_hospital, m)
     bounds = person_chunks(m, kernel is _hospital[1])
-    kernel(bounds, (total, policy, disease, person, cat_mask, quota, bits, share), out)
+    kernel(bounds, (total, policy, disease, person, cat_mask, quota, quota_bits, bits, share), out)
     return out
 
 

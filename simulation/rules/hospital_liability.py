@@ -24,16 +24,9 @@ def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
     return quota
 
 
-def quota_tables(hl: HospitalLiability, quota: np.ndarray, disease: np.ndarray, claim_person: np.ndarray,
-                 cat_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(quota per disease code, each claim's code) with the quota binding only the cases of
-    `disease_quota_categories` (empty: all): another patient's claim points at an added code whose
-    quota is inf (二(四)4: 大病专项救治 is the poverty plan's)."""
-    if not hl.disease_quota_categories or len(quota) == 0:
-        return quota, disease
-    bits = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.disease_quota_categories]))
-    covered = (cat_mask[claim_person] & bits) != 0
-    return np.append(quota, np.inf), np.where(covered, disease, len(quota)).astype(disease.dtype)
+def quota_category_bits(hl: HospitalLiability) -> int:
+    """The category bits of the cases the disease quotas bind (`disease_quota_categories`; 0: all)."""
+    return int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.disease_quota_categories] or [0]))
 
 
 def out_of_catalogue_bits(hl: HospitalLiability) -> int:
@@ -44,6 +37,13 @@ def out_of_catalogue_bits(hl: HospitalLiability) -> int:
 
 
 # ---------------------------------------------------------------------------- the rules of one claim
+@rule
+def quota_binds(person_bits, quota_bits):
+    """二(四)4: 大病专项救治 is the poverty plan's, so a disease's quota binds the cases of its
+    categories (`quota_bits`, 0: every patient's); another patient's claim has no quota."""
+    return quota_bits == 0 or (person_bits & quota_bits) != 0
+
+
 @rule
 def quota_excess(total, quota):
     """二(四)4: the cost of a quota disease above its quota, borne by the hospital."""
