@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .parameters import CAT_BIT_OF, SCHEMES, ScenarioModel
+from .parameters import CAT_BIT_OF, SCHEMES, ScenarioModel, category_bits
 from .population.model import Population
 from .records import (
     AidInputs,
@@ -179,7 +179,7 @@ def _long_term_care(ltc, pop: Population, cat_mask: np.ndarray) -> LtcArrays | N
         return None
     a = pop.arrays
     cost_m, benefit_m = monthly_tables(ltc)
-    bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ltc.subsidised_categories] or [0])
+    bits = category_bits(ltc.subsidised_categories)
     covered = np.array([s in ltc.schemes for s in SCHEMES])
     ins, eligible, cost, benefit, oop, individual, subsidy, pool, fiscal = kernels.ltc_pass(
         a.care_need, a.institution, a.employee, a.enrolled, cat_mask, covered, cost_m, benefit_m,

@@ -17,7 +17,7 @@ from . import kernels
 from .engine import CATEGORY_PRIORITY, YearArrays
 from .errors import WorkbenchError
 from .funds import fund_cells
-from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel
+from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel, category_bits
 from .protection import CURVE_THRESHOLDS, Protection, protection, protection_figures, protection_parts
 from .registry import PAID_COLUMNS, PERSON_SUMS, coverage  # payers in settlement order, summed columns
 from .rules.critical_illness import settle_insurer
@@ -469,7 +469,7 @@ def _other_parts(y: YearArrays, parts: dict) -> dict:
     if p.premium_sharing is not None:
         ps = p.premium_sharing
         codes, names = y.population.districts
-        bits = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories]))
+        bits = category_bits(ps.categories)
         per = kernels.district_sums(codes, len(names), y.premium_subsidy, a.weight, y.cat_mask, bits)
         parts["premium_shared_by_district"] = {str(n): float(v) for n, v in zip(names, per)}
     # long-term care insurance (嘉兴 二(二)6)
@@ -548,7 +548,7 @@ def summary_from_parts(parts: dict, scenario: ScenarioModel | Scenario) -> Summa
         per = t.get("premium_shared_by_district", {})
         names = np.asarray(list(per), dtype=str)
         values = np.fromiter(per.values(), dtype=float, count=len(per))
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in p.premium_sharing.categories])
+        bits = category_bits(p.premium_sharing.categories)
         s.update(
             premium_by_level(
                 p.premium_sharing, values, np.ones(len(values)), np.full(len(values), bits), names

@@ -20,12 +20,12 @@ import numpy as np
 from ..errors import PopulationError
 from ..jit import rule
 from ..parameters import (
-    CAT_BIT_OF,
     SCHEMES,
     SETTINGS,
     ScenarioModel,
     SettingTerms,
     Terms,
+    category_bits,
     terms,
 )
 
@@ -86,7 +86,7 @@ def build_tables(p: ScenarioModel) -> TermTables:
             fill(0, j, s, getattr(sch, setting))
         scheme_cap[0, j] = np.inf if sch.annual_cap is None else sch.annual_cap
     for k, sp in enumerate(p.basic_insurance.special_terms, start=1):
-        set_masks[k] = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in sp.categories] or [0])
+        set_masks[k] = category_bits(sp.categories)
         for j, scheme in enumerate(SCHEMES):
             set_schemes[k, j] = scheme in sp.schemes
             base = getattr(p.basic_insurance, scheme)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import CAT_BIT_OF, Enrolment
+from ..parameters import Enrolment, category_bits
 from ..population.derive import derived_population
 
 
@@ -23,7 +23,7 @@ def effective_enrolment(
         return enrolled
     new = identified_month > 0
     if rule.new_poor_categories:
-        bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in rule.new_poor_categories])
+        bits = category_bits(rule.new_poor_categories)
         new &= (cat_mask & bits) != 0
     return enrolled | (new & (identified_month <= rule.new_poor_deadline_month))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import rule
-from ..parameters import CAT_BIT_OF, HospitalLiability
+from ..parameters import HospitalLiability, category_bits
 
 
 def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
@@ -26,14 +26,14 @@ def disease_quota(hl: HospitalLiability, disease_names) -> np.ndarray:
 
 def quota_category_bits(hl: HospitalLiability) -> int:
     """The category bits of the cases the disease quotas bind (`disease_quota_categories`; 0: all)."""
-    return int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.disease_quota_categories] or [0]))
+    return category_bits(hl.disease_quota_categories)
 
 
 def out_of_catalogue_bits(hl: HospitalLiability) -> int:
     """The category bits whose out-of-catalogue share is limited (0: no limit)."""
     if hl.out_of_catalogue_share_max is None or not hl.out_of_catalogue_categories:
         return 0
-    return int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in hl.out_of_catalogue_categories]))
+    return category_bits(hl.out_of_catalogue_categories)
 
 
 # ---------------------------------------------------------------------------- the rules of one claim

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import rule
-from ..parameters import CAT_BIT_OF, SETTINGS, MutualAidPlan, ScenarioModel, or_inf, terms
+from ..parameters import SETTINGS, MutualAidPlan, ScenarioModel, category_bits, or_inf, terms
 
 
 def members(plan: MutualAidPlan, age: np.ndarray, employee: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
@@ -31,7 +31,7 @@ def contribution_terms(p: ScenarioModel) -> dict:
     amount = np.zeros(len(plans))
     for j, plan in enumerate(plans):
         if plan.subsidised_categories and plan.contribution > 0:
-            bits[j] = int(np.bitwise_or.reduce([CAT_BIT_OF[c] for c in plan.subsidised_categories]))
+            bits[j] = category_bits(plan.subsidised_categories)
             amount[j] = float(plan.contribution)
     return dict(bits=bits, amount=amount)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import CAT_BIT_OF, PremiumSharing
+from ..parameters import PremiumSharing, category_bits
 
 
 def premium_by_level(ps: PremiumSharing, subsidy: np.ndarray, weight: np.ndarray, cat_mask, district) -> dict:
-    bits = np.bitwise_or.reduce([CAT_BIT_OF[c] for c in ps.categories])
+    bits = category_bits(ps.categories)
     shared = subsidy * weight * ((cat_mask & bits) != 0)
     names, codes = np.unique(np.asarray(district, dtype=str), return_inverse=True)
     shares = np.array([ps.shares[ps.districts.get(n, ps.default_class)] for n in names]).reshape(-1, 3)
