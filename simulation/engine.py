@@ -30,7 +30,7 @@ from .records import (
     WarningInputs,
     fill,
 )
-from .rules.basic_insurance import build_tables, map_levels
+from .rules.basic_insurance import map_levels
 from .rules.enrolment import with_enrolment
 from .rules.hospital_liability import disease_quota, out_of_catalogue_bits, quota_category_bits
 from .rules.long_term_care import LtcArrays, monthly_tables, scheme_rates
@@ -141,7 +141,8 @@ def claim_inputs(a, offsets, level, hospital_claim, p: ScenarioModel) -> ClaimIn
         insured=a.enrolled,
         # a superset of the claims paid unreferred (rules.basic_insurance.paid_as_referred): the
         # unreferred terms' running totals are kept whenever one might be
-        any_unreferred=bool(build_tables(p).level_referral.any() and not a.claim_referred.all()),
+        any_unreferred=any(lv.referral_required for lv in p.hospital_levels.values())
+        and not a.claim_referred.all(),
         any_hospital=bool(hospital_claim.any()),
     )
 
