@@ -109,21 +109,36 @@ def _household_totals(size, income, oop, persons, dibao_monthly, t10, t25, t_ctp
 
 
 @njit(cache=True, nogil=True)
-def _headcounts(size, income, oop, persons, dibao_monthly, thresholds, out, flag):
-    """Per threshold: weighted persons (col 0) and households (col 1) catastrophic at the budget
-    share, and weighted persons catastrophic on capacity to pay (col 2); `flag[h, k]`: household h
-    catastrophic at the budget share `thresholds[k]`."""
+def _headcounts(size, income, oop, persons, rank, dibao_monthly, thresholds, out):
+    """Per threshold k: weighted persons (col 0) and households (col 1) catastrophic at the budget
+    share `thresholds[k]`, weighted persons catastrophic on capacity to pay (col 2), and Σ w (r − ½)
+    over the persons catastrophic at the budget share (col 3), r the household's income rank: the
+    concentration index's covariance term, summed here so that no household-by-threshold flag
+    table is made on every redraw."""
     for h in range(len(size)):
         w = persons[h]
         wh = w / max(size[h], 1)
+        centred = w * (rank[h] - 0.5)
         capacity = capacity_to_pay(income[h], size[h], dibao_monthly)
         for k in range(len(thresholds)):
             if catastrophic_share(oop[h], income[h], thresholds[k]):
-                flag[h, k] = True
                 out[k, 0] += w
                 out[k, 1] += wh
+                out[k, 3] += centred
             if catastrophic_capacity(oop[h], capacity, thresholds[k]):
                 out[k, 2] += w
+
+
+def _concentration_from_sums(flagged, flagged_centred, rank, w) -> np.ndarray:
+    """`concentration_index` of k flags from their sums: Σ w h and Σ w h (r − ½) per flag, by
+    cov_w(h, r) = Σ w h (r − ½) / W − mean_w(h) Σ w (r − ½) / W; NaN where nobody is flagged."""
+    total = w.sum()
+    if total <= 0:
+        return np.full(len(flagged), np.nan)
+    mu = flagged / total
+    cov = flagged_centred / total - mu * (np.dot(w, rank - 0.5) / total)
+    ok = mu > 0
+    return np.where(ok, 2.0 * cov / np.where(ok, mu, 1.0), np.nan)
 
 
 def _arrays(size, income, oop, persons):
@@ -213,19 +228,12 @@ def concentration_index(h: np.ndarray, rank: np.ndarray, w: np.ndarray) -> float
 
 
 def concentration_indices(flags: np.ndarray, rank: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """`concentration_index` of every column of `flags` (units x k) at once: two matrix-vector
-    products instead of k passes over the units (the curve's ten thresholds on every redraw), by
-    cov_w(h, r) = Σ w h (r − ½) / W − mean_w(h) Σ w (r − ½) / W."""
+    """`concentration_index` of every column of `flags` (units x k) at once, from the two sums
+    per column that `protection`'s loop gathers as it goes."""
     f = np.asarray(flags, dtype=np.float64)
-    k = f.shape[1] if f.ndim == 2 else 0
-    total = w.sum()
-    if total <= 0:
-        return np.full(k, np.nan)
-    mu = (w @ f) / total
-    centred = w * (rank - 0.5)
-    cov = (centred @ f) / total - mu * (centred.sum() / total)
-    ok = mu > 0
-    return np.where(ok, 2.0 * cov / np.where(ok, mu, 1.0), np.nan)
+    if f.ndim != 2:
+        return np.full(0, np.nan)
+    return _concentration_from_sums(w @ f, (w * (rank - 0.5)) @ f, rank, w)
 
 
 def income_quintiles(per_capita_income: np.ndarray, persons: np.ndarray, k: int = QUINTILES) -> np.ndarray:
@@ -298,12 +306,11 @@ def protection(
     th = np.asarray(sorted(float(t) for t in thresholds), dtype=np.float64)
     if len(th) == 0 or np.any(th < 0):
         raise ValueError("protection: thresholds must be shares ≥ 0")
-    counts = np.zeros((len(th), 3))
-    flag = np.zeros((len(size), len(th)), dtype=np.bool_)
-    _headcounts(size, income, oop, persons, float(dibao_monthly), th, counts, flag)
     hs = _households_memo(size, income, persons, memo)
     n, hh, rank, q = hs["n"], hs["hh"], hs["rank"], hs["q"]
-    ci = concentration_indices(flag, rank, persons)
+    counts = np.zeros((len(th), 4))
+    _headcounts(size, income, oop, persons, rank, float(dibao_monthly), th, counts)
+    ci = _concentration_from_sums(counts[:, 0], counts[:, 3], rank, persons)
     curve = pd.DataFrame(
         {
             "catastrophic_rate_persons": counts[:, 0] / n if n > 0 else 0.0,

@@ -168,6 +168,24 @@ def test_concentration_indices_equal_one_at_a_time():
     np.testing.assert_allclose(batched[1:], one[1:], rtol=1e-9, atol=1e-12)
 
 
+def test_the_curves_concentration_index_equals_one_at_a_time():
+    """The curve's concentration indices, summed inside the headcount loop, equal
+    `concentration_index` of each threshold's flags made one household at a time."""
+    scn = load_scenario("linan_2024")
+    res = simulate(generate_population(scn, persons=3_000, seed=5), scn)
+    h = res.household_arrays()
+    size, income, oop, persons = h["size"], h["income"], h["oop"], h["weight"] * h["size"]
+    p = pr.protection(size, income, oop, persons, 800.0)
+    rank = pr.fractional_rank(income / np.maximum(size, 1), persons)
+    for t, ci in p.curve["concentration_index"].items():
+        flags = np.array([pr.catastrophic_share(o, i, t) for o, i in zip(oop, income)], dtype=float)
+        one = pr.concentration_index(flags, rank, persons)
+        if np.isnan(one):
+            assert np.isnan(ci)
+        else:
+            assert ci == pytest.approx(one, rel=1e-9, abs=1e-12)
+
+
 def test_the_households_memo_gives_the_same_tables():
     """A memo kept for the households (Result.protection keeps one on the population) gives the
     tables computed without it, exactly; other households (a changed income) are ranked anew."""
