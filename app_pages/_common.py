@@ -404,6 +404,11 @@ def _build_with_progress(preset: str, persons: int, seed: int):
 RUN_BUDGET = int(float(os.environ.get("WORKBENCH_RUN_CACHE_MB", "1000")) * 1e6)
 PROJECTION_BUDGET = int(float(os.environ.get("WORKBENCH_PROJECTION_CACHE_MB", "1500")) * 1e6)
 EVICT_DELAY = 1.0  # seconds before an evicted run is freed (off the redraw's critical path)
+# The run store's memory is touched once at start, on the compute thread, after the warm-up
+# (simulation.memory_reuse.prefault): until the store is full every new run would fault in fresh
+# pages, ~14,000 a run on the compute thread at 400,000 persons, 0.1 s of a 0.35 s slider move
+# (benchmarks/bench_browser.py); a fifth more for the runs evicted but not yet freed.
+PREFAULT_BYTES = int(RUN_BUDGET * 1.2)
 
 
 def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:
@@ -891,7 +896,8 @@ def table(view: pd.DataFrame, key: str, name: str, data: pd.DataFrame | None = N
     selection, with `on_select`)."""
     kw.setdefault("width", "stretch")
     shown = st.dataframe(view, key=key, **kw)
-    download_csv(view if data is None else data, key, name, index=not kw.get("hide_index", False))
+    rows = view if data is None else data  # written out only when the button is pressed
+    download_csv(None, key, name, index=not kw.get("hide_index", False), make=lambda: rows)
     return shown
 
 

@@ -17,15 +17,18 @@ import time
 import streamlit as st
 
 from simulation import generate_population, simulate
+from simulation.memory_reuse import prefault
 from simulation.warmup import cache_dir
 
 from ._common import (
     DEFAULT_PERSONS,
     DEFAULT_SEED,
+    PREFAULT_BYTES,
     _precision,
     _projection,
     _run,
     generated_population,
+    in_compute_thread,
     preset_scenario,
 )
 from ._text import text
@@ -53,6 +56,8 @@ class Warmup:
         self.started = time.perf_counter()
         self.seconds: float | None = None
         self.error: str | None = None
+        self.prefaulted = 0  # bytes of the run store's memory touched after the warm-up
+        self.prefault_seconds: float | None = None
         self.done = threading.Event()
         threading.Thread(target=self._run, name="workbench-warmup", daemon=True).start()
 
@@ -84,6 +89,10 @@ class Warmup:
             self.seconds = time.perf_counter() - self.started
             self.done.set()
         if self.error is None:
+            # the run store's memory, touched once while nobody waits (see PREFAULT_BYTES)
+            t0 = time.perf_counter()
+            self.prefaulted = in_compute_thread(lambda: prefault(PREFAULT_BYTES))
+            self.prefault_seconds = time.perf_counter() - t0
             # the default projection, for the Funds and Compare pages (nobody waits for it; on an
             # error the Funds page builds it again and reports it)
             with contextlib.suppress(Exception):
@@ -94,13 +103,13 @@ def freeze_startup_objects() -> None:
     """Move the objects alive after the warm-up (modules, compiled loops, plotly's validators,
     the default population and run: about 275,000) out of the garbage collector's sight.
 
-    Streamlit runs a full collection after every script run (`runner.postScriptGC`), and a full
-    collection visits every tracked object: 0.08-0.26 s a run here, nearly all of it on these
-    objects, which live as long as the server. The collection runs after the run's last message
-    is queued but holds the interpreter lock, so the message waits for it to end before it is
-    sent: it was part of every slider move's wait (benchmarks/bench_browser.py). Frozen, the
-    collection visits only what was made since (sessions, runs, figures), and still frees the
-    cycles a run leaves behind. Garbage is collected first, so nothing dead is frozen."""
+    A full collection visits every tracked object: 0.08-0.26 s here, nearly all of it on these
+    objects, which live as long as the server. Streamlit ran one after every script run
+    (`runner.postScriptGC`, now off in .streamlit/config.toml), holding the interpreter lock while
+    the run's last message waited to be sent; Python's own full collections, every so many new
+    objects, can still fall inside a slider move's run. Frozen, a collection visits only what was
+    made since (sessions, runs, figures) and still frees the cycles a run leaves behind. Garbage
+    is collected first, so nothing dead is frozen."""
     gc.collect()
     gc.freeze()
 

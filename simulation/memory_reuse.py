@@ -25,6 +25,8 @@ import ctypes
 import ctypes.util
 import os
 
+import numpy as np
+
 ENV = "SIMULATION_KEEP_MEMORY"
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4  # glibc malloc.h
 # the heap grows 64 MiB beyond each request: the app's slider runs then find room without growing
@@ -78,3 +80,24 @@ def reusable_bytes() -> int:
         return 0
     libc.mallinfo2.restype = _Mallinfo2
     return int(libc.mallinfo2().fordblks)
+
+
+def prefault(nbytes: int, chunk: int = 8 * 2**20) -> int:
+    """Touch `nbytes` of the calling thread's heap in `chunk`-sized arrays and free them again, so
+    the arrays this thread allocates next reuse pages already mapped instead of faulting in fresh
+    ones; returns the bytes touched (0 when the setting is not applied: freed memory would then
+    go back to the system and nothing would be gained).
+
+    glibc gives each thread its own heaps: call it on the thread that will allocate (the app's
+    compute thread, before its run store fills). Chunks below the 64 MiB of a thread's heap
+    coalesce, once freed, into free space that a run's arrays are carved from."""
+    if not _applied or nbytes <= 0:
+        return 0
+    held = []
+    for _ in range(max(1, nbytes // chunk)):
+        a = np.empty(chunk // 8)
+        a.fill(0.0)  # the pages are mapped when written, not when allocated
+        held.append(a)
+    touched = sum(a.nbytes for a in held)
+    held.clear()
+    return touched
