@@ -62,7 +62,7 @@ def error_text(e: Exception) -> str:
     """A family's error in the page's language: the cell it names, and what it should be."""
     d = getattr(e, "detail", None)
     if not d:
-        return t("hh_error", msg=str(e))
+        return t("hh_error", msg=e.message(lang()) if isinstance(e, PopulationError) else str(e))
     which = t("hh_table_claims") if str(d["source"]).endswith("claims") else t("hh_table_persons")
     rows = ("、" if lang() == "zh" else ", ").join(str(r) for r in d["rows"])
     got = t("hh_error_got", got=d["got"]) if d.get("got") else ""

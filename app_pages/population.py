@@ -113,7 +113,9 @@ if pending is not None:
             pop = uploaded_population(digest, pb, cb)
             ss["upload"] = {"digest": digest, "persons": pb, "claims": cb}
             st.success(t("upload_ok", n=len(pop.persons), c=len(pop.claims)))
-        except (PopulationError, WorkbenchError, ValueError) as e:
+        except PopulationError as e:
+            st.error(t("upload_error", msg=e.message(lang())))
+        except (WorkbenchError, ValueError) as e:
             st.error(t("upload_error", msg=str(e)))
         except Exception as e:  # never a traceback for a bad file
             st.error(t("upload_error", msg=t("problem_unreadable", kind=type(e).__name__)))

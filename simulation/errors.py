@@ -22,9 +22,17 @@ class ScenarioError(WorkbenchError):
 class PopulationError(WorkbenchError):
     """Person or claim input is invalid. `detail`, when the error is about a cell: {source, rows
     (the first rows, as the message numbers them), column, expected (English), expected_zh, got}, so a
-    page can say it in its own language."""
+    page can say it in its own language. `zh`: the message in Chinese, where the raise gives one
+    (`message(lang)` picks it; the English message otherwise)."""
 
     detail: dict | None = None
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class PopulationTooLargeError(PopulationError):

@@ -118,12 +118,16 @@ def _refuse(what: str, need: int, persons: int | None) -> None:
         return
     fits = int(avail / bytes_per_person() // 1000 * 1000)
     smaller = f"at most about {fits:,} persons here" if fits > 0 else "a much smaller population"
+    smaller_zh = f"本机最多约 {fits:,} 人" if fits > 0 else "小得多的人口"
     raise PopulationTooLargeError(
         f"{what} would need about {gib(need)} of memory "
         f"(estimate: {bytes_per_person():,.0f} bytes a person with ~{CLAIMS_PER_PERSON} claims each) "
         f"but only {gib(avail)} is available ({source}); "
         f"use a smaller population ({smaller}), or save it in Parquet partitions and run it out of core: "
-        f"{DASK_HINT}. To try anyway set {CHECK_ENV}=off."
+        f"{DASK_HINT}. To try anyway set {CHECK_ENV}=off.",
+        zh=f"这个人口约需 {gib(need)} 内存（按每人约 {bytes_per_person():,.0f} 字节、"
+        f"每人约 {CLAIMS_PER_PERSON} 条就诊记录估算），但只有 {gib(avail)} 可用；请改用更小的人口"
+        f"（{smaller_zh}），或保存为分区 Parquet 文件后分块计算",
     )
 
 

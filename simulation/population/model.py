@@ -182,7 +182,13 @@ def _fail(source: str, rows: pd.Index | np.ndarray, column: str, expected: str, 
     more = f" and {len(rows) - 5} more rows" if len(rows) > 5 else ""
     rows_s = ", ".join(str(int(r)) for r in first)
     got_s = f" (got {got!r:.60})" if got is not None else ""
-    err = PopulationError(f"{source}: row {rows_s}{more}, column '{column}': expected {expected}{got_s}")
+    more_zh = f"（另有 {len(rows) - 5} 行）" if len(rows) > 5 else ""
+    got_zh = f"（实际为 {got!r:.60}）" if got is not None else ""
+    err = PopulationError(
+        f"{source}: row {rows_s}{more}, column '{column}': expected {expected}{got_s}",
+        zh=f"{table_zh(source)}：第 {'、'.join(str(int(r)) for r in first)} 行{more_zh}，"
+        f"{column_zh(column)}：应为{expected_zh(expected)}{got_zh}",
+    )
     err.detail = {
         "source": source,
         "rows": [int(r) for r in first],
@@ -236,6 +242,26 @@ def expected_zh(expected: str) -> str:
     return expected
 
 
+# each column's Chinese name (its first alias): a message in Chinese names the column both ways
+_COLUMN_ZH = {name: alias for alias, name in reversed(COLUMN_ALIASES.items())}
+
+
+def column_zh(column: str) -> str:
+    """列“人员编号”（person_id）: the Chinese name and the header the file carries."""
+    zh = _COLUMN_ZH.get(column)
+    return f"列“{zh}”（{column}）" if zh else f"列“{column}”"
+
+
+def table_zh(source: str) -> str:
+    """The table a message is about, in Chinese: 人员表 / 就诊记录表, or the file's own name."""
+    name = str(source)
+    if name in ("persons", "claims"):
+        return "人员表" if name == "persons" else "就诊记录表"
+    if name.endswith("claims"):
+        return f"{name[: -len('claims')].strip()} 就诊记录表".strip()
+    return name
+
+
 def _rename_aliases(df: pd.DataFrame, source: str) -> pd.DataFrame:
     cols = {}
     for c in df.columns:
@@ -244,7 +270,10 @@ def _rename_aliases(df: pd.DataFrame, source: str) -> pd.DataFrame:
     out = df.rename(columns=cols)
     dup = out.columns[out.columns.duplicated()].tolist()
     if dup:
-        raise PopulationError(f"{source}: column '{dup[0]}' appears twice (directly or via its alias)")
+        raise PopulationError(
+            f"{source}: column '{dup[0]}' appears twice (directly or via its alias)",
+            zh=f"{table_zh(source)}：{column_zh(dup[0])}出现两次（直接或经由其中文别名）",
+        )
     return out
 
 
@@ -358,10 +387,15 @@ def validate_persons(persons: pd.DataFrame, source: str = "persons", row_offset:
     missing = [c for c in PERSON_COLUMNS if c not in df.columns]
     if missing:
         raise PopulationError(
-            f"{source}: missing column '{missing[0]}' (persons need {', '.join(PERSON_COLUMNS)})"
+            f"{source}: missing column '{missing[0]}' (persons need {', '.join(PERSON_COLUMNS)})",
+            zh=f"{table_zh(source)}：缺少{column_zh(missing[0])}（人员表需要的列："
+            f"{'、'.join(_COLUMN_ZH.get(c, c) + f'（{c}）' for c in PERSON_COLUMNS)}）",
         )
     if len(df) == 0:
-        raise PopulationError(f"{source}: no persons (header only or empty)")
+        raise PopulationError(
+            f"{source}: no persons (header only or empty)",
+            zh=f"{table_zh(source)}：没有人员（只有表头或为空）",
+        )
     off = row_offset
     pid = _int_column(df, "person_id", source, off, what="an integer id")
     dup = pd.Index(pid).duplicated()
@@ -419,7 +453,9 @@ def validate_claims(
     missing = [c for c in CLAIM_COLUMNS if c not in df.columns]
     if missing:
         raise PopulationError(
-            f"{source}: missing column '{missing[0]}' (claims need {', '.join(CLAIM_COLUMNS)})"
+            f"{source}: missing column '{missing[0]}' (claims need {', '.join(CLAIM_COLUMNS)})",
+            zh=f"{table_zh(source)}：缺少{column_zh(missing[0])}（就诊记录表需要的列："
+            f"{'、'.join(_COLUMN_ZH.get(c, c) + f'（{c}）' for c in CLAIM_COLUMNS)}）",
         )
     off = row_offset
     pid = _int_column(df, "person_id", source, off, what="an integer id")
@@ -658,7 +694,10 @@ class PopulationArrays:
         pid = p["person_id"].to_numpy()
         person_pos = pd.Index(pid).get_indexer(c["person_id"].to_numpy())
         if (person_pos < 0).any():
-            raise PopulationError(f"{pop.source} claims: a claim refers to an unknown person")
+            raise PopulationError(
+                f"{pop.source} claims: a claim refers to an unknown person",
+                zh="就诊记录表：有就诊记录对应的人员不在人员表中",
+            )
         order = np.lexsort((np.arange(len(c)), c["month"].to_numpy(), person_pos))
         hh_codes, hh_ids = pd.factorize(p["household_id"].to_numpy(), sort=False)
         level_codes, level_names = factorize_text(c["hospital_level"])
@@ -754,7 +793,9 @@ def _category_mask(categories: pd.Series) -> np.ndarray:
         for part in str(u).split("|"):
             code = CATEGORY_ALIASES.get(part.strip())
             if code is None:
-                raise PopulationError(f"persons: unknown category {part!r}")
+                raise PopulationError(
+                    f"persons: unknown category {part!r}", zh=f"人员表：未知的救助类别 {part!r}"
+                )
             if code != "none":
                 masks[j] |= CAT_BIT[code]
     return masks[codes]
