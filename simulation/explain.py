@@ -42,6 +42,7 @@ import yaml
 from numba.core.dispatcher import Dispatcher
 
 from . import engine
+from .assumption_text import cited_in
 from .errors import PopulationError, WorkbenchError
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel, table_rows
 from .population.derive import derived_population
@@ -364,10 +365,11 @@ def _clause(scn: Scenario, paths) -> tuple[str, str]:
         info = scn.source(path)
         if "source" in info:
             key = ("s", str(info["source"]))
-            text_zh = text_en = str(info["source"])
+            text_zh, text_en = cited_in(str(info["source"]), "zh"), str(info["source"])
         elif "assumption" in info:
             key = ("a", str(info["assumption"]))
-            text_zh, text_en = f"假设：{info['assumption']}", f"Assumption: {info['assumption']}"
+            text_zh = f"假设：{cited_in(str(info['assumption']), 'zh')}"
+            text_en = f"Assumption: {info['assumption']}"
         else:
             continue
         changed = _changed(scn, path)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .assumption_text import cited_in
 from .parameters import (
     CARE_LEVEL_LABELS,
     CARE_SETTING_LABELS,
@@ -675,9 +676,9 @@ def cite_text(source: str = "", assumption: str = "", lang: str = "zh") -> str:
     """A citation as the interface shows it: the clause, or 假设：/ Assumption: and the assumption,
     with the status marks of the sources (recalled, V/D/S/R/A) in the interface's language."""
     if source:
-        text = str(source)
+        text = cited_in(str(source), lang)
     elif assumption:
-        text = ("假设：" if lang == "zh" else "Assumption: ") + str(assumption)
+        text = ("假设：" if lang == "zh" else "Assumption: ") + cited_in(str(assumption), lang)
     else:
         return "（无出处记录）" if lang == "zh" else "(no citation recorded)"
     if lang == "zh":
@@ -880,6 +881,7 @@ class _Walk:
             en += " (" + ", ".join(q[1] for q in quals) + ")"
         own = self.meta.get(path, {})  # a leaf the scenario file labels itself
         zh, en = own.get("label") or zh, own.get("label_en") or en
+        en = en[:1].upper() + en[1:]  # a label stands alone: sentence case, as the outputs' labels
         unit = "" if isinstance(v, bool) else f.unit
         unit_en, kind = LEVER_UNITS.get(unit, ("", "number"))
         if isinstance(v, bool):

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the scenario schema and files, the schema of the `projection:` section, the population
     # (its model, generator, loaders, the `population:` section's spec and derived populations)
     # registry (every output figure and lever: labels, units, kinds) and labels (its reader) sit on
-    # the parameter schema
+    # the parameter schema; assumption_text: the presets' English citations in Chinese (registry's
+    # citations read it)
     # settlements.codes and settlements.extract: the national platform's settlement fields, code
     # tables and the reading of its extract into a Population (simulation.settlements)
     (
@@ -38,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "parameters",
             "registry",
             "labels",
+            "assumption_text",
             "assumptions",
             "scenario",
             "population",

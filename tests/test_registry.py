@@ -75,6 +75,8 @@ def test_every_lever_of_every_preset_has_labels_unit_and_bounds(presets, name):
     for lv in levers:
         if not lv.label or not lv.label_en or lv.label in (lv.path, lv.label_en) or lv.label_en == lv.path:
             missing.append(f"{lv.path}: label {lv.label!r} / {lv.label_en!r}")
+        if lv.label_en[:1].islower():  # a label standing alone reads in sentence case
+            missing.append(f"{lv.path}: English label in lower case {lv.label_en!r}")
         if lv.unit not in LEVER_UNITS or (lv.kind != "switch" and not (lv.unit and lv.unit_en)):
             missing.append(f"{lv.path}: unit {lv.unit!r}")
         if not lv.tier_label or not lv.tier_label_en:
@@ -111,7 +113,7 @@ def test_no_label_shown_is_a_snake_case_key(presets):
 def test_category_keyed_labels_compose_the_leaf_and_the_category(presets):
     lv = presets["linan_2024"].lever("medical_assistance.inpatient_ratio.dibao")
     assert lv.label == "住院救助比例（低保对象）"
-    assert lv.label_en == "inpatient assistance ratio (minimum-living-standard (dibao))"
+    assert lv.label_en == "Inpatient assistance ratio (minimum-living-standard (dibao))"  # sentence case
     assert (lv.unit, lv.kind, lv.bounds, lv.tier_label) == ("%", "rate", (0.0, 1.0), "医疗救助")
     assert lv.titled() == "住院救助比例（低保对象）（%）" and lv.format() == "90%"
     cap = presets["linan_2024"].lever("family_cap.cap.dibao")
@@ -293,10 +295,11 @@ def test_one_formatter_per_kind():
 
 
 def test_registry_sits_low_and_imports_no_package_module_inside_a_function():
-    """registry.py imports the schema and nothing above it; no function-local imports."""
+    """registry.py imports the schema (and the citations' Chinese, a data file's reader) and nothing
+    above it; no function-local imports."""
     tree = ast.parse((ROOT / "simulation" / "registry.py").read_text(encoding="utf-8"))
     own = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
-    assert {n.module for n in own} == {"parameters"}
+    assert {n.module for n in own} == {"parameters", "assumption_text"}
     top = set(tree.body)
     assert [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and n not in top] == []
 

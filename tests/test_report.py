@@ -122,12 +122,12 @@ def test_workbook_english_reform_and_bands(runs):
         reform.summary["assistance_paid"] - res.summary["assistance_paid"], rel=1e-9, abs=1e-6
     )
     changed = [r for r in rf if len(r) > 4 and r[4] == "medical_assistance.inpatient_ratio.dibao"]
-    assert changed and changed[0][0] == "inpatient assistance ratio (minimum-living-standard (dibao))"
+    assert changed and changed[0][0] == "Inpatient assistance ratio (minimum-living-standard (dibao))"
     assert changed[0][2] == "95%"  # in the lever's unit
     params = {r[-1]: r for r in _rows(wb["Parameters"])}
     assert params["medical_assistance.inpatient_ratio.dibao"][1] == 0.95
     assert params["medical_assistance.inpatient_ratio.dibao"][0] == (
-        "inpatient assistance ratio (minimum-living-standard (dibao))"
+        "Inpatient assistance ratio (minimum-living-standard (dibao))"
     )
 
 
@@ -188,7 +188,7 @@ def test_html_is_offline_and_has_the_kpis(runs, tmp_path):
     assert URL.search(en) is None
     assert "Model estimates only" in en and "Reform" in en
     assert "medical_assistance.inpatient_ratio" not in en and "family_cap.cap" not in html  # no paths
-    assert "inpatient assistance ratio (minimum-living-standard (dibao))" in en  # labelled, in its unit
+    assert "Inpatient assistance ratio (minimum-living-standard (dibao))" in en  # labelled, in its unit
     assert "住院救助比例（低保对象）" in html and "30,000 元" in html  # family_cap.cap.dibao, in 元
 
 

@@ -1,0 +1,99 @@
+"""The Chinese interface reads every English citation of the presets in Chinese
+(`simulation.assumption_text`): every `assumption:` text of every preset and family file, every
+`source:` written in English and the projection's default sources have an entry in
+`scenarios/i18n/zh/`, each entry keeps the numbers of its English text, and no entry is left whose
+text no preset uses any more."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from simulation.assumption_text import ZH_DIR, catalogue, cited_in
+from simulation.assumptions import DEFAULT_SOURCES
+from simulation.registry import cite_text
+from simulation.scenario import SCENARIO_DIR
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def english(text: str) -> bool:
+    """A citation written in English: fewer than one character in ten is Chinese."""
+    return len(CJK.findall(text)) < 0.1 * len(text)
+
+
+def _walk(node, out: list[str]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "assumption" and isinstance(v, str):
+                out.append(v.strip())
+            elif k == "source" and isinstance(v, str) and english(v):
+                out.append(v.strip())
+            else:
+                _walk(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _walk(v, out)
+
+
+def english_citations() -> dict[str, str]:
+    """Every text the catalogue must hold → where it is used."""
+    where: dict[str, str] = {}
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "families").glob("*.yaml")):
+        found: list[str] = []
+        _walk(yaml.safe_load(path.read_text(encoding="utf-8")), found)
+        for text in found:
+            where.setdefault(text, str(path.relative_to(SCENARIO_DIR)))
+    for key, text in DEFAULT_SOURCES.items():
+        if english(text):
+            where.setdefault(text.strip(), f"simulation/assumptions.py {key}")
+    return where
+
+
+def numbers(text: str) -> set[str]:
+    return set(NUMBER.findall(text.replace(",", "")))
+
+
+def test_every_english_citation_has_its_chinese():
+    missing = {t: w for t, w in english_citations().items() if t not in catalogue()}
+    assert not missing, f"{len(missing)} texts without Chinese, e.g. " + "; ".join(
+        f"{w}: {t!r}" for t, w in list(missing.items())[:5]
+    )
+
+
+def test_every_entry_is_chinese_with_the_same_numbers():
+    bad = []
+    for en, zh in catalogue().items():
+        if not CJK.search(zh):
+            bad.append(f"not Chinese: {en!r} → {zh!r}")
+        lost = numbers(en) - numbers(zh)
+        if lost:
+            bad.append(f"numbers {sorted(lost)} lost: {en!r} → {zh!r}")
+    assert not bad, "\n".join(bad[:10])
+
+
+def test_no_entry_without_its_text():
+    used = english_citations()
+    stale = [en for en in catalogue() if en not in used]
+    assert not stale, f"{len(stale)} entries no preset uses, e.g. {stale[:3]}"
+
+
+def test_catalogue_files_are_mappings():
+    files = sorted(ZH_DIR.glob("*.yaml"))
+    assert files
+    for path in files:
+        assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict), path.name
+
+
+@pytest.mark.parametrize("preset", ["linan_2024", "bijie_2019"])
+def test_the_interface_shows_the_chinese(preset):
+    from simulation import load_scenario
+
+    scn = load_scenario(preset)
+    lever = next(lv for lv in scn.levers() if lv.assumption)
+    zh, en = cite_text(lever.source, lever.assumption, "zh"), cite_text(lever.source, lever.assumption, "en")
+    assert zh == "假设：" + cited_in(lever.assumption, "zh") and zh != "假设：" + lever.assumption
+    assert en == "Assumption: " + lever.assumption
