@@ -97,3 +97,10 @@ def test_the_interface_shows_the_chinese(preset):
     zh, en = cite_text(lever.source, lever.assumption, "zh"), cite_text(lever.source, lever.assumption, "en")
     assert zh == "假设：" + cited_in(lever.assumption, "zh") and zh != "假设：" + lever.assumption
     assert en == "Assumption: " + lever.assumption
+
+
+def test_a_calibration_targets_assumption_reads_in_chinese():
+    """The calibration table cites a target's assumption as "assumption: <text>"."""
+    text = next(t for t in catalogue() if t.startswith("as inpatient.rate"))
+    zh = cite_text(f"assumption: {text}", "", "zh")
+    assert zh.startswith("假设：") and "inpatient.rate" not in zh
