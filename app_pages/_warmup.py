@@ -103,13 +103,16 @@ def freeze_startup_objects() -> None:
     """Move the objects alive after the warm-up (modules, compiled loops, plotly's validators,
     the default population and run: about 275,000) out of the garbage collector's sight.
 
-    A full collection visits every tracked object: 0.08-0.26 s here, nearly all of it on these
-    objects, which live as long as the server. Streamlit ran one after every script run
-    (`runner.postScriptGC`, now off in .streamlit/config.toml), holding the interpreter lock while
-    the run's last message waited to be sent; Python's own full collections, every so many new
-    objects, can still fall inside a slider move's run. Frozen, a collection visits only what was
-    made since (sessions, runs, figures) and still frees the cycles a run leaves behind. Garbage
-    is collected first, so nothing dead is frozen."""
+    Streamlit runs a full collection after every script run (`runner.postScriptGC`), and a full
+    collection visits every tracked object: 0.08-0.26 s a run here, nearly all of it on these
+    objects, which live as long as the server. The collection runs after the run's last message
+    is queued but holds the interpreter lock, so the message waits for it to end before it is
+    sent: it was part of every slider move's wait (benchmarks/bench_browser.py). Frozen, the
+    collection visits only what was made since (sessions, runs, figures), and still frees the
+    cycles a run leaves behind: an evicted run is freed by it, and its memory reused by the next
+    (with the collection off, a move at 1e6 persons took 0.47 s instead of 0.39 s: runs waited in
+    cycles for Python's own, rarer, full collections while new ones faulted in fresh memory).
+    Garbage is collected first, so nothing dead is frozen."""
     gc.collect()
     gc.freeze()
 
