@@ -346,3 +346,30 @@ def test_new_figure_builders():
     assert len(bb.data) == 5 and bb.layout.barmode == "stack"
     tg = charts.tile_grid(["甲", "乙", "丙"], np.array([0.1, 0.2, 0.3]), ["10%", "20%", "30%"], "t", cols=2)
     assert tg.data[0].z.shape == (2, 2) and "甲" in tg.data[0].text[0][0]
+
+
+def test_the_warm_up_touches_the_run_store_memory_on_the_compute_thread(monkeypatch):
+    """After the warm-up (and while nobody waits), the run store's memory is touched once on the
+    compute thread, whose heap the runs are made in (simulation.memory_reuse.prefault)."""
+    import threading
+    import time
+
+    from app_pages import _common, _warmup
+    from simulation import memory_reuse
+
+    seen = []
+
+    def prefault(nbytes):
+        seen.append((threading.current_thread().name, nbytes))
+        return memory_reuse.prefault(nbytes)
+
+    monkeypatch.setattr(_warmup, "DEFAULT_PERSONS", 2_000)
+    monkeypatch.setattr(_warmup, "PREFAULT_BYTES", 32 * 2**20)
+    monkeypatch.setattr(_warmup, "prefault", prefault)
+    w = _warmup.Warmup("shuozhou_2021")
+    assert w.done.wait(300) and w.error is None
+    deadline = time.monotonic() + 120
+    while w.prefault_seconds is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert seen == [(seen[0][0], 32 * 2**20)] and seen[0][0].startswith(_common.COMPUTE_THREAD)
+    assert w.prefaulted == (32 * 2**20 if memory_reuse.keep_freed_memory() else 0)
