@@ -101,6 +101,29 @@ def test_the_interface_shows_the_chinese(preset):
 
 def test_a_calibration_targets_assumption_reads_in_chinese():
     """The calibration table cites a target's assumption as "assumption: <text>"."""
-    text = next(t for t in catalogue() if t.startswith("as inpatient.rate"))
+    text = next(t for t in catalogue() if t.startswith("as the employee inpatient rate"))
     zh = cite_text(f"assumption: {text}", "", "zh")
-    assert zh.startswith("假设：") and "inpatient.rate" not in zh
+    assert zh.startswith("假设：") and "inpatient rate" not in zh
+
+
+def test_no_citation_names_a_parameter_by_its_path():
+    """A citation reads in words in both languages: no parameter's dotted path or key inside it
+    (the calibration file's own codes, `calibration/ code`, are references to that file)."""
+    from simulation import available_presets, load_scenario
+
+    paths = set()
+    for name in available_presets():
+        for lv in load_scenario(name).levers():
+            parts = lv.path.split(".")
+            paths.update(".".join(parts[i:]) for i in range(len(parts) - 1))  # every dotted tail
+            paths.update(p for p in parts if "_" in p)  # and every snake_case key
+    named = re.compile(
+        rf"(?<![\w/.])(?:{'|'.join(map(re.escape, sorted(paths, key=len, reverse=True)))})(?![\w.])"
+    )
+    assert named.search("the retiree bonus (basic_insurance.employee.retiree_ratio_bonus)")  # it can fail
+    found = [
+        (t, named.search(t).group())
+        for t in english_citations()
+        if "calibration" not in t and named.search(t)
+    ]
+    assert not found, found[:5]
