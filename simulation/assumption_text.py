@@ -6,16 +6,25 @@ next to the numbers they justify. The Chinese interface reads them from `scenari
 one file a preset (and `families.yaml`, `projection.yaml`), each a mapping of the English text,
 exactly as written, to its Chinese. A text missing from the catalogue shows in English;
 `tests/test_assumption_text.py` holds every such text translated, with the same numbers, and no
-entry left whose text is gone."""
+entry left whose text is gone.
+
+The codes a citation names (an entry of the calibration file, a column of the population data:
+`calibration/ public_secondary_avg_inpatient_cost`) are read in the interface's language from
+`scenarios/i18n/codes.yaml`, in either language, so that no snake_case key reaches the page."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-ZH_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "i18n" / "zh"
+I18N_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "i18n"
+ZH_DIR = I18N_DIR / "zh"
+CODES_FILE = I18N_DIR / "codes.yaml"
+# a code: lower-case words joined by "_" (not part of a dotted name, a path or a DOI)
+CODE = re.compile(r"(?<![\w./])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.])")
 
 
 @cache
@@ -31,12 +40,21 @@ def catalogue() -> dict[str, str]:
     return out
 
 
+@cache
+def codes() -> dict[str, dict[str, str]]:
+    """Code → {"zh": name, "en": name}."""
+    data = yaml.safe_load(CODES_FILE.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError(f"{CODES_FILE.name}: a mapping of code → {{zh: name, en: name}} is expected")
+    return data
+
+
 def cited_in(text: str, lang: str) -> str:
     """`text` (an assumption or a citation as the preset writes it) in the interface's language: its
-    Chinese from the catalogue for "zh" when there is one, else the text itself."""
-    if lang != "zh":
-        return text
-    return catalogue().get(str(text).strip(), text)
+    Chinese from the catalogue for "zh" when there is one, else the text itself; the codes it names
+    read as their names."""
+    out = catalogue().get(str(text).strip(), text) if lang == "zh" else str(text)
+    return CODE.sub(lambda m: codes().get(m.group(), {}).get(lang, m.group()), out)
 
 
-__all__ = ["ZH_DIR", "catalogue", "cited_in"]
+__all__ = ["CODE", "ZH_DIR", "catalogue", "cited_in", "codes"]

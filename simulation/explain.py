@@ -365,11 +365,11 @@ def _clause(scn: Scenario, paths) -> tuple[str, str]:
         info = scn.source(path)
         if "source" in info:
             key = ("s", str(info["source"]))
-            text_zh, text_en = cited_in(str(info["source"]), "zh"), str(info["source"])
+            text_zh, text_en = cited_in(str(info["source"]), "zh"), cited_in(str(info["source"]), "en")
         elif "assumption" in info:
             key = ("a", str(info["assumption"]))
             text_zh = f"假设：{cited_in(str(info['assumption']), 'zh')}"
-            text_en = f"Assumption: {info['assumption']}"
+            text_en = f"Assumption: {cited_in(str(info['assumption']), 'en')}"
         else:
             continue
         changed = _changed(scn, path)

@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from simulation.assumption_text import ZH_DIR, catalogue, cited_in
+from simulation.assumption_text import CODE, ZH_DIR, catalogue, cited_in, codes
 from simulation.assumptions import DEFAULT_SOURCES
 from simulation.registry import cite_text
 from simulation.scenario import SCENARIO_DIR
@@ -127,3 +127,44 @@ def test_no_citation_names_a_parameter_by_its_path():
         if "calibration" not in t and named.search(t)
     ]
     assert not found, found[:5]
+
+
+def _all_citations() -> list[str]:
+    """Every source and assumption text of the presets, the families and the projection."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("source", "assumption") and isinstance(v, str):
+                    found.append(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "families").glob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return sorted(set(found) | set(DEFAULT_SOURCES.values()))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_code_reaches_the_page(lang):
+    """Every citation as the interface shows it, in either language, names the codes it cites
+    (calibration entries, data columns) by their names: no snake_case key is left."""
+    assert CODE.search("calibration/ public_secondary_avg_inpatient_cost 6,821.5")  # it can fail
+    left = {}
+    for text in _all_citations():
+        for source, assumption in ((text, ""), ("", text)):
+            shown = cite_text(source, assumption, lang)
+            for code in CODE.findall(shown):
+                left.setdefault(code, shown[:120])
+    assert not left, left
+
+
+def test_every_code_is_named_in_both_languages_and_used():
+    used = {code for text in _all_citations() for code in CODE.findall(text)}
+    assert set(codes()) == used, (sorted(used - set(codes())), sorted(set(codes()) - used))
+    for code, names in codes().items():
+        assert set(names) == {"zh", "en"} and CJK.search(names["zh"]) and not CODE.search(names["en"]), code
