@@ -75,14 +75,16 @@ def _frame_strings(df: pd.DataFrame, skip_columns: set[str]) -> tuple[list[str],
     return shown, quoted
 
 
-def visible(at: AppTest, lang: str) -> tuple[list[str], list[str]]:
-    """Every string the page shows (and, apart, the quotations: help texts and source cells)."""
-    sources = {TEXT[lang]["diff_source"], TEXT[lang]["col_citation"], TEXT[lang]["source"]}
+def visible(at: AppTest, lang: str) -> tuple[list[str], list[str], list[str]]:
+    """Every string the page shows (and, apart, the quotations: help texts, source cells and the
+    data's own field names; and the citations alone, which read in words too)."""
+    citations = {TEXT[lang]["diff_source"], TEXT[lang]["col_citation"], TEXT[lang]["source"]}
     # quoted too: the settlement platform's own field names and the headers of the user's file,
     # shown beside their meaning in the back-test's mapping report (the names the bureau's data uses)
-    sources |= {TEXT[lang]["bt_field"], TEXT[lang]["bt_column"]}
+    sources = citations | {TEXT[lang]["bt_field"], TEXT[lang]["bt_column"]}
     shown: list[str] = []
     quoted: list[str] = []
+    cited: list[str] = []
     for group in (at.title, at.header, at.subheader, at.caption, at.markdown, at.text):
         shown += [e.value for e in group]
     for group in (at.info, at.warning, at.error, at.success):
@@ -112,13 +114,14 @@ def visible(at: AppTest, lang: str) -> tuple[list[str], list[str]]:
         s, q = _frame_strings(d.value, sources)
         shown += s
         quoted += q
+        cited += _frame_strings(d.value, citations)[1]
     for node in at.get("plotly_chart"):
         shown += _plotly_strings(json.loads(node.proto.spec))
     for name in ("pills", "segmented_control"):
         for w in at.get(name):
             shown.append(w.label)
             shown += [str(o) for o in getattr(w, "options", []) or []]
-    return [s for s in shown if s], [q for q in quoted if q]
+    return [s for s in shown if s], [q for q in quoted if q], [c for c in cited if c]
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +139,7 @@ def test_no_code_is_shown(page, lang, lever_paths):
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
-    shown, quoted = visible(at, lang)
+    shown, quoted, cited = visible(at, lang)
     assert len(shown) > 5, shown  # the page was rendered and read
     found = sorted({x for s in shown for x in leaks(s)})
     assert not found, f"{page} ({lang}) shows codes: {found}"
@@ -144,6 +147,8 @@ def test_no_code_is_shown(page, lang, lever_paths):
     assert not RAW_HEADERS & set(headers), headers
     paths = sorted({p for q in quoted for p in DOTTED.findall(q) if p in lever_paths})
     assert not paths, f"{page} ({lang}): a lever's path in a help text or source: {paths}"
+    codes = sorted({x for c in cited for x in leaks(c)})
+    assert not codes, f"{page} ({lang}): codes in the citations: {codes}"
     if page == "scenario":  # the preset by its name, the change table by the levers' labels
         preset = at.selectbox(key=f"preset_widget:{lang}")
         name = "临安 2024" if lang == "zh" else "Lin'an 2024"
