@@ -57,4 +57,14 @@ def cited_in(text: str, lang: str) -> str:
     return CODE.sub(lambda m: codes().get(m.group(), {}).get(lang, m.group()), out)
 
 
-__all__ = ["CODE", "ZH_DIR", "catalogue", "cited_in", "codes"]
+# an assumption's own closing mark, "(assumption)" / "（假设）": the prefix already says it
+_MARK = re.compile(r"\s*[（(](?:assumption|假设)[)）]\s*$")
+
+
+def assumed(text: str, lang: str) -> str:
+    """An assumption as the interface shows it: 假设：… / Assumption: …, in the page's language."""
+    body = _MARK.sub("", cited_in(text, lang))
+    return ("假设：" if lang == "zh" else "Assumption: ") + body
+
+
+__all__ = ["CODE", "ZH_DIR", "assumed", "catalogue", "cited_in", "codes"]

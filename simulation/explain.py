@@ -42,7 +42,7 @@ import yaml
 from numba.core.dispatcher import Dispatcher
 
 from . import engine
-from .assumption_text import cited_in
+from .assumption_text import assumed, cited_in
 from .errors import PopulationError, WorkbenchError
 from .parameters import CAT_BIT_OF, CATEGORY_CODES, SETTINGS, ScenarioModel, table_rows
 from .population.derive import derived_population
@@ -368,8 +368,7 @@ def _clause(scn: Scenario, paths) -> tuple[str, str]:
             text_zh, text_en = cited_in(str(info["source"]), "zh"), cited_in(str(info["source"]), "en")
         elif "assumption" in info:
             key = ("a", str(info["assumption"]))
-            text_zh = f"假设：{cited_in(str(info['assumption']), 'zh')}"
-            text_en = f"Assumption: {cited_in(str(info['assumption']), 'en')}"
+            text_zh, text_en = assumed(str(info["assumption"]), "zh"), assumed(str(info["assumption"]), "en")
         else:
             continue
         changed = _changed(scn, path)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .assumption_text import cited_in
+from .assumption_text import assumed, cited_in
 from .parameters import (
     CARE_LEVEL_LABELS,
     CARE_SETTING_LABELS,
@@ -680,7 +680,7 @@ def cite_text(source: str = "", assumption: str = "", lang: str = "zh") -> str:
         if text.startswith("assumption: "):  # a calibration target citing the preset's assumption
             text = "assumption: " + cited_in(text.removeprefix("assumption: "), lang)
     elif assumption:
-        text = ("假设：" if lang == "zh" else "Assumption: ") + cited_in(str(assumption), lang)
+        text = assumed(str(assumption), lang)
     else:
         return "（无出处记录）" if lang == "zh" else "(no citation recorded)"
     if lang == "zh":

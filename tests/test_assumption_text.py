@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from simulation.assumption_text import CODE, ZH_DIR, catalogue, cited_in, codes
+from simulation.assumption_text import CODE, ZH_DIR, assumed, catalogue, codes
 from simulation.assumptions import DEFAULT_SOURCES
 from simulation.registry import cite_text
 from simulation.scenario import SCENARIO_DIR
@@ -95,8 +95,9 @@ def test_the_interface_shows_the_chinese(preset):
     scn = load_scenario(preset)
     lever = next(lv for lv in scn.levers() if lv.assumption)
     zh, en = cite_text(lever.source, lever.assumption, "zh"), cite_text(lever.source, lever.assumption, "en")
-    assert zh == "假设：" + cited_in(lever.assumption, "zh") and zh != "假设：" + lever.assumption
-    assert en == "Assumption: " + lever.assumption
+    assert zh == assumed(lever.assumption, "zh") and zh.startswith("假设：")
+    assert catalogue()[lever.assumption] in zh + "（假设）"  # the Chinese text, not the English
+    assert en.startswith("Assumption: ") and en.removeprefix("Assumption: ") in lever.assumption
 
 
 def test_a_calibration_targets_assumption_reads_in_chinese():
@@ -168,3 +169,10 @@ def test_every_code_is_named_in_both_languages_and_used():
     assert set(codes()) == used, (sorted(used - set(codes())), sorted(set(codes()) - used))
     for code, names in codes().items():
         assert set(names) == {"zh", "en"} and CJK.search(names["zh"]) and not CODE.search(names["en"]), code
+
+
+def test_an_assumption_says_so_once():
+    text = next(t for t in catalogue() if t.endswith("(assumption)"))
+    zh, en = cite_text("", text, "zh"), cite_text("", text, "en")
+    assert zh.startswith("假设：") and not zh.endswith("（假设）") and zh.count("假设") == 1, zh
+    assert en.startswith("Assumption: ") and not en.endswith("(assumption)"), en
