@@ -178,6 +178,8 @@ def test_bad_uploads_in_browser(server):
         )
         msg = _click_until_error(page, zh["upload_use"], zh["upload_error"].split("{")[0])
         assert page.locator(NO_TRACEBACK).count() == 0, msg
+        # the reason in Chinese too (PopulationError.message): no English detail after the prefix
+        assert not any(w in msg for w in ("expected", "column '", "the file", "neither")), msg
 
         other = browser.new_context().new_page()  # another planner, its own session
         other.goto(f"{server}/?n=2000", timeout=60_000)
