@@ -28,6 +28,7 @@ from simulation import (
     WorkbenchError,
     available_presets,
     generate_population,
+    limits,
     load_population,
     load_scenario,
     simulate,
@@ -409,6 +410,13 @@ EVICT_DELAY = 1.0  # seconds before an evicted run is freed (off the redraw's cr
 # pages, ~14,000 a run on the compute thread at 400,000 persons, 0.1 s of a 0.35 s slider move
 # (benchmarks/bench_browser.py); a fifth more for the runs evicted but not yet freed.
 PREFAULT_BYTES = int(RUN_BUDGET * 1.2)
+
+
+def prefault_bytes() -> int:
+    """PREFAULT_BYTES, or a quarter of the memory available when that is less: a small machine
+    keeps its memory for the runs themselves."""
+    avail, _ = limits.available_memory()
+    return PREFAULT_BYTES if avail is None else int(min(PREFAULT_BYTES, avail // 4))
 
 
 def _nbytes(x, seen: set[int] | None = None, depth: int = 0) -> int:

@@ -23,12 +23,12 @@ from simulation.warmup import cache_dir
 from ._common import (
     DEFAULT_PERSONS,
     DEFAULT_SEED,
-    PREFAULT_BYTES,
     _precision,
     _projection,
     _run,
     generated_population,
     in_compute_thread,
+    prefault_bytes,
     preset_scenario,
 )
 from ._text import text
@@ -89,9 +89,10 @@ class Warmup:
             self.seconds = time.perf_counter() - self.started
             self.done.set()
         if self.error is None:
-            # the run store's memory, touched once while nobody waits (see PREFAULT_BYTES)
+            # the run store's memory, touched once while nobody waits (see _common.PREFAULT_BYTES)
             t0 = time.perf_counter()
-            self.prefaulted = in_compute_thread(lambda: prefault(PREFAULT_BYTES))
+            nbytes = prefault_bytes()
+            self.prefaulted = in_compute_thread(lambda: prefault(nbytes))
             self.prefault_seconds = time.perf_counter() - t0
             # the default projection, for the Funds and Compare pages (nobody waits for it; on an
             # error the Funds page builds it again and reports it)

@@ -364,7 +364,7 @@ def test_the_warm_up_touches_the_run_store_memory_on_the_compute_thread(monkeypa
         return memory_reuse.prefault(nbytes)
 
     monkeypatch.setattr(_warmup, "DEFAULT_PERSONS", 2_000)
-    monkeypatch.setattr(_warmup, "PREFAULT_BYTES", 32 * 2**20)
+    monkeypatch.setattr(_warmup, "prefault_bytes", lambda: 32 * 2**20)
     monkeypatch.setattr(_warmup, "prefault", prefault)
     w = _warmup.Warmup("shuozhou_2021")
     assert w.done.wait(300) and w.error is None
@@ -373,3 +373,12 @@ def test_the_warm_up_touches_the_run_store_memory_on_the_compute_thread(monkeypa
         time.sleep(0.1)
     assert seen == [(seen[0][0], 32 * 2**20)] and seen[0][0].startswith(_common.COMPUTE_THREAD)
     assert w.prefaulted == (32 * 2**20 if memory_reuse.keep_freed_memory() else 0)
+
+
+def test_the_prefault_takes_at_most_a_quarter_of_the_available_memory(monkeypatch):
+    from app_pages import _common
+
+    monkeypatch.setenv("SIMULATION_MEMORY_AVAILABLE", "400M")
+    assert _common.prefault_bytes() == 400 * 2**20 // 4  # a small machine: a quarter of it
+    monkeypatch.setenv("SIMULATION_MEMORY_AVAILABLE", "100G")
+    assert _common.prefault_bytes() == _common.PREFAULT_BYTES
