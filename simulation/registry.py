@@ -677,8 +677,8 @@ def cite_text(source: str = "", assumption: str = "", lang: str = "zh") -> str:
     with the status marks of the sources (recalled, V/D/S/R/A) in the interface's language."""
     if source:
         text = cited_in(str(source), lang)
-        if text.startswith("assumption: "):  # a calibration target citing the preset's assumption
-            text = "assumption: " + cited_in(text.removeprefix("assumption: "), lang)
+        if text.startswith("assumption: "):  # a source that is an assumption (calibration targets)
+            text = assumed(text.removeprefix("assumption: "), lang)
     elif assumption:
         text = assumed(str(assumption), lang)
     else:
